@@ -1,0 +1,55 @@
+/**
+ * Every error the lab raises carries a stable code (documented in docs/PROTOCOL.md for wire errors)
+ * and a message that tells the reader what to do about it.
+ */
+
+export const WIRE_ERRORS = {
+  UNAUTHORIZED: { status: 401, hint: 'pass the server token as ?token=... (or Authorization: Bearer ... for long-poll)' },
+  BAD_JSON: { status: 400, hint: 'send one JSON object per message, as in docs/PROTOCOL.md' },
+  BAD_BINARY: { status: 400, hint: 'follow the binary layout in docs/PROTOCOL.md' },
+  UNKNOWN_TYPE: { status: 400, hint: 'use one of the message types in docs/PROTOCOL.md' },
+  BAD_FIELD: { status: 400, hint: 'check the field against docs/PROTOCOL.md' },
+  MESSAGE_TOO_LARGE: { status: 413, hint: 'send smaller messages or start the server with a larger --max-message-bytes' },
+  INVALID_NAME: { status: 400, hint: 'names are 1 to 64 characters from A-Z a-z 0-9 _ . -' },
+  UNKNOWN_TOPIC: { status: 404, hint: 'subscribe to a topic the server publishes (see /stats)' },
+  NOT_A_ROOM: { status: 400, hint: 'that name is a feed topic; chat messages go to rooms' },
+  ROOM_LIMIT: { status: 429, hint: 'the server has reached --max-rooms; reuse an existing room' },
+  BAD_CURSOR: { status: 400, hint: 'a cursor is channel:seq pairs joined by commas, each seq at most the channel\'s latest' },
+  BAD_QUERY: { status: 400, hint: 'check the query parameters against docs/PROTOCOL.md' },
+  UNKNOWN_CLIENT: { status: 404, hint: 'open the SSE stream with ?client=<id> before joining or leaving rooms' },
+  NOT_SUPPORTED: { status: 400, hint: 'see docs/PROTOCOL.md for what this transport supports' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'POST application/json or application/octet-stream' },
+  NOT_FOUND: { status: 404, hint: 'see docs/PROTOCOL.md for the endpoints of each transport' },
+  METHOD_NOT_ALLOWED: { status: 405, hint: 'see docs/PROTOCOL.md for the method of each endpoint' },
+  SLOW_CONSUMER: { status: 503, hint: 'the client read too slowly and its outgoing buffer filled up; read faster or raise --max-buffered-bytes' },
+  REPLAY_TRUNCATED: { status: 200, hint: 'the replay buffer no longer held these messages; raise --replay-size or reconnect sooner' },
+  SHUTTING_DOWN: { status: 503, hint: 'the server is stopping; reconnect to another one' },
+  INTERNAL: { status: 500, hint: 'this is a pushbench bug; please report it with the server log' },
+} as const;
+
+export type WireErrorCode = keyof typeof WIRE_ERRORS;
+
+/** An error whose code is part of the wire protocol: sent to the client, then the server carries on. */
+export class WireError extends Error {
+  readonly code: WireErrorCode;
+  readonly status: number;
+  constructor(code: WireErrorCode, detail: string) {
+    super(`${detail}: ${WIRE_ERRORS[code].hint}`);
+    this.name = 'WireError';
+    this.code = code;
+    this.status = WIRE_ERRORS[code].status;
+  }
+  toJSON(): { code: WireErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** An error of the lab's own use: bad flags, bad files, a missing browser. Printed, with exit code 2. */
+export class UsageError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.code = code;
+  }
+}

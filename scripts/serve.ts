@@ -1,0 +1,80 @@
+/** `npm run serve -- --transport ws|sse|long-poll [...]`: one server in this process, until SIGINT/SIGTERM. */
+import { SERVER_DEFAULTS, TRANSPORTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
+import { UsageError } from '../scenarios/errors.ts';
+import { startServer } from '../servers/server.ts';
+import { intFlag, parseFlags, runMain } from './cli.ts';
+
+const USAGE = `usage: npm run serve -- --transport ws|sse|long-poll [options]
+
+  --transport NAME          ws, sse or long-poll (required)
+  --host ADDR               address to bind (default ${SERVER_DEFAULTS.host})
+  --port N                  port, 0 for any free one (default ${SERVER_DEFAULTS.port})
+  --topics A,B              feed topics (default ${SERVER_DEFAULTS.topics.join(',')})
+  --feed-rate N             messages per second per topic, 0 for none (default ${SERVER_DEFAULTS.feedRate})
+  --payload-bytes N         feed payload size (default ${SERVER_DEFAULTS.payloadBytes})
+  --encoding json|binary    default data encoding (default ${SERVER_DEFAULTS.encoding})
+  --token T                 require this token from every client
+  --max-message-bytes N     largest client message (default ${SERVER_DEFAULTS.maxMessageBytes})
+  --max-buffered-bytes N    outgoing buffer per connection before a slow consumer is cut (default ${SERVER_DEFAULTS.maxBufferedBytes})
+  --replay-size N           messages kept per channel for resume (default ${SERVER_DEFAULTS.replaySize})
+  --max-rooms N             most chat rooms (default ${SERVER_DEFAULTS.maxRooms})
+  --heartbeat-ms N          WS ping / SSE comment interval (default ${SERVER_DEFAULTS.heartbeatMs})
+  --poll-timeout-ms N       how long a long poll waits (default ${SERVER_DEFAULTS.pollTimeoutMs})
+  --poll-max-batch-bytes N  most bytes in one poll response (default ${SERVER_DEFAULTS.pollMaxBatchBytes})
+  --sse-retry-ms N          SSE retry: field (default ${SERVER_DEFAULTS.sseRetryMs})
+  --help                    this text`;
+
+const FLAGS = {
+  transport: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  topics: { type: 'string' },
+  'feed-rate': { type: 'string' },
+  'payload-bytes': { type: 'string' },
+  encoding: { type: 'string' },
+  token: { type: 'string' },
+  'max-message-bytes': { type: 'string' },
+  'max-buffered-bytes': { type: 'string' },
+  'replay-size': { type: 'string' },
+  'max-rooms': { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'poll-timeout-ms': { type: 'string' },
+  'poll-max-batch-bytes': { type: 'string' },
+  'sse-retry-ms': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+runMain(async () => {
+  const flags = parseFlags(process.argv.slice(2), FLAGS, USAGE);
+  if (flags.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (flags.transport === undefined) throw new UsageError('BAD_FLAG', `--transport is required (one of ${TRANSPORTS.join(', ')})\n\n${USAGE}`);
+  const server = await startServer({
+    transport: flags.transport as TransportName,
+    host: flags.host,
+    port: intFlag('port', flags.port),
+    topics: flags.topics?.split(','),
+    feedRate: intFlag('feed-rate', flags['feed-rate']),
+    payloadBytes: intFlag('payload-bytes', flags['payload-bytes']),
+    encoding: flags.encoding as Encoding | undefined,
+    token: flags.token,
+    maxMessageBytes: intFlag('max-message-bytes', flags['max-message-bytes']),
+    maxBufferedBytes: intFlag('max-buffered-bytes', flags['max-buffered-bytes']),
+    replaySize: intFlag('replay-size', flags['replay-size']),
+    maxRooms: intFlag('max-rooms', flags['max-rooms']),
+    heartbeatMs: intFlag('heartbeat-ms', flags['heartbeat-ms']),
+    pollTimeoutMs: intFlag('poll-timeout-ms', flags['poll-timeout-ms']),
+    pollMaxBatchBytes: intFlag('poll-max-batch-bytes', flags['poll-max-batch-bytes']),
+    sseRetryMs: intFlag('sse-retry-ms', flags['sse-retry-ms']),
+  });
+  const topic = server.options.topics[0]!;
+  process.stdout.write(`pushbench ${server.transport} server listening\n  connect: ${server.connectUrl}?topic=${topic}\n  stats:   ${server.baseUrl}/stats\n`);
+  const stop = (signal: string): void => {
+    process.stderr.write(`pushbench: ${signal}, closing connections\n`);
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+});

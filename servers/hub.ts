@@ -1,0 +1,242 @@
+/**
+ * The scenario logic, written once: feed topics, chat rooms, sequence numbers, replay buffers and
+ * fan-out. It knows nothing of sockets; a transport adapter hands it a fan-out function and
+ * registers its connections as members.
+ */
+import { encodeData, type EncodableData } from '../scenarios/codec.ts';
+import { nowMicros } from '../scenarios/clock.ts';
+import type { Encoding } from '../scenarios/constants.ts';
+import type { DataKind } from '../scenarios/envelope.ts';
+import { WireError } from '../scenarios/errors.ts';
+import { formatCursor, validateName, type Position } from '../scenarios/names.ts';
+import { ReplayBuffer } from './replay-buffer.ts';
+
+/** A published message. Encodings are computed once, on first use, and shared by every recipient. */
+export class HubMessage implements EncodableData {
+  readonly kind: DataKind;
+  readonly channel: string;
+  readonly seq: number;
+  readonly ts: number;
+  readonly from: string | undefined;
+  readonly mid: number | undefined;
+  readonly payload: Buffer;
+  readonly binaryPayload: boolean;
+  /** `channel:seq`: the cursor of a one-channel subscriber after this message. */
+  readonly cursor: string;
+  private json: Buffer | undefined;
+  private binary: Buffer | undefined;
+
+  constructor(kind: DataKind, channel: string, seq: number, payload: Buffer, binaryPayload: boolean, from?: string, mid?: number) {
+    this.kind = kind;
+    this.channel = channel;
+    this.seq = seq;
+    this.ts = nowMicros();
+    this.from = from;
+    this.mid = mid;
+    this.payload = payload;
+    this.binaryPayload = binaryPayload;
+    this.cursor = channel + ':' + seq;
+  }
+
+  encoded(encoding: Encoding): Buffer {
+    if (encoding === 'binary') return (this.binary ??= encodeData(this, 'binary'));
+    return (this.json ??= encodeData(this, 'json'));
+  }
+}
+
+/** What the hub needs of a connection: the channels it is in, so it can be detached in one call. */
+export interface Member {
+  readonly channels: Set<Channel<Member>>;
+}
+
+export class Channel<M extends Member> {
+  readonly name: string;
+  readonly kind: DataKind;
+  readonly members = new Set<M>();
+  readonly replay: ReplayBuffer<HubMessage>;
+  constructor(name: string, kind: DataKind, replaySize: number) {
+    this.name = name;
+    this.kind = kind;
+    this.replay = new ReplayBuffer<HubMessage>(replaySize);
+  }
+  get seq(): number {
+    return this.replay.latest;
+  }
+}
+
+export type Fanout<M extends Member> = (message: HubMessage, channel: Channel<M>) => void;
+
+export interface HubOptions {
+  topics: readonly string[];
+  replaySize: number;
+  maxRooms: number;
+}
+
+export interface HubCounters {
+  published: number;
+  chatMessagesIn: number;
+}
+
+export interface Subscription<M extends Member> {
+  channels: Channel<M>[];
+  /** Per channel (same order), the last seq the client holds: from its cursor, or the channel's latest. */
+  held: number[];
+}
+
+/** Messages owed to a subscriber, at most `maxBytes` of them (always at least one). */
+export interface Catchup {
+  messages: HubMessage[];
+  bytes: number;
+  /** Ranges the replay buffers no longer held. */
+  missed: { channel: string; first: number; last: number }[];
+  /** The subscriber's position after these messages. */
+  cursor: Position;
+}
+
+/** What code outside a transport adapter may do with a hub: publish, send and read counters. */
+export interface PublicHub {
+  readonly topicNames: string[];
+  readonly rooms: number;
+  readonly counters: HubCounters;
+  publish(topicName: string, payload: Buffer, binaryPayload?: boolean): HubMessage;
+  send(from: string, roomName: string, mid: number, payload: Buffer, binaryPayload: boolean): HubMessage;
+  /** The latest seq of a channel, or undefined if there is no such channel. */
+  latestSeq(name: string): number | undefined;
+}
+
+export class Hub<M extends Member> implements PublicHub {
+  private readonly channels = new Map<string, Channel<M>>();
+  private readonly options: HubOptions;
+  private fanout: Fanout<M>;
+  private roomCount = 0;
+  readonly counters: HubCounters = { published: 0, chatMessagesIn: 0 };
+
+  constructor(options: HubOptions, fanout: Fanout<M>) {
+    this.options = options;
+    this.fanout = fanout;
+    for (const topic of options.topics) this.channels.set(validateName('topic', topic), new Channel<M>(topic, 'feed', options.replaySize));
+  }
+
+  get topicNames(): string[] {
+    return [...this.channels.values()].filter((c) => c.kind === 'feed').map((c) => c.name);
+  }
+
+  get rooms(): number {
+    return this.roomCount;
+  }
+
+  latestSeq(name: string): number | undefined {
+    return this.channels.get(name)?.seq;
+  }
+
+  channel(name: string): Channel<M> | undefined {
+    return this.channels.get(name);
+  }
+
+  topic(name: string): Channel<M> {
+    const channel = this.channels.get(validateName('topic', name));
+    if (channel === undefined) throw new WireError('UNKNOWN_TOPIC', `no feed topic named ${name} (this server publishes: ${this.topicNames.join(', ')})`);
+    if (channel.kind !== 'feed') throw new WireError('UNKNOWN_TOPIC', `${name} is a chat room, not a feed topic`);
+    return channel;
+  }
+
+  /** The room, created on first use. */
+  room(name: string): Channel<M> {
+    const existing = this.channels.get(validateName('room', name));
+    if (existing !== undefined) {
+      if (existing.kind !== 'chat') throw new WireError('NOT_A_ROOM', `${name} is a feed topic`);
+      return existing;
+    }
+    if (this.roomCount >= this.options.maxRooms) throw new WireError('ROOM_LIMIT', `cannot create room ${name}: ${this.roomCount} rooms exist`);
+    const room = new Channel<M>(name, 'chat', this.options.replaySize);
+    this.channels.set(name, room);
+    this.roomCount++;
+    return room;
+  }
+
+  attach(member: M, channel: Channel<M>): void {
+    channel.members.add(member);
+    member.channels.add(channel as unknown as Channel<Member>);
+  }
+
+  detach(member: M, channel: Channel<M>): void {
+    channel.members.delete(member);
+    member.channels.delete(channel as unknown as Channel<Member>);
+  }
+
+  detachAll(member: M): void {
+    for (const channel of member.channels) (channel as unknown as Channel<M>).members.delete(member);
+    member.channels.clear();
+  }
+
+  /**
+   * Resolves the channels of a connection: its topics and rooms, plus any channel its resume cursor
+   * names (so a stream that joined rooms later resumes in them). Nothing is attached: the caller
+   * attaches in the same tick, so no message can fall between catch-up and live delivery.
+   */
+  resolve(topics: readonly string[], rooms: readonly string[], resumeFrom: Position | undefined): Subscription<M> {
+    const channels = new Map<string, Channel<M>>();
+    for (const name of topics) channels.set(name, this.topic(name));
+    for (const name of rooms) channels.set(name, this.room(name));
+    for (const name of resumeFrom?.keys() ?? []) {
+      if (!channels.has(name)) channels.set(name, this.channels.get(name) ?? this.room(name));
+    }
+    const subscription: Subscription<M> = { channels: [...channels.values()], held: [] };
+    for (const channel of subscription.channels) {
+      const from = resumeFrom?.get(channel.name);
+      if (from !== undefined && from > channel.seq) {
+        throw new WireError('BAD_CURSOR', `cursor ${channel.name}:${from} is ahead of the channel's latest seq ${channel.seq}`);
+      }
+      subscription.held.push(from ?? channel.seq);
+    }
+    return subscription;
+  }
+
+  /** What a subscriber holding `held` is owed, oldest first per channel, bounded by `maxBytes`. */
+  catchup(channels: readonly Channel<M>[], held: readonly number[], encoding: Encoding, maxBytes = Infinity): Catchup {
+    const result: Catchup = { messages: [], bytes: 0, missed: [], cursor: new Map() };
+    channels.forEach((channel, i) => {
+      let seq = held[i]!;
+      const oldest = channel.replay.oldest;
+      if (seq + 1 < oldest && seq < channel.seq) {
+        result.missed.push({ channel: channel.name, first: seq + 1, last: oldest - 1 });
+        seq = oldest - 1;
+      }
+      while (seq < channel.seq) {
+        const message = channel.replay.at(seq + 1)!;
+        const size = message.encoded(encoding).length;
+        if (result.bytes + size > maxBytes && result.messages.length > 0) break;
+        result.messages.push(message);
+        result.bytes += size;
+        seq++;
+      }
+      result.cursor.set(channel.name, seq);
+    });
+    return result;
+  }
+
+  /** The cursor a subscriber holds at the start of a subscription (sent in its welcome). */
+  heldCursor(subscription: Subscription<M>): string {
+    const position: Position = new Map();
+    subscription.channels.forEach((c, i) => position.set(c.name, subscription.held[i]!));
+    return formatCursor(position);
+  }
+
+  publish(topicName: string, payload: Buffer, binaryPayload = false): HubMessage {
+    const topic = this.topic(topicName);
+    return this.append(topic, new HubMessage('feed', topic.name, topic.seq + 1, payload, binaryPayload));
+  }
+
+  send(from: string, roomName: string, mid: number, payload: Buffer, binaryPayload: boolean): HubMessage {
+    const room = this.room(roomName);
+    this.counters.chatMessagesIn++;
+    return this.append(room, new HubMessage('chat', room.name, room.seq + 1, payload, binaryPayload, from, mid));
+  }
+
+  private append(channel: Channel<M>, message: HubMessage): HubMessage {
+    channel.replay.push(message);
+    this.counters.published++;
+    if (channel.members.size > 0) this.fanout(message, channel);
+    return message;
+  }
+}

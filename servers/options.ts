@@ -1,0 +1,91 @@
+/** Server options: defaults, then one validation pass whose messages name the option and its range. */
+import { ENCODINGS, SERVER_DEFAULTS, TRANSPORTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
+import { UsageError } from '../scenarios/errors.ts';
+import { isValidName } from '../scenarios/names.ts';
+
+export interface ServerOptions {
+  transport: TransportName;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  topics: readonly string[];
+  /** Messages per second per topic; 0 publishes nothing. */
+  feedRate: number;
+  payloadBytes: number;
+  /** Default data encoding; a connection may ask for the other with ?encoding=. */
+  encoding: Encoding;
+  /** When set, every connection and request must present it. */
+  token: string | undefined;
+  maxMessageBytes: number;
+  maxBufferedBytes: number;
+  replaySize: number;
+  maxRooms: number;
+  heartbeatMs: number;
+  pollTimeoutMs: number;
+  pollMaxBatchBytes: number;
+  sseRetryMs: number;
+}
+
+export type ServerOptionsInput = Partial<ServerOptions> & { transport: TransportName };
+
+interface IntRange {
+  min: number;
+  max: number;
+}
+
+export const INT_OPTION_RANGES = {
+  port: { min: 0, max: 65535 },
+  feedRate: { min: 0, max: 1_000_000 },
+  payloadBytes: { min: 0, max: 16 * 1024 * 1024 },
+  maxMessageBytes: { min: 64, max: 64 * 1024 * 1024 },
+  maxBufferedBytes: { min: 1024, max: 1024 * 1024 * 1024 },
+  replaySize: { min: 1, max: 10_000_000 },
+  maxRooms: { min: 1, max: 10_000_000 },
+  heartbeatMs: { min: 10, max: 3_600_000 },
+  pollTimeoutMs: { min: 10, max: 600_000 },
+  pollMaxBatchBytes: { min: 1024, max: 256 * 1024 * 1024 },
+  sseRetryMs: { min: 0, max: 3_600_000 },
+} satisfies Record<string, IntRange>;
+
+function checkInt(name: keyof typeof INT_OPTION_RANGES, value: number): void {
+  const { min, max } = INT_OPTION_RANGES[name];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError('BAD_OPTION', `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+}
+
+export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
+  const options: ServerOptions = {
+    host: SERVER_DEFAULTS.host,
+    port: SERVER_DEFAULTS.port,
+    topics: SERVER_DEFAULTS.topics,
+    feedRate: SERVER_DEFAULTS.feedRate,
+    payloadBytes: SERVER_DEFAULTS.payloadBytes,
+    encoding: SERVER_DEFAULTS.encoding,
+    token: undefined,
+    maxMessageBytes: SERVER_DEFAULTS.maxMessageBytes,
+    maxBufferedBytes: SERVER_DEFAULTS.maxBufferedBytes,
+    replaySize: SERVER_DEFAULTS.replaySize,
+    maxRooms: SERVER_DEFAULTS.maxRooms,
+    heartbeatMs: SERVER_DEFAULTS.heartbeatMs,
+    pollTimeoutMs: SERVER_DEFAULTS.pollTimeoutMs,
+    pollMaxBatchBytes: SERVER_DEFAULTS.pollMaxBatchBytes,
+    sseRetryMs: SERVER_DEFAULTS.sseRetryMs,
+    ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+  } as ServerOptions;
+  if (!TRANSPORTS.includes(options.transport)) {
+    throw new UsageError('BAD_OPTION', `option transport must be one of ${TRANSPORTS.join(', ')}, got ${String(options.transport)}`);
+  }
+  if (!ENCODINGS.includes(options.encoding)) {
+    throw new UsageError('BAD_OPTION', `option encoding must be one of ${ENCODINGS.join(', ')}, got ${String(options.encoding)}`);
+  }
+  for (const name of Object.keys(INT_OPTION_RANGES) as (keyof typeof INT_OPTION_RANGES)[]) checkInt(name, options[name]);
+  if (options.topics.length === 0 || options.topics.some((t) => !isValidName(t))) {
+    throw new UsageError('BAD_OPTION', `option topics must be one or more names of 1 to 64 characters from A-Z a-z 0-9 _ . -, got ${JSON.stringify(options.topics)}`);
+  }
+  if (options.token !== undefined && (options.token.length < 1 || options.token.length > 512 || /[\s,]/.test(options.token))) {
+    throw new UsageError('BAD_OPTION', 'option token must be 1 to 512 characters without spaces or commas');
+  }
+  if (typeof options.host !== 'string' || options.host === '') throw new UsageError('BAD_OPTION', 'option host must be a host name or address, such as 127.0.0.1');
+  return options;
+}

@@ -1,0 +1,153 @@
+/**
+ * One pushbench server: node:http with one transport adapter on the hot paths and an express app
+ * for everything else. Binds 127.0.0.1 unless told otherwise.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { PATHS, type TransportName } from '../scenarios/constants.ts';
+import { WireError } from '../scenarios/errors.ts';
+import { FeedPublisher } from './feed-publisher.ts';
+import { checkAuth, toWireError, writeError } from './http.ts';
+import type { PublicHub } from './hub.ts';
+import { resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
+import { ServerCounters, type ServerStatsSnapshot } from './stats.ts';
+import type { TransportAdapter, TransportFactory } from './transport.ts';
+import { createLongPollTransport } from './transports/long-poll.ts';
+import { createSseTransport } from './transports/sse.ts';
+import { createWsTransport } from './transports/ws.ts';
+
+const FACTORIES: Record<TransportName, TransportFactory> = {
+  ws: createWsTransport,
+  sse: createSseTransport,
+  'long-poll': createLongPollTransport,
+};
+
+const SHUTDOWN_GRACE_MS = 1000;
+
+export interface RunningServer {
+  readonly transport: TransportName;
+  readonly options: ServerOptions;
+  /** http://host:port */
+  readonly baseUrl: string;
+  /** The URL a client connects to (ws://.../ws, http://.../sse or http://.../poll). */
+  readonly connectUrl: string;
+  readonly port: number;
+  readonly hub: PublicHub;
+  readonly publisher: FeedPublisher;
+  readonly counters: ServerCounters;
+  stats(resetLoopDelay?: boolean): ServerStatsSnapshot;
+  /** Destroys every open TCP connection at once, as a network failure would; returns how many. */
+  dropConnections(): number;
+  close(): Promise<void>;
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(input: ServerOptionsInput): Promise<RunningServer> {
+  const options = resolveServerOptions(input);
+  const counters = new ServerCounters();
+  const adapter: TransportAdapter = FACTORIES[options.transport]({ options, counters });
+  const publisher = new FeedPublisher(adapter.hub);
+
+  const stats = (reset = false): ServerStatsSnapshot =>
+    counters.snapshot(
+      {
+        transport: options.transport,
+        openConnections: adapter.openConnections(),
+        published: adapter.hub.counters.published,
+        chatIn: adapter.hub.counters.chatMessagesIn,
+        feed: { topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes },
+        rooms: adapter.hub.rooms,
+      },
+      reset,
+    );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.get(PATHS.health, (_req, res) => {
+    res.json({ ok: true, transport: options.transport });
+  });
+  app.get(PATHS.stats, (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    checkAuth(req, url, options.token);
+    res.set('cache-control', 'no-store').json(stats(url.searchParams.get('reset') === '1'));
+  });
+  app.use((req, _res, next) => {
+    next(new WireError('NOT_FOUND', `${req.method} ${req.path} is not an endpoint of this ${options.transport} server`));
+  });
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const wire = toWireError(err);
+    counters.error(wire.code);
+    writeError(res, wire);
+  });
+
+  const server: Server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!adapter.handleRequest(req, res, url)) app(req, res);
+  });
+  server.on('connection', (socket) => counters.trackSocket(socket));
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    adapter.handleUpgrade(req, socket, head, url);
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://${formatHost(options.host)}:${port}`;
+  const connectUrl = (options.transport === 'ws' ? baseUrl.replace(/^http/, 'ws') : baseUrl) + adapter.connectPath;
+  publisher.configure(options.feedRate, options.payloadBytes);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      publisher.stop();
+      adapter.shutdown();
+      server.close(() => {
+        counters.stop();
+        resolve();
+      });
+      server.closeIdleConnections();
+      setTimeout(() => {
+        for (const socket of counters.openSockets()) socket.destroy();
+      }, SHUTDOWN_GRACE_MS).unref();
+    }));
+
+  return {
+    transport: options.transport,
+    options,
+    baseUrl,
+    connectUrl,
+    port,
+    hub: adapter.hub,
+    publisher,
+    counters,
+    stats,
+    dropConnections(): number {
+      let dropped = 0;
+      for (const socket of counters.openSockets()) {
+        socket.destroy();
+        dropped++;
+      }
+      return dropped;
+    },
+    close,
+  };
+}

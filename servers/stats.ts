@@ -1,0 +1,98 @@
+/**
+ * The server's own counters, sampled by the bench from GET /stats. Bytes are read at the TCP
+ * sockets (handshakes and headers included), CPU and memory from the process itself.
+ */
+import type { Socket } from 'node:net';
+import { nowMicros } from '../scenarios/clock.ts';
+import type { WireErrorCode } from '../scenarios/errors.ts';
+import { LoopLagMonitor } from './loop-lag.ts';
+
+export interface ServerStatsSnapshot {
+  transport: string;
+  /** Host clock in µs when the snapshot was taken, for the bench's clock-agreement check. */
+  now: number;
+  uptimeMs: number;
+  connections: { open: number; total: number };
+  messages: { published: number; chatIn: number; delivered: number };
+  bytes: { written: number; read: number };
+  disconnects: { slowConsumer: number; heartbeat: number };
+  replayTruncations: number;
+  errors: Partial<Record<WireErrorCode, number>>;
+  cpu: { userUs: number; systemUs: number };
+  memory: { rssBytes: number; heapUsedBytes: number };
+  eventLoopDelayMs: { p50: number; p90: number; p99: number; max: number; mean: number; count: number };
+  sockets: number;
+  feed: { topics: string[]; rate: number; payloadBytes: number };
+  rooms: number;
+}
+
+export class ServerCounters {
+  /** Data messages written to clients, one per recipient. */
+  delivered = 0;
+  slowConsumerDisconnects = 0;
+  heartbeatDisconnects = 0;
+  replayTruncations = 0;
+  connectionsTotal = 0;
+  readonly errors: Partial<Record<WireErrorCode, number>> = {};
+  private readonly sockets = new Set<Socket>();
+  private closedBytesWritten = 0;
+  private closedBytesRead = 0;
+  private readonly startedAt = performance.now();
+  private readonly loopLag = new LoopLagMonitor();
+
+  constructor() {
+    this.loopLag.start();
+  }
+
+  error(code: WireErrorCode): void {
+    this.errors[code] = (this.errors[code] ?? 0) + 1;
+  }
+
+  trackSocket(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.closedBytesWritten += socket.bytesWritten;
+      this.closedBytesRead += socket.bytesRead;
+    });
+  }
+
+  /** Every open TCP socket, for forced disconnects and shutdown. */
+  openSockets(): IterableIterator<Socket> {
+    return this.sockets.values();
+  }
+
+  snapshot(extra: { transport: string; openConnections: number; published: number; chatIn: number; feed: ServerStatsSnapshot['feed']; rooms: number }, resetLoopDelay: boolean): ServerStatsSnapshot {
+    let written = this.closedBytesWritten;
+    let read = this.closedBytesRead;
+    for (const socket of this.sockets) {
+      written += socket.bytesWritten;
+      read += socket.bytesRead;
+    }
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    const snapshot: ServerStatsSnapshot = {
+      transport: extra.transport,
+      now: nowMicros(),
+      uptimeMs: performance.now() - this.startedAt,
+      connections: { open: extra.openConnections, total: this.connectionsTotal },
+      messages: { published: extra.published, chatIn: extra.chatIn, delivered: this.delivered },
+      bytes: { written, read },
+      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects },
+      replayTruncations: this.replayTruncations,
+      errors: { ...this.errors },
+      cpu: { userUs: cpu.user, systemUs: cpu.system },
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+      eventLoopDelayMs: this.loopLag.summary(),
+      sockets: this.sockets.size,
+      feed: extra.feed,
+      rooms: extra.rooms,
+    };
+    if (resetLoopDelay) this.loopLag.reset();
+    return snapshot;
+  }
+
+  stop(): void {
+    this.loopLag.stop();
+  }
+}

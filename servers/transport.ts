@@ -1,0 +1,29 @@
+/** The seam between the shared server and one transport's wire. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { PublicHub } from './hub.ts';
+import type { ServerOptions } from './options.ts';
+import type { ServerCounters } from './stats.ts';
+
+export interface TransportContext {
+  options: ServerOptions;
+  counters: ServerCounters;
+}
+
+export interface TransportAdapter {
+  /** The hub, built by the adapter with its own fan-out. */
+  readonly hub: PublicHub;
+  /** The path a client connects to (its query is described in docs/PROTOCOL.md). */
+  readonly connectPath: string;
+  /**
+   * Serves the transport's hot paths straight on node:http; returns false for anything else,
+   * which the express app then serves (stats, health, errors).
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void;
+  openConnections(): number;
+  /** Tells every client the server is going away and closes its connection. */
+  shutdown(): void;
+}
+
+export type TransportFactory = (context: TransportContext) => TransportAdapter;

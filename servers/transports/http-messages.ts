@@ -1,0 +1,59 @@
+/**
+ * POST /messages: how SSE and long-poll clients talk to the server. The body is one client
+ * message, the same as a WebSocket frame: JSON (application/json) or binary (application/octet-stream).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeClient } from '../../scenarios/codec.ts';
+import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
+import { WireError } from '../../scenarios/errors.ts';
+import { validateName } from '../../scenarios/names.ts';
+import { checkAuth, readBody, toWireError, writeError } from '../http.ts';
+import type { PublicHub } from '../hub.ts';
+import type { TransportContext } from '../transport.ts';
+
+export type MembershipHandler = (client: string | undefined, message: Extract<ClientMessage, { type: 'join' | 'leave' }>) => ControlMessage;
+
+const ANONYMOUS = 'anonymous';
+
+function bodyKind(req: IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json' || type === 'text/plain') return false;
+  if (type === 'application/octet-stream') return true;
+  throw new WireError('UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)} is not accepted`);
+}
+
+export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, url: URL, context: TransportContext, hub: PublicHub, membership: MembershipHandler): void {
+  const fail = (err: unknown): void => {
+    const wire = toWireError(err);
+    context.counters.error(wire.code);
+    writeError(res, wire);
+  };
+  try {
+    if (req.method !== 'POST') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use POST`);
+    checkAuth(req, url, context.options.token);
+    for (const key of url.searchParams.keys()) {
+      if (key !== 'client' && key !== 'token' && !key.startsWith('_')) throw new WireError('BAD_QUERY', `unknown query parameter "${key}" (known: client, token)`);
+    }
+    const clientParam = url.searchParams.get('client');
+    const client = clientParam === null ? undefined : validateName('client', clientParam);
+    const isBinary = bodyKind(req);
+    readBody(req, context.options.maxMessageBytes).then((body) => {
+      try {
+        const message = decodeClient(body, isBinary);
+        if (message.type === 'send') {
+          const binaryPayload = typeof message.payload !== 'string';
+          hub.send(client ?? ANONYMOUS, message.room, message.mid, Buffer.from(message.payload as Uint8Array), binaryPayload);
+          res.writeHead(204).end();
+          return;
+        }
+        const reply = JSON.stringify(membership(client, message));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply) }).end(reply);
+      } catch (err) {
+        fail(err);
+      }
+    }, fail);
+  } catch (err) {
+    req.resume();
+    fail(err);
+  }
+}

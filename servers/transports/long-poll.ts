@@ -1,0 +1,162 @@
+/**
+ * Long-polling adapter. A poll names its channels and cursor; it is answered at once with every
+ * message after the cursor (bounded by --poll-max-batch-bytes), or held until the next message or
+ * the poll timeout. Stateless between polls: the cursor and the replay buffers guarantee that
+ * nothing is lost or duplicated between two polls.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type Encoding } from '../../scenarios/constants.ts';
+import { WireError } from '../../scenarios/errors.ts';
+import { formatCursor } from '../../scenarios/names.ts';
+import { checkAuth, parseConnectParams, toWireError, writeError } from '../http.ts';
+import { Hub, type Catchup, type Channel, type Member } from '../hub.ts';
+import type { TransportAdapter, TransportContext } from '../transport.ts';
+import { handleMessagesPost } from './http-messages.ts';
+
+const JSON_OPEN = Buffer.from('[');
+const JSON_COMMA = Buffer.from(',');
+const JSON_CLOSE = Buffer.from(']');
+const CONTENT_TYPE: Record<Encoding, string> = { json: 'application/json', binary: 'application/octet-stream' };
+
+class PendingPoll implements Member {
+  readonly channels = new Set<Channel<Member>>();
+  timer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly res: ServerResponse,
+    readonly subscribed: Channel<PendingPoll>[],
+    readonly held: number[],
+    readonly encoding: Encoding,
+  ) {}
+}
+
+interface Batch {
+  body: Buffer;
+  count: number;
+  cursor: string;
+  truncated: string | undefined;
+}
+
+function toBatch(catchup: Catchup, encoding: Encoding): Batch {
+  const parts: Buffer[] = [];
+  if (encoding === 'json') parts.push(JSON_OPEN);
+  catchup.messages.forEach((message, i) => {
+    if (encoding === 'json' && i > 0) parts.push(JSON_COMMA);
+    parts.push(message.encoded(encoding));
+  });
+  if (encoding === 'json') parts.push(JSON_CLOSE);
+  return {
+    body: Buffer.concat(parts),
+    count: catchup.messages.length,
+    cursor: formatCursor(catchup.cursor),
+    truncated: catchup.missed.length === 0 ? undefined : catchup.missed.map((m) => `${m.channel}:${m.first}-${m.last}`).join(','),
+  };
+}
+
+export function createLongPollTransport(context: TransportContext): TransportAdapter {
+  const { options, counters } = context;
+  const pending = new Set<PendingPoll>();
+  const ready = new Set<PendingPoll>();
+  let flushScheduled = false;
+
+  const respond = (res: ServerResponse, batch: Batch, encoding: Encoding): void => {
+    const headers: Record<string, string | number> = {
+      'content-type': CONTENT_TYPE[encoding],
+      'content-length': batch.body.length,
+      'cache-control': 'no-store',
+      [CURSOR_HEADER]: batch.cursor,
+    };
+    if (batch.truncated !== undefined) {
+      headers[TRUNCATED_HEADER] = batch.truncated;
+      counters.replayTruncations++;
+    }
+    res.writeHead(200, headers);
+    res.end(batch.body);
+    counters.delivered += batch.count;
+  };
+
+  const release = (poll: PendingPoll): void => {
+    clearTimeout(poll.timer);
+    hub.detachAll(poll);
+    pending.delete(poll);
+    ready.delete(poll);
+  };
+
+  // Polls woken in one turn of the loop are answered together, so messages published in the same
+  // turn share a response, and polls waiting at the same cursor share one body.
+  const flush = (): void => {
+    flushScheduled = false;
+    const shared = new Map<string, Batch>();
+    for (const poll of ready) {
+      release(poll);
+      const key = poll.subscribed.length === 1 ? `${poll.subscribed[0]!.name}:${poll.held[0]}:${poll.encoding}` : undefined;
+      let batch = key === undefined ? undefined : shared.get(key);
+      if (batch === undefined) {
+        batch = toBatch(hub.catchup(poll.subscribed, poll.held, poll.encoding, options.pollMaxBatchBytes), poll.encoding);
+        if (key !== undefined) shared.set(key, batch);
+      }
+      respond(poll.res, batch, poll.encoding);
+    }
+    ready.clear();
+  };
+
+  const hub = new Hub<PendingPoll>(options, (_message, channel: Channel<PendingPoll>) => {
+    for (const poll of channel.members) ready.add(poll);
+    if (!flushScheduled && ready.size > 0) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  });
+
+  const poll = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    try {
+      if (req.method !== 'GET') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use GET`);
+      checkAuth(req, url, options.token);
+      const params = parseConnectParams(url, options.encoding);
+      if (params.client !== undefined) throw new WireError('BAD_QUERY', 'a poll takes no client id; name it on POST /messages instead');
+      if (params.topics.length + params.rooms.length + (params.cursor?.size ?? 0) === 0) {
+        throw new WireError('BAD_QUERY', 'a poll must name at least one topic= or room=');
+      }
+      const subscription = hub.resolve(params.topics, params.rooms, params.cursor);
+      const catchup = hub.catchup(subscription.channels, subscription.held, params.encoding, options.pollMaxBatchBytes);
+      // A first poll (no cursor) is the handshake: it returns at once with the client's start position.
+      if (params.cursor === undefined || catchup.messages.length > 0 || catchup.missed.length > 0) {
+        respond(res, toBatch(catchup, params.encoding), params.encoding);
+        return;
+      }
+      const waiting = new PendingPoll(res, subscription.channels as Channel<PendingPoll>[], subscription.held, params.encoding);
+      for (const channel of waiting.subscribed) hub.attach(waiting, channel);
+      pending.add(waiting);
+      counters.connectionsTotal++;
+      waiting.timer = setTimeout(() => {
+        release(waiting);
+        respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);
+      }, options.pollTimeoutMs);
+      res.on('close', () => release(waiting));
+    } catch (err) {
+      const wire = toWireError(err);
+      counters.error(wire.code);
+      writeError(res, wire);
+    }
+  };
+
+  return {
+    hub,
+    connectPath: PATHS.poll,
+    handleRequest(req, res, url): boolean {
+      if (url.pathname === PATHS.poll) poll(req, res, url);
+      else if (url.pathname === PATHS.messages) {
+        handleMessagesPost(req, res, url, context, hub, () => {
+          throw new WireError('NOT_SUPPORTED', 'long-poll has no join or leave: a poll subscribes to the topic= and room= it names');
+        });
+      } else return false;
+      return true;
+    },
+    openConnections: () => pending.size,
+    shutdown(): void {
+      for (const waiting of [...pending]) {
+        release(waiting);
+        writeError(waiting.res, new WireError('SHUTTING_DOWN', 'the server is stopping'));
+      }
+    },
+  };
+}

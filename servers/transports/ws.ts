@@ -1,0 +1,178 @@
+/**
+ * WebSocket adapter (ws on node:http). A broadcast is encoded and framed once per encoding; the
+ * frame is written straight to every recipient's socket, corked per tick.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as wsLibrary from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeClient } from '../../scenarios/codec.ts';
+import { CLOSE_CODES, PATHS, type Encoding } from '../../scenarios/constants.ts';
+import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
+import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
+import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
+import type { TransportAdapter, TransportContext } from '../transport.ts';
+import { writeCorked } from './cork.ts';
+
+const SLOW_CONSUMER_KILL_MS = 2000;
+
+class WsMember implements Member {
+  readonly channels = new Set<Channel<Member>>();
+  alive = true;
+  cut = false;
+  constructor(
+    readonly ws: WebSocket,
+    readonly socket: Socket,
+    readonly client: string,
+    readonly encoding: Encoding,
+  ) {}
+}
+
+type FrameOptions = { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean };
+// Sender.frame is public in ws (lib/sender.js) but missing from @types/ws.
+const frameParts = (wsLibrary as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } }).Sender.frame;
+
+function frame(data: Buffer, encoding: Encoding): Buffer {
+  const parts = frameParts(data, { fin: true, rsv1: false, opcode: encoding === 'binary' ? 2 : 1, mask: false, readOnly: true });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+export function createWsTransport({ options, counters }: TransportContext): TransportAdapter {
+  const members = new Set<WsMember>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  let nextClientId = 0;
+
+  const cutSlowConsumer = (member: WsMember): void => {
+    if (member.cut) return;
+    member.cut = true;
+    counters.slowConsumerDisconnects++;
+    hub.detachAll(member);
+    members.delete(member);
+    member.ws.close(CLOSE_CODES.slowConsumer, 'SLOW_CONSUMER');
+    setTimeout(() => member.ws.terminate(), SLOW_CONSUMER_KILL_MS).unref();
+  };
+
+  const writeFrame = (member: WsMember, data: Buffer): void => {
+    writeCorked(member.socket, data);
+    counters.delivered++;
+    if (member.socket.writableLength > options.maxBufferedBytes) cutSlowConsumer(member);
+  };
+
+  const hub = new Hub<WsMember>(options, (message: HubMessage, channel: Channel<WsMember>) => {
+    let json: Buffer | undefined;
+    let binary: Buffer | undefined;
+    for (const member of channel.members) {
+      const data = member.encoding === 'binary' ? (binary ??= frame(message.encoded('binary'), 'binary')) : (json ??= frame(message.encoded('json'), 'json'));
+      writeFrame(member, data);
+    }
+  });
+
+  const sendControl = (ws: WebSocket, message: ControlMessage): void => {
+    ws.send(JSON.stringify(message));
+  };
+
+  const handleMessage = (member: WsMember, message: ClientMessage): void => {
+    if (message.type === 'send') {
+      const binaryPayload = typeof message.payload !== 'string';
+      const payload = binaryPayload ? Buffer.from(message.payload as Uint8Array) : Buffer.from(message.payload as string);
+      hub.send(member.client, message.room, message.mid, payload, binaryPayload);
+    } else if (message.type === 'join') {
+      const room = hub.room(message.room);
+      hub.attach(member, room);
+      sendControl(member.ws, { type: 'joined', room: room.name, cursor: `${room.name}:${room.seq}` });
+    } else {
+      const room = hub.channel(message.room);
+      if (room !== undefined) hub.detach(member, room as Channel<WsMember>);
+      sendControl(member.ws, { type: 'left', room: message.room });
+    }
+  };
+
+  const accept = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+    try {
+      checkAuth(req, url, options.token);
+    } catch {
+      counters.error('UNAUTHORIZED');
+      ws.close(CLOSE_CODES.unauthorized, 'UNAUTHORIZED');
+      return;
+    }
+    let params;
+    let subscription;
+    try {
+      params = parseConnectParams(url, options.encoding);
+      subscription = hub.resolve(params.topics, params.rooms, params.cursor);
+    } catch (err) {
+      const wire = toWireError(err);
+      counters.error(wire.code);
+      sendControl(ws, { type: 'error', ...wire.toJSON() });
+      ws.close(CLOSE_CODES.badRequest, wire.code);
+      return;
+    }
+    const socket = (ws as unknown as { _socket: Socket })._socket;
+    const member = new WsMember(ws, socket, params.client ?? `c${++nextClientId}`, params.encoding);
+    members.add(member);
+    counters.connectionsTotal++;
+    for (const channel of subscription.channels) hub.attach(member, channel);
+    const catchup = hub.catchup(subscription.channels, subscription.held, member.encoding);
+    sendControl(ws, { type: 'welcome', client: member.client, cursor: hub.heldCursor(subscription) });
+    for (const gap of catchup.missed) {
+      counters.replayTruncations++;
+      sendControl(ws, { type: 'error', code: 'REPLAY_TRUNCATED', message: `${gap.channel}:${gap.first}-${gap.last} are no longer held` });
+    }
+    for (const message of catchup.messages) writeFrame(member, frame(message.encoded(member.encoding), member.encoding));
+
+    ws.on('pong', () => {
+      member.alive = true;
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      member.alive = true;
+      try {
+        handleMessage(member, decodeClient(data, isBinary));
+      } catch (err) {
+        const wire = toWireError(err);
+        counters.error(wire.code);
+        sendControl(ws, { type: 'error', ...wire.toJSON() });
+      }
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') counters.error('MESSAGE_TOO_LARGE');
+    });
+    ws.on('close', () => {
+      hub.detachAll(member);
+      members.delete(member);
+    });
+  };
+
+  const heartbeat = setInterval(() => {
+    for (const member of members) {
+      if (!member.alive) {
+        counters.heartbeatDisconnects++;
+        hub.detachAll(member);
+        members.delete(member);
+        member.ws.terminate();
+        continue;
+      }
+      member.alive = false;
+      member.ws.ping();
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    hub,
+    connectPath: PATHS.ws,
+    handleRequest: () => false,
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url));
+    },
+    openConnections: () => members.size,
+    shutdown(): void {
+      clearInterval(heartbeat);
+      for (const member of members) {
+        hub.detachAll(member);
+        member.ws.close(CLOSE_CODES.goingAway, 'SHUTTING_DOWN');
+      }
+      members.clear();
+    },
+  };
+}
