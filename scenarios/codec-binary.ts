@@ -67,7 +67,7 @@ function truncated(what: string): WireError {
 }
 
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function ascii(buf: Uint8Array, start: number, end: number): string {
   return latin1.decode(buf.subarray(start, end));

@@ -1,6 +1,7 @@
 /** `npm run serve -- --transport ws|sse|long-poll [...]`: one server in this process, until SIGINT/SIGTERM. */
 import { SERVER_DEFAULTS, TRANSPORTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
+import type { ServerOptionsInput } from '../servers/options.ts';
 import { startServer } from '../servers/server.ts';
 import { intFlag, parseFlags, runMain } from './cli.ts';
 
@@ -23,6 +24,27 @@ const USAGE = `usage: npm run serve -- --transport ws|sse|long-poll [options]
   --poll-max-batch-bytes N  most bytes in one poll response (default ${SERVER_DEFAULTS.pollMaxBatchBytes})
   --sse-retry-ms N          SSE retry: field (default ${SERVER_DEFAULTS.sseRetryMs})
   --help                    this text`;
+
+function serverOptions(flags: ReturnType<typeof parseFlags<typeof FLAGS>>): ServerOptionsInput {
+  return {
+    transport: flags.transport as TransportName,
+    host: flags.host,
+    port: intFlag('port', flags.port),
+    topics: flags.topics?.split(','),
+    feedRate: intFlag('feed-rate', flags['feed-rate']),
+    payloadBytes: intFlag('payload-bytes', flags['payload-bytes']),
+    encoding: flags.encoding as Encoding | undefined,
+    token: flags.token,
+    maxMessageBytes: intFlag('max-message-bytes', flags['max-message-bytes']),
+    maxBufferedBytes: intFlag('max-buffered-bytes', flags['max-buffered-bytes']),
+    replaySize: intFlag('replay-size', flags['replay-size']),
+    maxRooms: intFlag('max-rooms', flags['max-rooms']),
+    heartbeatMs: intFlag('heartbeat-ms', flags['heartbeat-ms']),
+    pollTimeoutMs: intFlag('poll-timeout-ms', flags['poll-timeout-ms']),
+    pollMaxBatchBytes: intFlag('poll-max-batch-bytes', flags['poll-max-batch-bytes']),
+    sseRetryMs: intFlag('sse-retry-ms', flags['sse-retry-ms']),
+  };
+}
 
 const FLAGS = {
   transport: { type: 'string' },
@@ -51,23 +73,10 @@ runMain(async () => {
     return;
   }
   if (flags.transport === undefined) throw new UsageError('BAD_FLAG', `--transport is required (one of ${TRANSPORTS.join(', ')})\n\n${USAGE}`);
-  const server = await startServer({
-    transport: flags.transport as TransportName,
-    host: flags.host,
-    port: intFlag('port', flags.port),
-    topics: flags.topics?.split(','),
-    feedRate: intFlag('feed-rate', flags['feed-rate']),
-    payloadBytes: intFlag('payload-bytes', flags['payload-bytes']),
-    encoding: flags.encoding as Encoding | undefined,
-    token: flags.token,
-    maxMessageBytes: intFlag('max-message-bytes', flags['max-message-bytes']),
-    maxBufferedBytes: intFlag('max-buffered-bytes', flags['max-buffered-bytes']),
-    replaySize: intFlag('replay-size', flags['replay-size']),
-    maxRooms: intFlag('max-rooms', flags['max-rooms']),
-    heartbeatMs: intFlag('heartbeat-ms', flags['heartbeat-ms']),
-    pollTimeoutMs: intFlag('poll-timeout-ms', flags['poll-timeout-ms']),
-    pollMaxBatchBytes: intFlag('poll-max-batch-bytes', flags['poll-max-batch-bytes']),
-    sseRetryMs: intFlag('sse-retry-ms', flags['sse-retry-ms']),
+  const server = await startServer(serverOptions(flags)).catch((err: unknown) => {
+    // Options are validated by their API names; a CLI user typed flags, so name the flag.
+    if (err instanceof UsageError) throw new UsageError(err.code, err.message.replace(/^option (\w+)/, (_m, name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())));
+    throw err;
   });
   const topic = server.options.topics[0]!;
   process.stdout.write(`pushbench ${server.transport} server listening\n  connect: ${server.connectUrl}?topic=${topic}\n  stats:   ${server.baseUrl}/stats\n`);

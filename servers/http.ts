@@ -54,10 +54,10 @@ const CONNECT_PARAMS = new Set(['topic', 'room', 'client', 'encoding', 'cursor',
  * Parses the query every transport shares. `cursorOverride` is the SSE Last-Event-ID header,
  * which wins over the query because a browser reconnects with the query it first used.
  */
-export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOverride?: { text: string; source: string }): ConnectParams {
+export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOverride?: { text: string; source: string }, extraParams: readonly string[] = []): ConnectParams {
   for (const key of url.searchParams.keys()) {
-    if (!CONNECT_PARAMS.has(key) && !key.startsWith('_')) {
-      throw new WireError('BAD_QUERY', `unknown query parameter "${key}" (known: ${[...CONNECT_PARAMS].join(', ')})`);
+    if (!CONNECT_PARAMS.has(key) && !extraParams.includes(key) && !key.startsWith('_')) {
+      throw new WireError('BAD_QUERY', `unknown query parameter "${key}" (known: ${[...CONNECT_PARAMS, ...extraParams].join(', ')})`);
     }
   }
   const topics = url.searchParams.getAll('topic').map((t) => validateName('topic', t));

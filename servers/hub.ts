@@ -175,21 +175,35 @@ export class Hub<M extends Member> implements PublicHub {
    * attaches in the same tick, so no message can fall between catch-up and live delivery.
    */
   resolve(topics: readonly string[], rooms: readonly string[], resumeFrom: Position | undefined): Subscription<M> {
-    const channels = new Map<string, Channel<M>>();
-    for (const name of topics) channels.set(name, this.topic(name));
-    for (const name of rooms) channels.set(name, this.room(name));
+    // Everything is validated before any room is created, so a refused request leaves no trace.
+    const planned = new Map<string, Channel<M> | 'new-room'>();
+    for (const name of topics) planned.set(name, this.topic(name));
+    for (const name of rooms) planned.set(name, this.existingRoom(name) ?? 'new-room');
     for (const name of resumeFrom?.keys() ?? []) {
-      if (!channels.has(name)) channels.set(name, this.channels.get(name) ?? this.room(name));
+      if (!planned.has(name)) planned.set(name, this.channels.get(name) ?? (validateName('room', name), 'new-room'));
     }
-    const subscription: Subscription<M> = { channels: [...channels.values()], held: [] };
-    for (const channel of subscription.channels) {
-      const from = resumeFrom?.get(channel.name);
-      if (from !== undefined && from > channel.seq) {
-        throw new WireError('BAD_CURSOR', `cursor ${channel.name}:${from} is ahead of the channel's latest seq ${channel.seq}`);
+    const held: number[] = [];
+    let newRooms = 0;
+    for (const [name, channel] of planned) {
+      const latest = channel === 'new-room' ? 0 : channel.seq;
+      if (channel === 'new-room') newRooms++;
+      const from = resumeFrom?.get(name);
+      if (from !== undefined && from > latest) {
+        throw new WireError('BAD_CURSOR', `cursor ${name}:${from} is ahead of the channel's latest seq ${latest}`);
       }
-      subscription.held.push(from ?? channel.seq);
+      held.push(from ?? latest);
     }
-    return subscription;
+    if (this.roomCount + newRooms > this.options.maxRooms) {
+      throw new WireError('ROOM_LIMIT', `cannot create ${newRooms} more room(s): ${this.roomCount} of ${this.options.maxRooms} exist`);
+    }
+    const channels = [...planned].map(([name, channel]) => (channel === 'new-room' ? this.room(name) : channel));
+    return { channels, held };
+  }
+
+  private existingRoom(name: string): Channel<M> | undefined {
+    const existing = this.channels.get(validateName('room', name));
+    if (existing !== undefined && existing.kind !== 'chat') throw new WireError('NOT_A_ROOM', `${name} is a feed topic`);
+    return existing;
   }
 
   /** What a subscriber holding `held` is owed, oldest first per channel, bounded by `maxBytes`. */

@@ -52,6 +52,15 @@ function toBatch(catchup: Catchup, encoding: Encoding): Batch {
   };
 }
 
+/** `wait`: the longest this poll may be held, in ms; at most (and by default) --poll-timeout-ms. */
+function waitOf(url: URL, maxWaitMs: number): number {
+  const text = url.searchParams.get('wait');
+  if (text === null) return maxWaitMs;
+  const wait = Number(text);
+  if (!/^\d+$/.test(text) || wait > maxWaitMs) throw new WireError('BAD_QUERY', `wait must be a whole number of ms from 0 to ${maxWaitMs}, got ${JSON.stringify(text)}`);
+  return wait;
+}
+
 export function createLongPollTransport(context: TransportContext): TransportAdapter {
   const { options, counters } = context;
   const pending = new Set<PendingPoll>();
@@ -111,7 +120,8 @@ export function createLongPollTransport(context: TransportContext): TransportAda
     try {
       if (req.method !== 'GET') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use GET`);
       checkAuth(req, url, options.token);
-      const params = parseConnectParams(url, options.encoding);
+      const params = parseConnectParams(url, options.encoding, undefined, ['wait']);
+      const wait = waitOf(url, options.pollTimeoutMs);
       if (params.client !== undefined) throw new WireError('BAD_QUERY', 'a poll takes no client id; name it on POST /messages instead');
       if (params.topics.length + params.rooms.length + (params.cursor?.size ?? 0) === 0) {
         throw new WireError('BAD_QUERY', 'a poll must name at least one topic= or room=');
@@ -119,7 +129,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       const subscription = hub.resolve(params.topics, params.rooms, params.cursor);
       const catchup = hub.catchup(subscription.channels, subscription.held, params.encoding, options.pollMaxBatchBytes);
       // A first poll (no cursor) is the handshake: it returns at once with the client's start position.
-      if (params.cursor === undefined || catchup.messages.length > 0 || catchup.missed.length > 0) {
+      if (params.cursor === undefined || wait === 0 || catchup.messages.length > 0 || catchup.missed.length > 0) {
         respond(res, toBatch(catchup, params.encoding), params.encoding);
         return;
       }
@@ -130,7 +140,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       waiting.timer = setTimeout(() => {
         release(waiting);
         respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);
-      }, options.pollTimeoutMs);
+      }, wait);
       res.on('close', () => release(waiting));
     } catch (err) {
       const wire = toWireError(err);

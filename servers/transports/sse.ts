@@ -11,6 +11,7 @@ import { formatCursor, type Position } from '../../scenarios/names.ts';
 import { checkAuth, parseConnectParams, toWireError, writeError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
+import { BacklogGuard } from './backlog.ts';
 import { handleMessagesPost } from './http-messages.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
@@ -68,14 +69,19 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
     counters.slowConsumerDisconnects++;
     forget(stream);
     const error = new WireError('SLOW_CONSUMER', 'the stream fell behind');
-    stream.res.end(controlEvent({ type: 'error', ...error.toJSON() }));
-    setTimeout(() => stream.res.destroy(), SLOW_CONSUMER_KILL_MS).unref();
+    // The stream ends with its error event, then the connection itself: if the client never reads
+    // the event, the timer still frees the buffer.
+    const socket = stream.res.socket;
+    stream.res.end(controlEvent({ type: 'error', ...error.toJSON() }), () => socket?.destroy());
+    setTimeout(() => socket?.destroy(), SLOW_CONSUMER_KILL_MS).unref();
   };
+
+  const backlog = new BacklogGuard<SseStream>((stream) => stream.res.writableLength, options.maxBufferedBytes, cutSlowConsumer);
 
   const write = (stream: SseStream, data: Buffer): void => {
     stream.res.write(data);
     counters.delivered++;
-    if (stream.res.writableLength > options.maxBufferedBytes) cutSlowConsumer(stream);
+    backlog.noteWrite(stream);
   };
 
   const hub = new Hub<SseStream>(options, (message: HubMessage, channel: Channel<SseStream>) => {

@@ -13,6 +13,7 @@ import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts'
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
+import { BacklogGuard } from './backlog.ts';
 import { writeCorked } from './cork.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
@@ -53,10 +54,12 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
     setTimeout(() => member.ws.terminate(), SLOW_CONSUMER_KILL_MS).unref();
   };
 
+  const backlog = new BacklogGuard<WsMember>((member) => member.socket.writableLength, options.maxBufferedBytes, cutSlowConsumer);
+
   const writeFrame = (member: WsMember, data: Buffer): void => {
     writeCorked(member.socket, data);
     counters.delivered++;
-    if (member.socket.writableLength > options.maxBufferedBytes) cutSlowConsumer(member);
+    backlog.noteWrite(member);
   };
 
   const hub = new Hub<WsMember>(options, (message: HubMessage, channel: Channel<WsMember>) => {

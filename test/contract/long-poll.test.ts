@@ -1,0 +1,3 @@
+import { transportContract } from './transport-contract.ts';
+
+transportContract('long-poll', { joinAfterConnect: false, cutsSlowConsumers: false });

@@ -1,0 +1,3 @@
+import { transportContract } from './transport-contract.ts';
+
+transportContract('sse', { joinAfterConnect: true, cutsSlowConsumers: true });

@@ -1,0 +1,3 @@
+import { transportContract } from './transport-contract.ts';
+
+transportContract('ws', { joinAfterConnect: true, cutsSlowConsumers: true });
