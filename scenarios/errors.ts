@@ -4,7 +4,7 @@
  */
 
 export const WIRE_ERRORS = {
-  UNAUTHORIZED: { status: 401, hint: 'pass the server token as ?token=... (or Authorization: Bearer ... for long-poll)' },
+  UNAUTHORIZED: { status: 401, hint: 'pass the server token as ?token=... or an Authorization: Bearer header' },
   BAD_JSON: { status: 400, hint: 'send one JSON object per message, as in docs/PROTOCOL.md' },
   BAD_BINARY: { status: 400, hint: 'follow the binary layout in docs/PROTOCOL.md' },
   UNKNOWN_TYPE: { status: 400, hint: 'use one of the message types in docs/PROTOCOL.md' },
@@ -23,7 +23,8 @@ export const WIRE_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, hint: 'see docs/PROTOCOL.md for the method of each endpoint' },
   SLOW_CONSUMER: { status: 503, hint: 'the client read too slowly and its outgoing buffer filled up; read faster or raise --max-buffered-bytes' },
   REPLAY_TRUNCATED: { status: 200, hint: 'the replay buffer no longer held these messages; raise --replay-size or reconnect sooner' },
-  SHUTTING_DOWN: { status: 503, hint: 'the server is stopping; reconnect to another one' },
+  SHUTTING_DOWN: { status: 503, hint: 'reconnect later or to another server' },
+  CHANNEL_LIMIT: { status: 400, hint: 'a connection may be in at most 64 channels; leave one first' },
   INTERNAL: { status: 500, hint: 'this is a pushbench bug; please report it with the server log' },
 } as const;
 

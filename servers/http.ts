@@ -70,7 +70,8 @@ export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOv
   if (encodingParam !== null && !ENCODINGS.includes(encodingParam as Encoding)) {
     throw new WireError('BAD_QUERY', `encoding must be one of ${ENCODINGS.join(', ')}, got ${JSON.stringify(encodingParam)}`);
   }
-  const cursorText = cursorOverride?.text ?? url.searchParams.get('cursor');
+  // An empty cursor (or Last-Event-ID) means none: some clients send the header empty.
+  const cursorText = cursorOverride?.text || url.searchParams.get('cursor') || null;
   return {
     topics,
     rooms,

@@ -5,7 +5,7 @@
  */
 import { encodeData, type EncodableData } from '../scenarios/codec.ts';
 import { nowMicros } from '../scenarios/clock.ts';
-import type { Encoding } from '../scenarios/constants.ts';
+import { WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts';
 import type { DataKind } from '../scenarios/envelope.ts';
 import { WireError } from '../scenarios/errors.ts';
 import { formatCursor, validateName, type Position } from '../scenarios/names.ts';
@@ -154,6 +154,23 @@ export class Hub<M extends Member> implements PublicHub {
     return room;
   }
 
+  /** Joins a room (created on first use); at most 64 channels per connection. */
+  join(member: M, roomName: string): Channel<M> {
+    const existing = this.existingRoom(roomName);
+    if ((existing === undefined || !member.channels.has(existing as unknown as Channel<Member>)) && member.channels.size >= WIRE_LIMITS.maxChannelsPerConnection) {
+      throw new WireError('CHANNEL_LIMIT', `cannot join ${roomName}: this connection is in ${member.channels.size} channels`);
+    }
+    const room = existing ?? this.room(roomName);
+    this.attach(member, room);
+    return room;
+  }
+
+  /** Leaves a room; leaving a room that does not exist is a no-op and creates nothing. */
+  leave(member: M, roomName: string): void {
+    const room = this.existingRoom(roomName);
+    if (room !== undefined) this.detach(member, room);
+  }
+
   attach(member: M, channel: Channel<M>): void {
     channel.members.add(member);
     member.channels.add(channel as unknown as Channel<Member>);
@@ -182,6 +199,9 @@ export class Hub<M extends Member> implements PublicHub {
     for (const name of resumeFrom?.keys() ?? []) {
       if (!planned.has(name)) planned.set(name, this.channels.get(name) ?? (validateName('room', name), 'new-room'));
     }
+    if (planned.size > WIRE_LIMITS.maxChannelsPerConnection) {
+      throw new WireError('CHANNEL_LIMIT', `the query and cursor name ${planned.size} channels`);
+    }
     const held: number[] = [];
     let newRooms = 0;
     for (const [name, channel] of planned) {
@@ -207,7 +227,7 @@ export class Hub<M extends Member> implements PublicHub {
   }
 
   /** What a subscriber holding `held` is owed, oldest first per channel, bounded by `maxBytes`. */
-  catchup(channels: readonly Channel<M>[], held: readonly number[], encoding: Encoding, maxBytes = Infinity): Catchup {
+  catchup(channels: readonly Channel<M>[], held: readonly number[], encoding: Encoding, maxBytes = Infinity, overheadPerMessage = 0): Catchup {
     const result: Catchup = { messages: [], bytes: 0, missed: [], cursor: new Map() };
     channels.forEach((channel, i) => {
       let seq = held[i]!;
@@ -218,7 +238,7 @@ export class Hub<M extends Member> implements PublicHub {
       }
       while (seq < channel.seq) {
         const message = channel.replay.at(seq + 1)!;
-        const size = message.encoded(encoding).length;
+        const size = message.encoded(encoding).length + overheadPerMessage;
         if (result.bytes + size > maxBytes && result.messages.length > 0) break;
         result.messages.push(message);
         result.bytes += size;

@@ -67,9 +67,9 @@ export class SseClient extends BaseClient {
     return backoff === undefined ? undefined : (this.serverRetryMs ?? backoff);
   }
 
+  /** Join and leave replies also arrive on the stream (with the stream's new cursor); that copy is the one used. */
   protected async transmit(message: ClientMessage): Promise<void> {
-    const reply = await postMessage(this.pool, message, this.encoding, this.clientId, this.options.token);
-    if (reply !== undefined) this.control(reply);
+    await postMessage(this.pool, message, this.encoding, this.clientId, this.options.token);
   }
 
   protected async closeConnection(): Promise<void> {

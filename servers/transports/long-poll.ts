@@ -34,6 +34,7 @@ interface Batch {
   count: number;
   cursor: string;
   truncated: string | undefined;
+  truncatedRanges: number;
 }
 
 function toBatch(catchup: Catchup, encoding: Encoding): Batch {
@@ -49,6 +50,7 @@ function toBatch(catchup: Catchup, encoding: Encoding): Batch {
     count: catchup.messages.length,
     cursor: formatCursor(catchup.cursor),
     truncated: catchup.missed.length === 0 ? undefined : catchup.missed.map((m) => `${m.channel}:${m.first}-${m.last}`).join(','),
+    truncatedRanges: catchup.missed.length,
   };
 }
 
@@ -67,6 +69,10 @@ export function createLongPollTransport(context: TransportContext): TransportAda
   const ready = new Set<PendingPoll>();
   let flushScheduled = false;
 
+  // A JSON batch adds brackets and a comma per message; the limit covers the whole body.
+  const catchupFor = (channels: Channel<PendingPoll>[], held: number[], encoding: Encoding): Catchup =>
+    encoding === 'json' ? hub.catchup(channels, held, encoding, options.pollMaxBatchBytes - 2, 1) : hub.catchup(channels, held, encoding, options.pollMaxBatchBytes);
+
   const respond = (res: ServerResponse, batch: Batch, encoding: Encoding): void => {
     const headers: Record<string, string | number> = {
       'content-type': CONTENT_TYPE[encoding],
@@ -76,7 +82,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
     };
     if (batch.truncated !== undefined) {
       headers[TRUNCATED_HEADER] = batch.truncated;
-      counters.replayTruncations++;
+      counters.replayTruncations += batch.truncatedRanges;
     }
     res.writeHead(200, headers);
     res.end(batch.body);
@@ -100,7 +106,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       const key = poll.subscribed.length === 1 ? `${poll.subscribed[0]!.name}:${poll.held[0]}:${poll.encoding}` : undefined;
       let batch = key === undefined ? undefined : shared.get(key);
       if (batch === undefined) {
-        batch = toBatch(hub.catchup(poll.subscribed, poll.held, poll.encoding, options.pollMaxBatchBytes), poll.encoding);
+        batch = toBatch(catchupFor(poll.subscribed, poll.held, poll.encoding), poll.encoding);
         if (key !== undefined) shared.set(key, batch);
       }
       respond(poll.res, batch, poll.encoding);
@@ -127,7 +133,8 @@ export function createLongPollTransport(context: TransportContext): TransportAda
         throw new WireError('BAD_QUERY', 'a poll must name at least one topic= or room=');
       }
       const subscription = hub.resolve(params.topics, params.rooms, params.cursor);
-      const catchup = hub.catchup(subscription.channels, subscription.held, params.encoding, options.pollMaxBatchBytes);
+      counters.connectionsTotal++;
+      const catchup = catchupFor(subscription.channels, subscription.held, params.encoding);
       // A first poll (no cursor) is the handshake: it returns at once with the client's start position.
       if (params.cursor === undefined || wait === 0 || catchup.messages.length > 0 || catchup.missed.length > 0) {
         respond(res, toBatch(catchup, params.encoding), params.encoding);
@@ -136,7 +143,6 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       const waiting = new PendingPoll(res, subscription.channels as Channel<PendingPoll>[], subscription.held, params.encoding);
       for (const channel of waiting.subscribed) hub.attach(waiting, channel);
       pending.add(waiting);
-      counters.connectionsTotal++;
       waiting.timer = setTimeout(() => {
         release(waiting);
         respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);

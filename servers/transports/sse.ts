@@ -11,7 +11,7 @@ import { formatCursor, type Position } from '../../scenarios/names.ts';
 import { checkAuth, parseConnectParams, toWireError, writeError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
-import { BacklogGuard } from './backlog.ts';
+import { BacklogGuard, backlogOf } from './backlog.ts';
 import { handleMessagesPost } from './http-messages.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
@@ -26,6 +26,8 @@ const STREAM_HEADERS = {
 class SseStream implements Member {
   readonly channels = new Set<Channel<Member>>();
   cut = false;
+  /** Bytes of catch-up written at connect, which may sit in the buffer without marking a slow consumer. */
+  allowance = 0;
   constructor(
     readonly res: ServerResponse,
     readonly client: string,
@@ -45,8 +47,9 @@ function event(id: string, data: string): Buffer {
   return Buffer.from(`id: ${id}\ndata: ${data}\n\n`);
 }
 
-function controlEvent(message: ControlMessage): string {
-  return `event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`;
+/** Control events that change the stream's position carry its cursor as id, so Last-Event-ID never lags behind. */
+function controlEvent(message: ControlMessage, id?: string): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
 export function createSseTransport(context: TransportContext): TransportAdapter {
@@ -76,7 +79,7 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
     setTimeout(() => socket?.destroy(), SLOW_CONSUMER_KILL_MS).unref();
   };
 
-  const backlog = new BacklogGuard<SseStream>((stream) => stream.res.writableLength, options.maxBufferedBytes, cutSlowConsumer);
+  const backlog = new BacklogGuard<SseStream>((stream) => backlogOf(stream, stream.res.writableLength), options.maxBufferedBytes, cutSlowConsumer);
 
   const write = (stream: SseStream, data: Buffer): void => {
     stream.res.write(data);
@@ -111,7 +114,8 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
       const stream = new SseStream(res, params.client ?? `c${++nextClientId}`, params.encoding, new Map());
       subscription.channels.forEach((channel, i) => stream.position.set(channel.name, subscription.held[i]!));
       res.writeHead(200, STREAM_HEADERS);
-      let head = `retry: ${options.sseRetryMs}\n\n` + controlEvent({ type: 'welcome', client: stream.client, cursor: formatCursor(stream.position) });
+      const cursor = formatCursor(stream.position);
+      let head = `retry: ${options.sseRetryMs}\n\n` + controlEvent({ type: 'welcome', client: stream.client, cursor }, cursor);
       for (const gap of catchup.missed) {
         counters.replayTruncations++;
         head += controlEvent({ type: 'error', code: 'REPLAY_TRUNCATED', message: `${gap.channel}:${gap.first}-${gap.last} are no longer held` });
@@ -121,7 +125,7 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
         stream.position.set(message.channel, message.seq);
         write(stream, event(formatCursor(stream.position), dataField(message, stream.encoding)));
       }
-      if (stream.cut) return;
+      stream.allowance = res.writableLength;
       for (const channel of subscription.channels) hub.attach(stream, channel);
       streams.add(stream);
       counters.connectionsTotal++;
@@ -150,17 +154,20 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
         handleMessagesPost(req, res, url, context, hub, (client, message) => {
           const targets = client === undefined ? undefined : byClient.get(client);
           if (targets === undefined) throw new WireError('UNKNOWN_CLIENT', `no open SSE stream has client id ${client ?? '(none given)'}`);
-          const room = hub.room(message.room);
+          let reply: ControlMessage = { type: 'left', room: message.room };
           for (const stream of targets) {
             if (message.type === 'join') {
-              hub.attach(stream, room);
+              const room = hub.join(stream, message.room);
               if (!stream.position.has(room.name)) stream.position.set(room.name, room.seq);
+              reply = { type: 'joined', room: room.name, cursor: `${room.name}:${stream.position.get(room.name)}` };
             } else {
-              hub.detach(stream, room);
-              stream.position.delete(room.name);
+              hub.leave(stream, message.room);
+              stream.position.delete(message.room);
             }
+            // The stream hears it too, with its new cursor as id, so a reconnect resumes in the right rooms.
+            stream.res.write(controlEvent(reply, formatCursor(stream.position)));
           }
-          return message.type === 'join' ? { type: 'joined', room: room.name, cursor: `${room.name}:${room.seq}` } : { type: 'left', room: room.name };
+          return reply;
         });
       } else return false;
       return true;

@@ -13,15 +13,18 @@ import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts'
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
-import { BacklogGuard } from './backlog.ts';
+import { BacklogGuard, backlogOf } from './backlog.ts';
 import { writeCorked } from './cork.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
+const WS_OPEN = 1;
 
 class WsMember implements Member {
   readonly channels = new Set<Channel<Member>>();
   alive = true;
   cut = false;
+  /** Bytes of catch-up written at connect, which may sit in the buffer without marking a slow consumer. */
+  allowance = 0;
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
@@ -54,9 +57,14 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
     setTimeout(() => member.ws.terminate(), SLOW_CONSUMER_KILL_MS).unref();
   };
 
-  const backlog = new BacklogGuard<WsMember>((member) => member.socket.writableLength, options.maxBufferedBytes, cutSlowConsumer);
+  const backlog = new BacklogGuard<WsMember>((member) => backlogOf(member, member.socket.writableLength), options.maxBufferedBytes, cutSlowConsumer);
 
   const writeFrame = (member: WsMember, data: Buffer): void => {
+    // After a close frame (ours or the peer's) no data frame may follow (RFC 6455 §5.5.1).
+    if (member.ws.readyState !== WS_OPEN) {
+      hub.detachAll(member);
+      return;
+    }
     writeCorked(member.socket, data);
     counters.delivered++;
     backlog.noteWrite(member);
@@ -81,12 +89,10 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
       const payload = binaryPayload ? Buffer.from(message.payload as Uint8Array) : Buffer.from(message.payload as string);
       hub.send(member.client, message.room, message.mid, payload, binaryPayload);
     } else if (message.type === 'join') {
-      const room = hub.room(message.room);
-      hub.attach(member, room);
+      const room = hub.join(member, message.room);
       sendControl(member.ws, { type: 'joined', room: room.name, cursor: `${room.name}:${room.seq}` });
     } else {
-      const room = hub.channel(message.room);
-      if (room !== undefined) hub.detach(member, room as Channel<WsMember>);
+      hub.leave(member, message.room);
       sendControl(member.ws, { type: 'left', room: message.room });
     }
   };
@@ -123,6 +129,7 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
       sendControl(ws, { type: 'error', code: 'REPLAY_TRUNCATED', message: `${gap.channel}:${gap.first}-${gap.last} are no longer held` });
     }
     for (const message of catchup.messages) writeFrame(member, frame(message.encoded(member.encoding), member.encoding));
+    member.allowance = socket.writableLength;
 
     ws.on('pong', () => {
       member.alive = true;

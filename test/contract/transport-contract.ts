@@ -91,6 +91,26 @@ export function transportContract(transport: TransportName, capabilities: Transp
         await waitFor(() => c.messages.length === 2, 'the tick after leaving');
         expect(c.messages.map((m) => [m.channel, m.seq])).toEqual([['late', 1], ['ticks', 1]]);
       });
+
+      it('caps a connection at 64 channels and leaves without creating rooms', async () => {
+        const server = cleanup.add(await startTestServer(transport));
+        const c = makeClient(server, encoding, { topics: ['ticks'], clientId: 'greedy' });
+        cleanup.add(c.client);
+        await c.client.connect();
+        for (let i = 1; i <= 63; i++) await c.client.send({ type: 'join', room: `r${i}` });
+        await waitFor(() => c.controls.filter((m) => m.type === 'joined').length === 63, '63 joins');
+        const refused = await c.client.send({ type: 'join', room: 'one-too-many' }).then(
+          async () => {
+            await waitFor(() => c.controls.some((m) => m.type === 'error'), 'the error');
+            return (c.controls.find((m) => m.type === 'error') as { code: string }).code;
+          },
+          (err: { code: string }) => err.code,
+        );
+        expect(refused).toBe('CHANNEL_LIMIT');
+        await c.client.send({ type: 'leave', room: 'never-existed' });
+        await waitFor(() => c.controls.some((m) => m.type === 'left'), 'the left reply');
+        expect(server.stats().rooms).toBe(63);
+      });
     } else {
       it('refuses join and leave: a poll names its rooms itself', async () => {
         const server = cleanup.add(await startTestServer(transport));
@@ -118,6 +138,17 @@ export function transportContract(transport: TransportName, capabilities: Transp
       await sleep(50);
       expect(c.seqs('ticks')).toEqual(range(1, 55));
       expect(c.seqs('lobby')).toEqual([1, 2]);
+    });
+
+    it('resumes from far back without being taken for a slow consumer', async () => {
+      const server = cleanup.add(await startTestServer(transport, { maxBufferedBytes: 64 * 1024, sseRetryMs: 50 }));
+      await publishMany(server, 2000, 100, 'ticks', Buffer.alloc(1024, 120));
+      const c = makeClient(server, encoding, { topics: ['ticks'], cursor: 'ticks:0' });
+      cleanup.add(c.client);
+      await c.client.connect();
+      await waitFor(() => c.messages.length === 2000, 'the 2000-message catch-up', 10_000);
+      expect(c.seqs('ticks')).toEqual(range(1, 2000));
+      expect(server.stats().disconnects.slowConsumer).toBe(0);
     });
 
     it('refuses a client without the token, and sends it no data', async () => {

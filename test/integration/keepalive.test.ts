@@ -32,7 +32,7 @@ describe('keep-alive', () => {
     let text = '';
     const decoder = new TextDecoder();
     while (!text.includes(': ping\n\n')) text += decoder.decode((await reader.read()).value);
-    expect(text.startsWith('retry: 1000\n\nevent: welcome\ndata: {"type":"welcome"')).toBe(true);
+    expect(text.startsWith('retry: 1000\n\nid: ticks:0\nevent: welcome\ndata: {"type":"welcome"')).toBe(true);
   });
 
   it('sse: a bogus Last-Event-ID is refused with BAD_CURSOR, and it wins over the query', async () => {

@@ -47,7 +47,7 @@ describe('third-party clients', () => {
   it('curl -N reads the SSE stream', async () => {
     const server = cleanup.add(await startTestServer('sse', { feedRate: 20, payloadBytes: 8 }));
     const out = await run('curl', ['-sN', '--max-time', '1', `${server.connectUrl}?topic=ticks`]);
-    expect(out).toMatch(/^retry: 1000\n\nevent: welcome\ndata: \{"type":"welcome","client":"c1","cursor":"ticks:\d+"\}\n\n/);
+    expect(out).toMatch(/^retry: 1000\n\nid: ticks:(\d+)\nevent: welcome\ndata: \{"type":"welcome","client":"c1","cursor":"ticks:\1"\}\n\n/);
     expect(out).toMatch(/\nid: ticks:\d+\ndata: \{"type":"feed","topic":"ticks","seq":\d+,"ts":\d+,"payload":"pushbenc"\}\n\n/);
   });
 
@@ -71,6 +71,22 @@ describe('third-party clients', () => {
     await waitFor(() => opens === 2 && seqs.length === 20, 'the reconnect and the missed events');
     expect(seqs).toEqual(range(1, 20));
     expect(ids.at(-1)).toBe('ticks:20');
+  });
+
+  it('the eventsource package resumes correctly even when the stream drops before its first event', async () => {
+    const server = cleanup.add(await startTestServer('sse', { sseRetryMs: 50 }));
+    await publishMany(server, 5);
+    const source = new EventSource(`${server.connectUrl}?topic=ticks`);
+    cleanup.add({ close: async () => source.close() });
+    const seqs: number[] = [];
+    let opens = 0;
+    source.onopen = () => opens++;
+    source.onmessage = (event) => seqs.push((JSON.parse(event.data as string) as { seq: number }).seq);
+    await waitFor(() => opens === 1, 'the stream to open');
+    server.dropConnections();
+    await publishMany(server, 3);
+    await waitFor(() => opens === 2 && seqs.length === 3, 'the reconnect and the three events published while it was down');
+    expect(seqs).toEqual([6, 7, 8]);
   });
 
   it('a plain ws client following docs/PROTOCOL.md reads JSON and binary frames and sends chat', async () => {
