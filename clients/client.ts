@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { SERVER_DEFAULTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage, Envelope } from '../scenarios/envelope.ts';
 import { formatCursor, parseCursor, type Position } from '../scenarios/names.ts';
-import { ByteCounter, type ByteTotals } from './byte-counter.ts';
+import { SocketBytes, type ByteTotals } from '../scenarios/socket-bytes.ts';
 import { BackoffPolicy, DEFAULT_RECONNECT, type ReconnectOptions } from './reconnect-policy.ts';
 
 export interface ClientOptions {
@@ -77,7 +77,7 @@ export abstract class BaseClient extends EventEmitter<ClientEvents> implements P
   abstract readonly transport: TransportName;
   protected readonly options: ClientOptions;
   protected readonly encoding: Encoding;
-  protected readonly counter = new ByteCounter();
+  protected readonly counter = new SocketBytes();
   protected readonly topics: Set<string>;
   protected readonly rooms: Set<string>;
   protected clientId: string | undefined;

@@ -5,6 +5,13 @@ import { ENCODINGS, WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts
 import { WireError } from '../scenarios/errors.ts';
 import { parseCursor, validateName, type Position } from '../scenarios/names.ts';
 
+/** Answers a failed request with its error code and counts it; the server carries on. */
+export function failRequest(res: ServerResponse, err: unknown, counters: { error(code: WireError['code']): void }): void {
+  const wire = toWireError(err);
+  counters.error(wire.code);
+  writeError(res, wire);
+}
+
 export function writeError(res: ServerResponse, err: WireError): void {
   if (res.headersSent) {
     res.destroy();

@@ -89,7 +89,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!adapter.handleRequest(req, res, url)) app(req, res);
   });
-  server.on('connection', (socket) => counters.trackSocket(socket));
+  server.on('connection', (socket) => counters.sockets.track(socket));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
@@ -126,7 +126,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
       });
       server.closeIdleConnections();
       setTimeout(() => {
-        for (const socket of counters.openSockets()) socket.destroy();
+        for (const socket of counters.sockets.openSockets()) socket.destroy();
       }, SHUTDOWN_GRACE_MS).unref();
     }));
 
@@ -142,7 +142,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     stats,
     dropConnections(): number {
       let dropped = 0;
-      for (const socket of counters.openSockets()) {
+      for (const socket of counters.sockets.openSockets()) {
         socket.destroy();
         dropped++;
       }

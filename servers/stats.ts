@@ -2,9 +2,9 @@
  * The server's own counters, sampled by the bench from GET /stats. Bytes are read at the TCP
  * sockets (handshakes and headers included), CPU and memory from the process itself.
  */
-import type { Socket } from 'node:net';
 import { nowMicros } from '../scenarios/clock.ts';
 import type { WireErrorCode } from '../scenarios/errors.ts';
+import { SocketBytes } from '../scenarios/socket-bytes.ts';
 import { LoopLagMonitor } from './loop-lag.ts';
 
 export interface ServerStatsSnapshot {
@@ -34,9 +34,8 @@ export class ServerCounters {
   replayTruncations = 0;
   connectionsTotal = 0;
   readonly errors: Partial<Record<WireErrorCode, number>> = {};
-  private readonly sockets = new Set<Socket>();
-  private closedBytesWritten = 0;
-  private closedBytesRead = 0;
+  /** Every TCP connection the server accepted: bytes at the socket, forced drops, shutdown. */
+  readonly sockets = new SocketBytes();
   private readonly startedAt = performance.now();
   private readonly loopLag = new LoopLagMonitor();
 
@@ -48,27 +47,8 @@ export class ServerCounters {
     this.errors[code] = (this.errors[code] ?? 0) + 1;
   }
 
-  trackSocket(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      this.closedBytesWritten += socket.bytesWritten;
-      this.closedBytesRead += socket.bytesRead;
-    });
-  }
-
-  /** Every open TCP socket, for forced disconnects and shutdown. */
-  openSockets(): IterableIterator<Socket> {
-    return this.sockets.values();
-  }
-
   snapshot(extra: { transport: string; openConnections: number; published: number; chatIn: number; feed: ServerStatsSnapshot['feed']; rooms: number }, resetLoopDelay: boolean): ServerStatsSnapshot {
-    let written = this.closedBytesWritten;
-    let read = this.closedBytesRead;
-    for (const socket of this.sockets) {
-      written += socket.bytesWritten;
-      read += socket.bytesRead;
-    }
+    const { written, read } = this.sockets.totals();
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
     const snapshot: ServerStatsSnapshot = {
@@ -84,7 +64,7 @@ export class ServerCounters {
       cpu: { userUs: cpu.user, systemUs: cpu.system },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
       eventLoopDelayMs: this.loopLag.summary(),
-      sockets: this.sockets.size,
+      sockets: this.sockets.openCount,
       feed: extra.feed,
       rooms: extra.rooms,
     };

@@ -4,11 +4,12 @@ import { decodeControl } from '../../scenarios/codec-json.ts';
 import { encodeClient } from '../../scenarios/codec.ts';
 import { PATHS, type Encoding } from '../../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
-import { countingConnector, type ByteCounter } from '../byte-counter.ts';
+import type { SocketBytes } from '../../scenarios/socket-bytes.ts';
+import { countingConnector } from '../byte-counter.ts';
 import { ClientError } from '../client.ts';
 
 /** Two connections: one held by the stream or poll, one free for POSTs. */
-export function createPool(url: string, counter: ByteCounter, bodyTimeoutMs: number): Pool {
+export function createPool(url: string, counter: SocketBytes, bodyTimeoutMs: number): Pool {
   return new Pool(new URL(url).origin, { connections: 2, connect: countingConnector(counter), bodyTimeout: bodyTimeoutMs, headersTimeout: 30_000 });
 }
 

@@ -7,7 +7,7 @@ import { decodeClient } from '../../scenarios/codec.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
 import { WireError } from '../../scenarios/errors.ts';
 import { validateName } from '../../scenarios/names.ts';
-import { checkAuth, readBody, toWireError, writeError } from '../http.ts';
+import { checkAuth, failRequest, readBody } from '../http.ts';
 import type { PublicHub } from '../hub.ts';
 import type { TransportContext } from '../transport.ts';
 
@@ -23,11 +23,7 @@ function bodyKind(req: IncomingMessage): boolean {
 }
 
 export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, url: URL, context: TransportContext, hub: PublicHub, membership: MembershipHandler): void {
-  const fail = (err: unknown): void => {
-    const wire = toWireError(err);
-    context.counters.error(wire.code);
-    writeError(res, wire);
-  };
+  const fail = (err: unknown): void => failRequest(res, err, context.counters);
   try {
     if (req.method !== 'POST') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use POST`);
     checkAuth(req, url, context.options.token);

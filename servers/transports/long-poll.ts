@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type Encoding } from '../../scenarios/constants.ts';
 import { WireError } from '../../scenarios/errors.ts';
 import { formatCursor } from '../../scenarios/names.ts';
-import { checkAuth, parseConnectParams, toWireError, writeError } from '../http.ts';
+import { checkAuth, failRequest, parseConnectParams, writeError } from '../http.ts';
 import { Hub, type Catchup, type Channel, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { handleMessagesPost } from './http-messages.ts';
@@ -149,9 +149,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       }, wait);
       res.on('close', () => release(waiting));
     } catch (err) {
-      const wire = toWireError(err);
-      counters.error(wire.code);
-      writeError(res, wire);
+      failRequest(res, err, counters);
     }
   };
 

@@ -8,11 +8,12 @@ import { PATHS, type Encoding } from '../../scenarios/constants.ts';
 import type { ControlMessage } from '../../scenarios/envelope.ts';
 import { WireError } from '../../scenarios/errors.ts';
 import { formatCursor, type Position } from '../../scenarios/names.ts';
-import { checkAuth, parseConnectParams, toWireError, writeError } from '../http.ts';
+import { checkAuth, failRequest, parseConnectParams, writeError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { BacklogGuard, backlogOf } from './backlog.ts';
 import { handleMessagesPost } from './http-messages.ts';
+import { oncePerEncoding } from './once-per-encoding.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
 const HEARTBEAT = Buffer.from(': ping\n\n');
@@ -88,14 +89,11 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
   };
 
   const hub = new Hub<SseStream>(options, (message: HubMessage, channel: Channel<SseStream>) => {
-    let json: Buffer | undefined;
-    let binary: Buffer | undefined;
+    const oneChannelEvent = oncePerEncoding((encoding) => event(message.cursor, dataField(message, encoding)));
     for (const stream of channel.members) {
       stream.position.set(message.channel, message.seq);
-      if (stream.channels.size === 1) {
-        const data = stream.encoding === 'binary' ? (binary ??= event(message.cursor, dataField(message, 'binary'))) : (json ??= event(message.cursor, dataField(message, 'json')));
-        write(stream, data);
-      } else {
+      if (stream.channels.size === 1) write(stream, oneChannelEvent(stream.encoding));
+      else {
         write(stream, event(formatCursor(stream.position), dataField(message, stream.encoding)));
       }
     }
@@ -134,9 +132,7 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
       same.add(stream);
       res.on('close', () => forget(stream));
     } catch (err) {
-      const wire = toWireError(err);
-      counters.error(wire.code);
-      writeError(res, wire);
+      failRequest(res, err, counters);
     }
   };
 

@@ -15,6 +15,7 @@ import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { BacklogGuard, backlogOf } from './backlog.ts';
 import { writeCorked } from './cork.ts';
+import { oncePerEncoding } from './once-per-encoding.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
 const WS_OPEN = 1;
@@ -71,12 +72,8 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
   };
 
   const hub = new Hub<WsMember>(options, (message: HubMessage, channel: Channel<WsMember>) => {
-    let json: Buffer | undefined;
-    let binary: Buffer | undefined;
-    for (const member of channel.members) {
-      const data = member.encoding === 'binary' ? (binary ??= frame(message.encoded('binary'), 'binary')) : (json ??= frame(message.encoded('json'), 'json'));
-      writeFrame(member, data);
-    }
+    const framed = oncePerEncoding((encoding) => frame(message.encoded(encoding), encoding));
+    for (const member of channel.members) writeFrame(member, framed(member.encoding));
   });
 
   const sendControl = (ws: WebSocket, message: ControlMessage): void => {
