@@ -24,7 +24,7 @@ export const WIRE_ERRORS = {
   SLOW_CONSUMER: { status: 503, hint: 'the client read too slowly and its outgoing buffer filled up; read faster or raise --max-buffered-bytes' },
   REPLAY_TRUNCATED: { status: 200, hint: 'the replay buffer no longer held these messages; raise --replay-size or reconnect sooner' },
   SHUTTING_DOWN: { status: 503, hint: 'reconnect later or to another server' },
-  CHANNEL_LIMIT: { status: 400, hint: 'a connection may be in at most 64 channels; leave one first' },
+  CHANNEL_LIMIT: { status: 400, hint: 'a connection may be in at most 64 channels: subscribe to fewer, or leave one before joining another' },
   INTERNAL: { status: 500, hint: 'this is a pushbench bug; please report it with the server log' },
 } as const;
 

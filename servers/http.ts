@@ -67,10 +67,10 @@ export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOv
       throw new WireError('BAD_QUERY', `unknown query parameter "${key}" (known: ${[...CONNECT_PARAMS, ...extraParams].join(', ')})`);
     }
   }
-  const topics = url.searchParams.getAll('topic').map((t) => validateName('topic', t));
-  const rooms = url.searchParams.getAll('room').map((r) => validateName('room', r));
+  const topics = [...new Set(url.searchParams.getAll('topic'))].map((t) => validateName('topic', t));
+  const rooms = [...new Set(url.searchParams.getAll('room'))].map((r) => validateName('room', r));
   if (topics.length + rooms.length > WIRE_LIMITS.maxChannelsPerConnection) {
-    throw new WireError('BAD_QUERY', `a connection may subscribe to at most ${WIRE_LIMITS.maxChannelsPerConnection} channels`);
+    throw new WireError('CHANNEL_LIMIT', `the query names ${topics.length + rooms.length} channels`);
   }
   const clientParam = url.searchParams.get('client');
   const encodingParam = url.searchParams.get('encoding');

@@ -229,6 +229,7 @@ export class Hub<M extends Member> implements PublicHub {
   /** What a subscriber holding `held` is owed, oldest first per channel, bounded by `maxBytes`. */
   catchup(channels: readonly Channel<M>[], held: readonly number[], encoding: Encoding, maxBytes = Infinity, overheadPerMessage = 0): Catchup {
     const result: Catchup = { messages: [], bytes: 0, missed: [], cursor: new Map() };
+    let full = false;
     channels.forEach((channel, i) => {
       let seq = held[i]!;
       const oldest = channel.replay.oldest;
@@ -236,10 +237,14 @@ export class Hub<M extends Member> implements PublicHub {
         result.missed.push({ channel: channel.name, first: seq + 1, last: oldest - 1 });
         seq = oldest - 1;
       }
-      while (seq < channel.seq) {
+      // Once the budget is spent, later channels keep their position and wait for the next answer.
+      while (!full && seq < channel.seq) {
         const message = channel.replay.at(seq + 1)!;
         const size = message.encoded(encoding).length + overheadPerMessage;
-        if (result.bytes + size > maxBytes && result.messages.length > 0) break;
+        if (result.bytes + size > maxBytes && result.messages.length > 0) {
+          full = true;
+          break;
+        }
         result.messages.push(message);
         result.bytes += size;
         seq++;

@@ -69,9 +69,9 @@ export function createLongPollTransport(context: TransportContext): TransportAda
   const ready = new Set<PendingPoll>();
   let flushScheduled = false;
 
-  // A JSON batch adds brackets and a comma per message; the limit covers the whole body.
+  // A JSON batch adds brackets and a comma between messages; the limit covers the whole body.
   const catchupFor = (channels: Channel<PendingPoll>[], held: number[], encoding: Encoding): Catchup =>
-    encoding === 'json' ? hub.catchup(channels, held, encoding, options.pollMaxBatchBytes - 2, 1) : hub.catchup(channels, held, encoding, options.pollMaxBatchBytes);
+    encoding === 'json' ? hub.catchup(channels, held, encoding, options.pollMaxBatchBytes - 1, 1) : hub.catchup(channels, held, encoding, options.pollMaxBatchBytes);
 
   const respond = (res: ServerResponse, batch: Batch, encoding: Encoding): void => {
     const headers: Record<string, string | number> = {
