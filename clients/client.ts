@@ -198,7 +198,8 @@ export abstract class BaseClient extends EventEmitter<ClientEvents> implements P
       return;
     }
     const delay = fatal || this.backoff === undefined ? undefined : this.reconnectDelay();
-    if (this.pendingOpen !== undefined && (delay === undefined || this.opens === 0 && fatal)) {
+    // connect() settles on the first success, or when the client gives up (a refusal, or no retries left).
+    if (this.pendingOpen !== undefined && delay === undefined) {
       this.pendingOpen.reject(err);
       this.pendingOpen = undefined;
     }

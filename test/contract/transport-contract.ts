@@ -151,6 +151,20 @@ export function transportContract(transport: TransportName, capabilities: Transp
       expect(server.stats().disconnects.slowConsumer).toBe(0);
     });
 
+    it('never reconnects after a refusal or a deliberate close', async () => {
+      const server = cleanup.add(await startTestServer(transport, { token: 'right' }));
+      const refused = makeClient(server, encoding, { topics: ['ticks'], token: 'wrong', reconnect: { initialDelayMs: 10 } });
+      const quitter = makeClient(server, encoding, { topics: ['ticks'], token: 'right', reconnect: { initialDelayMs: 10 } });
+      for (const c of [refused, quitter]) cleanup.add(c.client);
+      await expect(refused.client.connect()).rejects.toMatchObject({ code: 'UNAUTHORIZED', fatal: true });
+      await quitter.client.connect();
+      await quitter.client.close();
+      await sleep(100);
+      expect(server.stats().errors.UNAUTHORIZED).toBe(1);
+      expect(server.stats().connections.open).toBe(0);
+      expect([refused.client.reconnects, quitter.client.reconnects]).toEqual([0, 0]);
+    });
+
     it('refuses a client without the token, and sends it no data', async () => {
       const server = cleanup.add(await startTestServer(transport, { token: 's3cret' }));
       const stranger = makeClient(server, encoding, { topics: ['ticks'] });
