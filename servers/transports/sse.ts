@@ -8,7 +8,7 @@ import { PATHS, type Encoding } from '../../scenarios/constants.ts';
 import type { ControlMessage } from '../../scenarios/envelope.ts';
 import { WireError } from '../../scenarios/errors.ts';
 import { formatCursor, type Position } from '../../scenarios/names.ts';
-import { checkAuth, failRequest, parseConnectParams, writeError } from '../http.ts';
+import { checkAuth, failRequest, parseConnectParams } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { BacklogGuard, backlogOf } from './backlog.ts';
