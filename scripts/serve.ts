@@ -1,7 +1,7 @@
 /** `npm run serve -- --transport ws|sse|long-poll [...]`: one server in this process, until SIGINT/SIGTERM. */
 import { SERVER_DEFAULTS, TRANSPORTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
-import type { ServerOptionsInput } from '../servers/options.ts';
+import { INT_OPTION_RANGES, type ServerOptionsInput } from '../servers/options.ts';
 import { startServer } from '../servers/server.ts';
 import { intFlag, parseFlags, runMain } from './cli.ts';
 
@@ -25,49 +25,36 @@ const USAGE = `usage: npm run serve -- --transport ws|sse|long-poll [options]
   --sse-retry-ms N          SSE retry: field (default ${SERVER_DEFAULTS.sseRetryMs})
   --help                    this text`;
 
-function serverOptions(flags: ReturnType<typeof parseFlags<typeof FLAGS>>): ServerOptionsInput {
-  return {
-    transport: flags.transport as TransportName,
-    host: flags.host,
-    port: intFlag('port', flags.port),
-    topics: flags.topics?.split(','),
-    feedRate: intFlag('feed-rate', flags['feed-rate']),
-    payloadBytes: intFlag('payload-bytes', flags['payload-bytes']),
-    encoding: flags.encoding as Encoding | undefined,
-    token: flags.token,
-    maxMessageBytes: intFlag('max-message-bytes', flags['max-message-bytes']),
-    maxBufferedBytes: intFlag('max-buffered-bytes', flags['max-buffered-bytes']),
-    replaySize: intFlag('replay-size', flags['replay-size']),
-    maxRooms: intFlag('max-rooms', flags['max-rooms']),
-    heartbeatMs: intFlag('heartbeat-ms', flags['heartbeat-ms']),
-    pollTimeoutMs: intFlag('poll-timeout-ms', flags['poll-timeout-ms']),
-    pollMaxBatchBytes: intFlag('poll-max-batch-bytes', flags['poll-max-batch-bytes']),
-    sseRetryMs: intFlag('sse-retry-ms', flags['sse-retry-ms']),
-  };
-}
+/** Flags are the option names in kebab case (feedRate is --feed-rate). */
+const flagName = (option: string): string => option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+const INT_OPTIONS = Object.keys(INT_OPTION_RANGES) as (keyof typeof INT_OPTION_RANGES)[];
 
 const FLAGS = {
   transport: { type: 'string' },
   host: { type: 'string' },
-  port: { type: 'string' },
   topics: { type: 'string' },
-  'feed-rate': { type: 'string' },
-  'payload-bytes': { type: 'string' },
   encoding: { type: 'string' },
   token: { type: 'string' },
-  'max-message-bytes': { type: 'string' },
-  'max-buffered-bytes': { type: 'string' },
-  'replay-size': { type: 'string' },
-  'max-rooms': { type: 'string' },
-  'heartbeat-ms': { type: 'string' },
-  'poll-timeout-ms': { type: 'string' },
-  'poll-max-batch-bytes': { type: 'string' },
-  'sse-retry-ms': { type: 'string' },
   help: { type: 'boolean' },
+  ...Object.fromEntries(INT_OPTIONS.map((option) => [flagName(option), { type: 'string' as const }])),
 } as const;
 
+type Flags = Record<string, string | boolean | undefined>;
+
+function serverOptions(flags: Flags): ServerOptionsInput {
+  const options: ServerOptionsInput = {
+    transport: flags.transport as TransportName,
+    host: flags.host as string | undefined,
+    topics: (flags.topics as string | undefined)?.split(','),
+    encoding: flags.encoding as Encoding | undefined,
+    token: flags.token as string | undefined,
+  };
+  for (const option of INT_OPTIONS) options[option] = intFlag(flagName(option), flags[flagName(option)] as string | undefined);
+  return options;
+}
+
 runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), FLAGS, USAGE);
+  const flags: Flags = parseFlags(process.argv.slice(2), FLAGS, USAGE);
   if (flags.help) {
     process.stdout.write(USAGE + '\n');
     return;
@@ -75,7 +62,7 @@ runMain(async () => {
   if (flags.transport === undefined) throw new UsageError('BAD_FLAG', `--transport is required (one of ${TRANSPORTS.join(', ')})\n\n${USAGE}`);
   const server = await startServer(serverOptions(flags)).catch((err: unknown) => {
     // Options are validated by their API names; a CLI user typed flags, so name the flag.
-    if (err instanceof UsageError) throw new UsageError(err.code, err.message.replace(/^option (\w+)/, (_m, name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())));
+    if (err instanceof UsageError) throw new UsageError(err.code, err.message.replace(/^option (\w+)/, (_m, name: string) => '--' + flagName(name)));
     throw err;
   });
   const topic = server.options.topics[0]!;

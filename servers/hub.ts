@@ -254,6 +254,16 @@ export class Hub<M extends Member> implements PublicHub {
     return result;
   }
 
+  /**
+   * The cursor of an attached member. Fan-out is synchronous, so a member holds the latest seq of
+   * every channel it is in: its position is derived, never stored per delivery.
+   */
+  cursorOf(member: M): string {
+    let cursor = '';
+    for (const channel of member.channels) cursor += (cursor === '' ? '' : ',') + channel.name + ':' + (channel as unknown as Channel<M>).seq;
+    return cursor;
+  }
+
   /** The cursor a subscriber holds at the start of a subscription (sent in its welcome). */
   heldCursor(subscription: Subscription<M>): string {
     const position: Position = new Map();

@@ -4,8 +4,8 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Pool } from 'undici';
-import { decodeDataBinary } from '../../scenarios/codec-binary.ts';
-import { decodeControl, decodeDataJson } from '../../scenarios/codec-json.ts';
+import { decodeControl } from '../../scenarios/codec-json.ts';
+import { decodeData } from '../../scenarios/codec.ts';
 import { PATHS, type TransportName } from '../../scenarios/constants.ts';
 import type { ClientMessage } from '../../scenarios/envelope.ts';
 import { BaseClient, ClientError, type ClientOptions } from '../client.ts';
@@ -53,7 +53,7 @@ export class SseClient extends BaseClient {
   private onEvent(event: EventSourceMessage): void {
     try {
       if (event.event === undefined || event.event === 'message') {
-        this.delivered(this.encoding === 'binary' ? decodeDataBinary(Buffer.from(event.data, 'base64')).envelope : decodeDataJson(event.data));
+        this.delivered(decodeData(event.data, this.encoding));
       } else {
         this.control(decodeControl(event.data));
       }

@@ -3,16 +3,17 @@
  * within a tick; what marks a slow consumer is backlog still buffered once the kernel has taken
  * what it can. Connections written to in a tick are therefore measured in one sweep after it.
  */
-/**
- * Backlog beyond a connection's allowance (the catch-up written at connect). The allowance shrinks
- * to what is still buffered, so once the catch-up has drained the full limit applies again.
- */
-export function backlogOf(connection: { allowance: number }, buffered: number): number {
-  connection.allowance = Math.min(connection.allowance, buffered);
-  return buffered - connection.allowance;
+
+/** A connection the guard watches. */
+export interface Watched {
+  /**
+   * Bytes of catch-up written at connect, which may sit in the buffer without marking a slow
+   * consumer. It shrinks to what is still buffered, so once the catch-up drains the full limit applies.
+   */
+  allowance: number;
 }
 
-export class BacklogGuard<C> {
+export class BacklogGuard<C extends Watched> {
   private readonly written = new Set<C>();
   private scheduled = false;
 
@@ -32,7 +33,11 @@ export class BacklogGuard<C> {
 
   private readonly sweep = (): void => {
     this.scheduled = false;
-    for (const connection of this.written) if (this.buffered(connection) > this.limitBytes) this.onExceeded(connection);
+    for (const connection of this.written) {
+      const buffered = this.buffered(connection);
+      connection.allowance = Math.min(connection.allowance, buffered);
+      if (buffered - connection.allowance > this.limitBytes) this.onExceeded(connection);
+    }
     this.written.clear();
   };
 }

@@ -11,7 +11,7 @@ import { formatCursor, type Position } from '../../scenarios/names.ts';
 import { checkAuth, failRequest, parseConnectParams } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
-import { BacklogGuard, backlogOf } from './backlog.ts';
+import { BacklogGuard, type Watched } from './backlog.ts';
 import { handleMessagesPost } from './http-messages.ts';
 import { oncePerEncoding } from './once-per-encoding.ts';
 
@@ -24,17 +24,14 @@ const STREAM_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-class SseStream implements Member {
+class SseStream implements Member, Watched {
   readonly channels = new Set<Channel<Member>>();
   cut = false;
-  /** Bytes of catch-up written at connect, which may sit in the buffer without marking a slow consumer. */
   allowance = 0;
   constructor(
     readonly res: ServerResponse,
     readonly client: string,
     readonly encoding: Encoding,
-    /** Last seq written per channel: the event id of a multi-channel stream. */
-    readonly position: Position,
   ) {}
 }
 
@@ -80,7 +77,7 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
     setTimeout(() => socket?.destroy(), SLOW_CONSUMER_KILL_MS).unref();
   };
 
-  const backlog = new BacklogGuard<SseStream>((stream) => backlogOf(stream, stream.res.writableLength), options.maxBufferedBytes, cutSlowConsumer);
+  const backlog = new BacklogGuard<SseStream>((stream) => stream.res.writableLength, options.maxBufferedBytes, cutSlowConsumer);
 
   const write = (stream: SseStream, data: Buffer): void => {
     stream.res.write(data);
@@ -91,11 +88,8 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
   const hub = new Hub<SseStream>(options, (message: HubMessage, channel: Channel<SseStream>) => {
     const oneChannelEvent = oncePerEncoding((encoding) => event(message.cursor, dataField(message, encoding)));
     for (const stream of channel.members) {
-      stream.position.set(message.channel, message.seq);
       if (stream.channels.size === 1) write(stream, oneChannelEvent(stream.encoding));
-      else {
-        write(stream, event(formatCursor(stream.position), dataField(message, stream.encoding)));
-      }
+      else write(stream, event(hub.cursorOf(stream), dataField(message, stream.encoding)));
     }
   });
 
@@ -109,19 +103,20 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
       const subscription = hub.resolve(params.topics, params.rooms, params.cursor);
       const catchup = hub.catchup(subscription.channels, subscription.held, params.encoding);
 
-      const stream = new SseStream(res, params.client ?? `c${++nextClientId}`, params.encoding, new Map());
-      subscription.channels.forEach((channel, i) => stream.position.set(channel.name, subscription.held[i]!));
+      const stream = new SseStream(res, params.client ?? `c${++nextClientId}`, params.encoding);
       res.writeHead(200, STREAM_HEADERS);
-      const cursor = formatCursor(stream.position);
+      const cursor = hub.heldCursor(subscription);
       let head = `retry: ${options.sseRetryMs}\n\n` + controlEvent({ type: 'welcome', client: stream.client, cursor }, cursor);
       for (const gap of catchup.missed) {
         counters.replayTruncations++;
         head += controlEvent({ type: 'error', code: 'REPLAY_TRUNCATED', message: `${gap.channel}:${gap.first}-${gap.last} are no longer held` });
       }
       res.write(head);
+      // Catch-up ids advance from the held position; once attached, the stream's cursor is derived.
+      const position: Position = new Map(subscription.channels.map((channel, i) => [channel.name, subscription.held[i]!]));
       for (const message of catchup.messages) {
-        stream.position.set(message.channel, message.seq);
-        write(stream, event(formatCursor(stream.position), dataField(message, stream.encoding)));
+        position.set(message.channel, message.seq);
+        write(stream, event(formatCursor(position), dataField(message, stream.encoding)));
       }
       stream.allowance = res.writableLength;
       for (const channel of subscription.channels) hub.attach(stream, channel);
@@ -154,14 +149,12 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
           for (const stream of targets) {
             if (message.type === 'join') {
               const room = hub.join(stream, message.room);
-              if (!stream.position.has(room.name)) stream.position.set(room.name, room.seq);
-              reply = { type: 'joined', room: room.name, cursor: `${room.name}:${stream.position.get(room.name)}` };
+              reply = { type: 'joined', room: room.name, cursor: `${room.name}:${room.seq}` };
             } else {
               hub.leave(stream, message.room);
-              stream.position.delete(message.room);
             }
             // The stream hears it too, with its new cursor as id, so a reconnect resumes in the right rooms.
-            stream.res.write(controlEvent(reply, formatCursor(stream.position)));
+            stream.res.write(controlEvent(reply, hub.cursorOf(stream)));
           }
           return reply;
         });

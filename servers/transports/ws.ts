@@ -13,18 +13,17 @@ import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts'
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
-import { BacklogGuard, backlogOf } from './backlog.ts';
+import { BacklogGuard, type Watched } from './backlog.ts';
 import { writeCorked } from './cork.ts';
 import { oncePerEncoding } from './once-per-encoding.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
 const WS_OPEN = 1;
 
-class WsMember implements Member {
+class WsMember implements Member, Watched {
   readonly channels = new Set<Channel<Member>>();
   alive = true;
   cut = false;
-  /** Bytes of catch-up written at connect, which may sit in the buffer without marking a slow consumer. */
   allowance = 0;
   constructor(
     readonly ws: WebSocket,
@@ -58,7 +57,7 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
     setTimeout(() => member.ws.terminate(), SLOW_CONSUMER_KILL_MS).unref();
   };
 
-  const backlog = new BacklogGuard<WsMember>((member) => backlogOf(member, member.socket.writableLength), options.maxBufferedBytes, cutSlowConsumer);
+  const backlog = new BacklogGuard<WsMember>((member) => member.socket.writableLength, options.maxBufferedBytes, cutSlowConsumer);
 
   const writeFrame = (member: WsMember, data: Buffer): void => {
     // After a close frame (ours or the peer's) no data frame may follow (RFC 6455 §5.5.1).
