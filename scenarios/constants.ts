@@ -14,6 +14,8 @@ export const PATHS = {
   messages: '/messages',
   stats: '/stats',
   health: '/health',
+  /** Optional admin endpoint: PUT sets the feed rate and payload size while clients stay connected. */
+  feed: '/feed',
 } as const;
 
 /** Response header that carries a long-poll client's position after a batch. */

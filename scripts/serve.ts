@@ -73,4 +73,9 @@ runMain(async () => {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  // Started by the bench over IPC: report the address, and never outlive the bench.
+  if (process.send !== undefined) {
+    process.send({ type: 'ready', transport: server.transport, baseUrl: server.baseUrl, connectUrl: server.connectUrl });
+    process.once('disconnect', () => stop('the bench exited'));
+  }
 });

@@ -25,6 +25,10 @@ export function writeError(res: ServerResponse, err: WireError): void {
 /** Unexpected errors are bugs: logged, and still answered with a code, never with a hang. */
 export function toWireError(err: unknown): WireError {
   if (err instanceof WireError) return err;
+  // express.json() (admin endpoints) reports bad bodies with a `type`; they are the client's mistake.
+  const bodyError = (err as { type?: unknown })?.type;
+  if (bodyError === 'entity.parse.failed') return new WireError('BAD_JSON', `the body is not valid JSON (${(err as Error).message})`);
+  if (bodyError === 'entity.too.large') return new WireError('MESSAGE_TOO_LARGE', 'the body is larger than this endpoint accepts');
   console.error('pushbench server: unexpected error', err);
   return new WireError('INTERNAL', (err as Error)?.message ?? String(err));
 }

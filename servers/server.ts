@@ -10,7 +10,7 @@ import { WireError } from '../scenarios/errors.ts';
 import { FeedPublisher } from './feed-publisher.ts';
 import { checkAuth, toWireError, writeError } from './http.ts';
 import type { PublicHub } from './hub.ts';
-import { resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
+import { INT_OPTION_RANGES, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
 import { ServerCounters, type ServerStatsSnapshot } from './stats.ts';
 import type { TransportAdapter, TransportFactory } from './transport.ts';
 import { createLongPollTransport } from './transports/long-poll.ts';
@@ -40,6 +40,26 @@ export interface RunningServer {
   /** Destroys every open TCP connection at once, as a network failure would; returns how many. */
   dropConnections(): number;
   close(): Promise<void>;
+}
+
+/** PUT /feed body: {"rate": N, "payloadBytes": N}, either may be left out to keep the current value. */
+function parseFeedUpdate(body: unknown, publisher: FeedPublisher): { rate: number; payloadBytes: number } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new WireError('BAD_JSON', 'PUT /feed takes a JSON object such as {"rate":100,"payloadBytes":64} with content-type application/json');
+  }
+  const fields = body as Record<string, unknown>;
+  const read = (name: 'rate' | 'payloadBytes', range: { min: number; max: number }, current: number): number => {
+    const value = fields[name];
+    if (value === undefined) return current;
+    if (!Number.isInteger(value) || (value as number) < range.min || (value as number) > range.max) {
+      throw new WireError('BAD_FIELD', `field "${name}" must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`);
+    }
+    return value as number;
+  };
+  return {
+    rate: read('rate', INT_OPTION_RANGES.feedRate, publisher.rate),
+    payloadBytes: read('payloadBytes', INT_OPTION_RANGES.payloadBytes, publisher.payloadBytes),
+  };
 }
 
 function formatHost(host: string): string {
@@ -75,6 +95,12 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     const url = new URL(req.url, 'http://localhost');
     checkAuth(req, url, options.token);
     res.set('cache-control', 'no-store').json(stats(url.searchParams.get('reset') === '1'));
+  });
+  app.put(PATHS.feed, express.json({ limit: 1024 }), (req, res) => {
+    checkAuth(req, new URL(req.url, 'http://localhost'), options.token);
+    const { rate, payloadBytes } = parseFeedUpdate(req.body, publisher);
+    publisher.configure(rate, payloadBytes);
+    res.set('cache-control', 'no-store').json({ topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes });
   });
   app.use((req, _res, next) => {
     next(new WireError('NOT_FOUND', `${req.method} ${req.path} is not an endpoint of this ${options.transport} server`));

@@ -5,7 +5,7 @@
 import { nowMicros } from '../scenarios/clock.ts';
 import type { WireErrorCode } from '../scenarios/errors.ts';
 import { SocketBytes } from '../scenarios/socket-bytes.ts';
-import { LoopLagMonitor } from './loop-lag.ts';
+import { LoopLagMonitor } from '../metrics/loop-lag.ts';
 
 export interface ServerStatsSnapshot {
   transport: string;

@@ -1,0 +1,137 @@
+/**
+ * Turns what the workers and the server reported for one window into the run's metrics (pure).
+ * Definitions follow ../docs (design §3): deliveries and integrity by publish time in the window,
+ * bytes and client CPU between the window's marks, server figures from /stats deltas.
+ */
+import type { ConnectReport, WindowReport } from '../clients/load/worker-protocol.ts';
+import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
+import { integrityOf, mergeTallies, type ChannelTally } from '../metrics/integrity.ts';
+import type { RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
+import type { ServerStatsSnapshot } from '../servers/stats.ts';
+
+/** A worker using this much of a core, or with this much event-loop delay, may be what limits the run. */
+export const CLIENT_BOUND_CPU_CORES = 0.85;
+export const CLIENT_BOUND_LOOP_DELAY_MS = 50;
+/** Chat sends leaving this late (p99) mean the client could not keep its own schedule. */
+export const CLIENT_BOUND_SEND_LAG_MS = 50;
+
+export interface ServerWindow {
+  start: ServerStatsSnapshot;
+  end: ServerStatsSnapshot;
+  /** Per-second samples taken during the window. */
+  samples: ServerStatsSnapshot[];
+  /** RSS before any client connected. */
+  baselineRssBytes: number;
+}
+
+export interface WindowInput {
+  durationMs: number;
+  payloadBytes: number;
+  connect: ConnectReport[];
+  reports: WindowReport[];
+  server: ServerWindow | null;
+}
+
+const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function serverMetrics(server: ServerWindow, connections: number): ServerMetrics {
+  const { start, end, samples } = server;
+  const seconds = Math.max(1e-6, (end.now - start.now) / 1e6);
+  const cpuUs = end.cpu.userUs + end.cpu.systemUs - (start.cpu.userUs + start.cpu.systemUs);
+  const delivered = end.messages.delivered - start.messages.delivered;
+  const rssBytes = samples.length > 0 ? median(samples.map((s) => s.memory.rssBytes)) : end.memory.rssBytes;
+  return {
+    cpuMsPer1kDeliveries: delivered > 0 ? round(cpuUs / 1000 / (delivered / 1000), 3) : null,
+    cpuCores: round(cpuUs / 1e6 / seconds, 3),
+    rssBytes,
+    rssBytesPerConnection: connections > 0 ? Math.round((rssBytes - server.baselineRssBytes) / connections) : null,
+    eventLoopDelayMs:
+      samples.length > 0
+        ? {
+            p50: round(median(samples.map((s) => s.eventLoopDelayMs.p50)), 3),
+            p99: round(Math.max(...samples.map((s) => s.eventLoopDelayMs.p99)), 3),
+            max: round(Math.max(...samples.map((s) => s.eventLoopDelayMs.max)), 3),
+          }
+        : null,
+    deliveredPerSec: Math.round(delivered / seconds),
+    slowConsumerDisconnects: end.disconnects.slowConsumer - start.disconnects.slowConsumer,
+  };
+}
+
+export interface Aggregate {
+  metrics: RunMetrics;
+  histograms: { latency: string | null; rtt: string | null; connect: string | null };
+  clientBoundReasons: string[];
+  tallies: Map<string, ChannelTally>;
+}
+
+export function aggregateWindow(input: WindowInput): Aggregate {
+  const { reports, connect } = input;
+  const seconds = input.durationMs / 1000;
+  const latency = mergeHistograms(reports.map((r) => decodeHistogram(r.latency)));
+  const rtt = mergeHistograms(reports.map((r) => decodeHistogram(r.rtt)));
+  const connectTimes = mergeHistograms(connect.map((c) => decodeHistogram(c.connect)));
+  const tallies = new Map<string, ChannelTally>();
+  for (const report of reports) mergeTallies(tallies, report.tallies);
+  const opened = sum(connect.map((c) => c.opened));
+  const deliveries = sum(reports.map((r) => r.deliveries));
+  const arrivals = sum(reports.map((r) => r.arrivalsBetweenMarks));
+  const read = sum(reports.map((r) => r.bytesRead));
+  const written = sum(reports.map((r) => r.bytesWritten));
+  const clientCpuUs = sum(reports.map((r) => r.cpuUs));
+  const sendsDue = sum(reports.map((r) => r.sendsDue));
+  const perMessage = arrivals > 0 ? round((read + written) / arrivals) : null;
+  const maxWorkerCpuCores = round(Math.max(0, ...reports.map((r) => r.cpuUs / 1e6 / seconds)), 3);
+  const maxWorkerLoopDelayP99Ms = round(Math.max(0, ...reports.map((r) => r.loopDelayP99MaxMs)), 3);
+  const maxSendLagMs = Math.max(0, ...reports.map((r) => r.sendLagP99Ms));
+
+  const clientBoundReasons: string[] = [];
+  if (maxWorkerCpuCores >= CLIENT_BOUND_CPU_CORES) clientBoundReasons.push(`a load worker used ${maxWorkerCpuCores} cores (limit ${CLIENT_BOUND_CPU_CORES})`);
+  if (maxWorkerLoopDelayP99Ms >= CLIENT_BOUND_LOOP_DELAY_MS) clientBoundReasons.push(`a load worker's event-loop delay p99 reached ${maxWorkerLoopDelayP99Ms} ms (limit ${CLIENT_BOUND_LOOP_DELAY_MS} ms)`);
+  if (maxSendLagMs >= CLIENT_BOUND_SEND_LAG_MS) clientBoundReasons.push(`chat sends left up to ${round(maxSendLagMs, 1)} ms after their due time (p99; limit ${CLIENT_BOUND_SEND_LAG_MS} ms)`);
+
+  return {
+    metrics: {
+      latency: summarize(latency),
+      rtt: summarize(rtt),
+      connect: summarize(connectTimes),
+      throughput: { deliveriesPerSec: Math.round(deliveries / seconds), deliveries, sendsPerSec: sendsDue > 0 ? round(sendsDue / seconds, 1) : null },
+      bytes: {
+        perMessage,
+        overheadPerMessage: perMessage === null ? null : round(perMessage - input.payloadBytes),
+        downPerMessage: arrivals > 0 ? round(read / arrivals) : null,
+        upPerMessage: arrivals > 0 ? round(written / arrivals) : null,
+        payloadBytes: input.payloadBytes,
+        handshakePerConnection: opened > 0 ? round(sum(connect.map((c) => c.handshakeBytes)) / opened, 1) : null,
+      },
+      server: input.server === null ? null : serverMetrics(input.server, opened),
+      client: {
+        workers: reports.length,
+        cpuUsPerDelivery: arrivals > 0 ? round(clientCpuUs / arrivals, 3) : null,
+        maxWorkerCpuCores,
+        maxWorkerLoopDelayP99Ms,
+      },
+      integrity: integrityOf(tallies.values()),
+      errors: {
+        connectFailures: sum(connect.map((c) => c.failed)),
+        decodeErrors: sum(reports.map((r) => r.decodeErrors + r.serverErrors)),
+        disconnects: sum(reports.map((r) => r.disconnects)),
+        sendFailures: sum(reports.map((r) => r.sendFailures + r.sendsUnanswered)),
+      },
+    },
+    histograms: {
+      latency: latency.totalCount > 0 ? encodeHistogram(latency) : null,
+      rtt: rtt.totalCount > 0 ? encodeHistogram(rtt) : null,
+      connect: connectTimes.totalCount > 0 ? encodeHistogram(connectTimes) : null,
+    },
+    clientBoundReasons,
+    tallies,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The bench: for each transport x scenario x encoding, a session (server + workers + connections),
+ * a fixed-load run, then a capacity search if asked. results.json is rewritten after every run, so
+ * an interruption or a crash leaves the runs so far (marked incomplete), and every child process
+ * is stopped whatever happens.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { ClockCheck, ResultsFile, RunRecord } from '../metrics/result-types.ts';
+import { SCHEMA_VERSION } from '../metrics/result-types.ts';
+import { writeResultsFile } from '../metrics/results-io.ts';
+import type { BenchConfig, ScenarioName } from '../scenarios/bench-config.ts';
+import type { Encoding, TransportName } from '../scenarios/constants.ts';
+import { searchCapacity } from './capacity.ts';
+import { collectEnvironment } from './environment.ts';
+import { Progress } from './progress.ts';
+import { ServerApi } from './server-api.ts';
+import { Session, type SessionKey } from './session.ts';
+
+/** Clocks agree when every offset is within its measurement uncertainty plus this much. */
+const CLOCK_TOLERANCE_US = 1000;
+
+export interface BenchOutcome {
+  results: ResultsFile;
+  /** The results file of this bench, and the stable copy of the latest one. */
+  path: string;
+  latestPath: string;
+}
+
+export interface BenchIo {
+  stderr: (text: string) => void;
+  signal: AbortSignal;
+  /** Child processes alive right now (servers, workers), for the caller's last-resort cleanup. */
+  registry: Set<ChildProcess>;
+}
+
+function timestampDir(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').replace('Z', '');
+}
+
+function clockCheck(samples: ClockCheck['samples']): ClockCheck | null {
+  if (samples.length === 0) return null;
+  const maxAbsOffsetUs = Math.max(...samples.map((s) => Math.abs(s.offsetUs)));
+  return { samples, maxAbsOffsetUs, agreed: samples.every((s) => Math.abs(s.offsetUs) <= s.uncertaintyUs + CLOCK_TOLERANCE_US) };
+}
+
+export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchOutcome> {
+  const startedAt = new Date();
+  const progress = new Progress(io.stderr);
+  const dir = join(config.out, timestampDir(startedAt));
+  const path = join(dir, 'results.json');
+  const latestPath = join(config.out, 'latest', 'results.json');
+  const clockSamples: ClockCheck['samples'] = [];
+  const otherCores: number[] = [];
+  const results: ResultsFile = {
+    schemaVersion: SCHEMA_VERSION,
+    complete: false,
+    interruption: null,
+    environment: collectEnvironment(startedAt),
+    config: { ...config } as unknown as Record<string, unknown>,
+    clock: null,
+    runs: [],
+    capacity: [],
+    notices: [],
+  };
+  const save = async (): Promise<void> => {
+    results.clock = clockCheck(clockSamples);
+    results.environment.otherCpuCores = otherCores.length > 0 ? Math.round((otherCores.reduce((a, b) => a + b, 0) / otherCores.length) * 100) / 100 : null;
+    await writeResultsFile(path, results);
+  };
+  const notice = (text: string): void => {
+    if (results.notices.includes(text)) return;
+    results.notices.push(text);
+    progress.notice(text);
+  };
+  const addRun = async (label: string, run: RunRecord): Promise<void> => {
+    results.runs.push(run);
+    progress.run(label, run);
+    await save();
+  };
+
+  let transports: TransportName[] = config.transports;
+  if (config.target !== null) {
+    const served = await new ServerApi(config.target, config.token).transport().catch((err: Error) => {
+      throw new Error(`cannot reach --target ${config.target}: ${err.message}`);
+    });
+    if (transports.length > 0 && !transports.includes(served)) throw new Error(`--target ${config.target} serves ${served}, not ${transports.join(', ')}: drop --transports or name ${served}`);
+    transports = [served];
+    notice(`measuring the ${served} server at ${config.target} (not started by the lab)`);
+  }
+  if (config.clients.includes('browser')) notice('browser clients are not implemented yet: only Node clients ran');
+
+  progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')}; results in ${path}`);
+  await save();
+  try {
+    for (const scenario of config.scenarios as ScenarioName[]) {
+      for (const encoding of config.encodings as Encoding[]) {
+        for (const transport of transports) {
+          if (io.signal.aborted) break;
+          await runSession({ transport, scenario, encoding }, config, io, progress, { addRun, notice, clockSamples, otherCores, results, save });
+        }
+      }
+    }
+  } finally {
+    results.complete = !io.signal.aborted && results.interruption === null;
+    if (io.signal.aborted) results.interruption ??= String(io.signal.reason ?? 'interrupted');
+    results.environment.finishedAt = new Date().toISOString();
+    await save();
+    if (results.complete || results.runs.length > 0) await writeResultsFile(latestPath, results);
+  }
+  return { results, path, latestPath };
+}
+
+interface Collect {
+  addRun(label: string, run: RunRecord): Promise<void>;
+  notice(text: string): void;
+  clockSamples: ClockCheck['samples'];
+  otherCores: number[];
+  results: ResultsFile;
+  save(): Promise<void>;
+}
+
+async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
+  const label = `${key.transport} ${key.scenario} ${key.encoding}`;
+  const base = `${key.transport}/${key.scenario}/${key.encoding}/node`;
+  let session: Session | undefined;
+  try {
+    session = await Session.open(key, { config, registry: io.registry, progress, signal: io.signal });
+    const fixedRate = key.scenario === 'feed' ? config.feed.ratePerSec : config.chat.sendRatePerMember;
+    const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
+    await collect.addRun(label, run);
+    if (config.capacity.enabled && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {
+      const capacity = await searchCapacity(
+        session,
+        {
+          id: `${base}/capacity`,
+          rates: key.scenario === 'feed' ? config.capacity.feedRates : config.capacity.chatRates,
+          warmupMs: config.capacity.stepWarmupMs,
+          durationMs: config.capacity.stepDurationMs,
+          slo: { p99Ms: config.capacity.sloP99Ms, maxLoss: config.capacity.sloMaxLoss },
+        },
+        (step) => collect.addRun(label, step),
+        io.signal,
+      );
+      collect.results.capacity.push(capacity);
+      await collect.save();
+    }
+  } catch (err) {
+    if (io.signal.aborted) return;
+    collect.notice(`${label} failed: ${(err as Error).message}`);
+  } finally {
+    if (session !== undefined) {
+      for (const note of session.notices) collect.notice(note);
+      collect.clockSamples.push(...session.clock);
+      collect.otherCores.push(...session.otherCpuCores);
+      progress.step(label, 'closing connections and stopping the server');
+      await session.close();
+    }
+  }
+}

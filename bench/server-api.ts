@@ -1,0 +1,53 @@
+/** The bench's view of a server over HTTP (docs/PROTOCOL.md §10 and PUT /feed): works for a target server too. */
+import { request } from 'undici';
+import { PATHS, TRANSPORTS, type TransportName } from '../scenarios/constants.ts';
+import type { ServerStatsSnapshot } from '../servers/stats.ts';
+
+export class ServerApi {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | null,
+  ) {}
+
+  private path(path: string, query: Record<string, string> = {}): string {
+    const params = new URLSearchParams(query);
+    if (this.token !== null) params.set('token', this.token);
+    const text = params.toString();
+    return `${this.baseUrl}${path}${text === '' ? '' : '?' + text}`;
+  }
+
+  /** The transport the server says it serves (GET /health). */
+  async transport(): Promise<TransportName> {
+    const response = await request(this.path(PATHS.health), { headersTimeout: 5000, bodyTimeout: 5000 });
+    const body = (await response.body.json()) as { transport?: unknown };
+    if (response.statusCode !== 200 || !TRANSPORTS.includes(body.transport as TransportName)) {
+      throw new Error(`GET ${PATHS.health} answered ${response.statusCode} without a transport (${TRANSPORTS.join(', ')}); is this a pushbench server?`);
+    }
+    return body.transport as TransportName;
+  }
+
+  /** GET /stats; null when the server does not serve it (a target may not). */
+  async stats(resetLoopDelay = false): Promise<ServerStatsSnapshot | null> {
+    const response = await request(this.path(PATHS.stats, resetLoopDelay ? { reset: '1' } : {}), { headersTimeout: 5000, bodyTimeout: 5000 });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      return null;
+    }
+    return (await response.body.json()) as ServerStatsSnapshot;
+  }
+
+  /** PUT /feed; false when the server does not support changing its feed (then it publishes at its own rate). */
+  async setFeed(rate: number, payloadBytes: number): Promise<boolean> {
+    const response = await request(this.path(PATHS.feed), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rate, payloadBytes }),
+      headersTimeout: 5000,
+      bodyTimeout: 5000,
+    });
+    const text = await response.body.text();
+    if (response.statusCode === 404 || response.statusCode === 405) return false;
+    if (response.statusCode !== 200) throw new Error(`PUT ${PATHS.feed} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+    return true;
+  }
+}

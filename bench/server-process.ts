@@ -1,0 +1,60 @@
+/**
+ * Starts one pushbench server in its own process (so its CPU and memory are its own) and stops it.
+ * The server learns over IPC that it was started by the bench and exits if the bench disappears.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TransportName } from '../scenarios/constants.ts';
+
+const SERVE_SCRIPT = fileURLToPath(new URL('../scripts/serve.ts', import.meta.url));
+const READY_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface ServerProcess {
+  readonly baseUrl: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface ServerProcessOptions {
+  transport: TransportName;
+  payloadBytes: number;
+  token: string | null;
+  /** Every live child is registered here so an interrupted bench can kill them all. */
+  registry: Set<ChildProcess>;
+}
+
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const args = ['--transport', options.transport, '--host', '127.0.0.1', '--port', '0', '--feed-rate', '0', '--payload-bytes', String(options.payloadBytes)];
+  if (options.token !== null) args.push('--token', options.token);
+  const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  options.registry.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => options.registry.delete(child));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the ${options.transport} server did not start within ${READY_TIMEOUT_MS / 1000} s: ${stderr}`)), READY_TIMEOUT_MS);
+    child.on('message', (message: { type?: string; baseUrl?: string }) => {
+      if (message.type === 'ready' && typeof message.baseUrl === 'string') {
+        clearTimeout(timer);
+        resolve(message.baseUrl);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the ${options.transport} server exited with code ${code} before it was ready: ${stderr.trim()}`));
+    });
+  });
+  return {
+    baseUrl,
+    pid: child.pid!,
+    async stop(): Promise<void> {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

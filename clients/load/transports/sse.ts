@@ -1,0 +1,85 @@
+/** SSE load connection: node:http (its native parser undoes the chunked encoding) and eventsource-parser for the events. */
+import { get, type ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { nowMicros } from '../../../scenarios/clock.ts';
+import { PATHS } from '../../../scenarios/constants.ts';
+import { newPeekedData, peekBinary, peekJson } from '../../../scenarios/peek.ts';
+import type { LoadConnection, LoadConnectionSpec, LoadContext } from '../load-connection.ts';
+
+const peeked = newPeekedData();
+
+export class SseLoadConnection implements LoadConnection {
+  slot: unknown;
+  private request: ClientRequest | undefined;
+  private socket: Socket | undefined;
+  private closing = false;
+  /** Receive time of the chunk being parsed: every event in one read arrived together. */
+  private chunkAt = 0;
+
+  constructor(
+    readonly spec: LoadConnectionSpec,
+    private readonly context: LoadContext,
+  ) {}
+
+  private onEvent(event: EventSourceMessage): void {
+    const { sink, endpoint } = this.context;
+    try {
+      if (event.event === undefined) {
+        if (endpoint.encoding === 'binary') peekBinary(Buffer.from(event.data, 'base64'), 0, peeked);
+        else if (!peekJson(event.data, peeked)) throw new Error(`a data event is not a data message: ${event.data.slice(0, 80)}`);
+        sink.data(this, peeked, this.chunkAt);
+      } else if (event.event === 'error') sink.problem(this, 'server-error', event.data);
+    } catch (err) {
+      sink.problem(this, 'decode', (err as Error).message);
+    }
+  }
+
+  open(): Promise<void> {
+    const { endpoint, sink } = this.context;
+    const url = `${endpoint.baseUrl}${PATHS.sse}?${this.context.connectQuery(this.spec, true).toString()}`;
+    return new Promise<void>((resolve, reject) => {
+      let opened = false;
+      const parser = createParser({ onEvent: (event) => this.onEvent(event) });
+      const request = get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
+        if (response.statusCode !== 200) {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (text: string) => (body += text));
+          response.on('end', () => reject(new Error(`GET /sse answered ${response.statusCode}: ${body.slice(0, 200)}`)));
+          return;
+        }
+        opened = true;
+        resolve();
+        response.setEncoding('utf8');
+        response.on('data', (text: string) => {
+          this.chunkAt = nowMicros();
+          parser.feed(text);
+        });
+        response.on('close', () => {
+          if (!this.closing) sink.lost(this, 'the event stream ended');
+        });
+      });
+      request.on('socket', (socket) => (this.socket = socket));
+      request.on('error', (err) => {
+        if (!opened) reject(err);
+        else if (!this.closing) sink.lost(this, err.message);
+      });
+      this.request = request;
+    });
+  }
+
+  send(room: string, mid: number, payload: string): void {
+    this.context.post(this, room, mid, payload);
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    this.request?.destroy();
+    return Promise.resolve();
+  }
+
+  bytes(): { read: number; written: number } {
+    return { read: this.socket?.bytesRead ?? 0, written: this.socket?.bytesWritten ?? 0 };
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The end-of-bench summary printed on stdout (after autocannon's printResult and k6's end-of-test
+ * summary): a pure function of results.json that returns text and does no I/O. The words carry the
+ * meaning (CLIENT-BOUND, INCOMPLETE, loss counts); colour, when asked for, only underlines them.
+ */
+import { TRANSPORTS } from '../scenarios/constants.ts';
+import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Number formatting, shared with the other renderers.
+
+const MISSING = '-';
+
+const usable = (value: number | null | undefined): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+/** A count or rate, rounded, with thousands separators: 301241.6 -> "301,242". null -> "-". */
+export function formatCount(value: number | null | undefined): string {
+  if (!usable(value)) return MISSING;
+  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * Three significant digits (0.512, 21.4, 305), whole numbers with separators from 1,000 up, and
+ * never finer than a microsecond (0.0123 -> "0.012"). null -> "-", never 0.
+ */
+export function formatMs(value: number | null | undefined): string {
+  if (!usable(value)) return MISSING;
+  if (value === 0) return '0';
+  const rounded = Number(value.toPrecision(3));
+  const size = Math.abs(rounded);
+  if (size >= 1000) return formatCount(value);
+  return rounded.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : size >= 1 ? 2 : 3);
+}
+
+const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
+
+/** A size with its unit, 1 KB = 1024 B: 512 -> "512 B", 12_595 -> "12.3 KB". null -> "-". */
+export function formatBytes(value: number | null | undefined): string {
+  if (!usable(value)) return MISSING;
+  if (Math.abs(value) < 1024) return `${formatCount(value)} B`;
+  let scaled = value / 1024;
+  let unit = 0;
+  while (Math.abs(scaled) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    scaled /= 1024;
+    unit++;
+  }
+  return `${formatMs(scaled)} ${BYTE_UNITS[unit]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Colour and a tiny table formatter.
+
+type Style = 'bold' | 'red' | 'green' | 'yellow';
+type Paint = (text: string, style?: Style) => string;
+
+const ANSI: Record<Style, string> = { bold: '1', red: '31', green: '32', yellow: '33' };
+
+function painter(color: boolean): Paint {
+  return (text, style) => (color && style && text ? `\x1b[${ANSI[style]}m${text}\x1b[0m` : text);
+}
+
+interface Cell {
+  text: string;
+  style?: Style;
+}
+
+interface Column<R> {
+  header: string;
+  align: 'left' | 'right';
+  cell: (row: R) => string | Cell;
+}
+
+const INDENT = '  ';
+const GAP = '  ';
+
+/** Header, rule and rows, every line padded to the same width (colour is applied after padding). */
+function renderTable<R>(columns: Column<R>[], rows: R[], paint: Paint): string[] {
+  const cells = rows.map((row) =>
+    columns.map((column): Cell => {
+      const value = column.cell(row);
+      return typeof value === 'string' ? { text: value } : value;
+    }),
+  );
+  const widths = columns.map((column, i) =>
+    Math.max(column.header.length, ...cells.map((row) => row[i]?.text.length ?? 0)),
+  );
+  const pad = (text: string, i: number): string => {
+    const width = widths[i] ?? 0;
+    return columns[i]?.align === 'right' ? text.padStart(width) : text.padEnd(width);
+  };
+  const line = (parts: string[]): string => INDENT + parts.join(GAP);
+  return [
+    line(columns.map((column, i) => paint(pad(column.header, i), 'bold'))),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...cells.map((row) => line(row.map((cell, i) => paint(pad(cell.text, i), cell.style)))),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections.
+
+const SCENARIOS: ScenarioName[] = ['feed', 'chat'];
+
+const plural = (count: number, one: string, many: string): string => `${formatCount(count)} ${count === 1 ? one : many}`;
+
+const transportOrder = (run: { transport: string }): number =>
+  (TRANSPORTS as readonly string[]).indexOf(run.transport);
+
+function byKeys<T>(...keys: ((item: T) => string | number)[]): (a: T, b: T) => number {
+  return (a, b) => {
+    for (const key of keys) {
+      const x = key(a);
+      const y = key(b);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+}
+
+function header(results: ResultsFile, paint: Paint): string[] {
+  const env = results.environment;
+  const commit = env.gitCommit === null ? 'unknown' : env.gitCommit.slice(0, 7) + (env.gitDirty ? '+dirty' : '');
+  const lines = [
+    paint(
+      [
+        `pushbench lab ${env.labVersion}`,
+        `commit ${commit}`,
+        `node ${env.node}`,
+        `${env.cpuModel} x ${env.cpuCount}`,
+        `started ${env.startedAt}`,
+      ].join(' | '),
+      'bold',
+    ),
+  ];
+  if (!results.complete) {
+    lines.push(paint(`INCOMPLETE RUN: ${results.interruption ?? 'reason not recorded'}`, 'red'));
+  }
+  return lines;
+}
+
+function lossCell(run: RunRecord): Cell {
+  const { lost, expected, duplicated, reordered } = run.metrics.integrity;
+  let text = `${formatCount(lost)}/${formatCount(expected)}`;
+  if (duplicated > 0) text += ` dup ${formatCount(duplicated)}`;
+  if (reordered > 0) text += ` reorder ${formatCount(reordered)}`;
+  const style: Style = lost > 0 ? 'red' : duplicated > 0 || reordered > 0 ? 'yellow' : 'green';
+  return { text, style };
+}
+
+function bytesCell(run: RunRecord): string {
+  const { perMessage, overheadPerMessage } = run.metrics.bytes;
+  if (!usable(perMessage)) return MISSING;
+  if (!usable(overheadPerMessage)) return formatCount(perMessage);
+  const sign = Math.round(overheadPerMessage) >= 0 ? '+' : '';
+  return `${formatCount(perMessage)} (${sign}${formatCount(overheadPerMessage)})`;
+}
+
+function flagsCell(run: RunRecord): Cell {
+  const flags = [run.clientBound ? 'CLIENT-BOUND' : '', run.complete ? '' : 'INCOMPLETE'].filter(Boolean);
+  return flags.length > 0 ? { text: flags.join(' '), style: 'red' } : { text: '' };
+}
+
+function runColumns(scenario: ScenarioName, runs: RunRecord[]): Column<RunRecord>[] {
+  const columns: (Column<RunRecord> | null)[] = [
+    { header: 'transport', align: 'left', cell: (r) => r.transport },
+    { header: 'encoding', align: 'left', cell: (r) => r.encoding },
+    new Set(runs.map((r) => r.client)).size > 1 ? { header: 'client', align: 'left', cell: (r) => r.client } : null,
+    { header: 'conns', align: 'right', cell: (r) => formatCount(r.load.connections) },
+    { header: 'deliv/s', align: 'right', cell: (r) => formatCount(r.metrics.throughput.deliveriesPerSec) },
+    { header: 'p50', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p50) },
+    { header: 'p99', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p99) },
+    { header: 'p99.9', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p999) },
+    scenario === 'chat' ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
+    { header: 'conn p99', align: 'right', cell: (r) => formatMs(r.metrics.connect?.p99) },
+    { header: 'bytes/msg', align: 'right', cell: bytesCell },
+    { header: 'cpu/1k', align: 'right', cell: (r) => formatMs(r.metrics.server?.cpuMsPer1kDeliveries) },
+    {
+      header: 'KB/conn',
+      align: 'right',
+      cell: (r) => {
+        const perConnection = r.metrics.server?.rssBytesPerConnection;
+        return formatMs(usable(perConnection) ? perConnection / 1024 : null);
+      },
+    },
+    { header: 'loss', align: 'left', cell: lossCell },
+    { header: 'flags', align: 'left', cell: flagsCell },
+  ];
+  return columns.filter((column): column is Column<RunRecord> => column !== null);
+}
+
+const RUN_LEGEND = [
+  'p50/p99/p99.9: delivery latency, ms; rtt: chat send to own echo, ms; conn: connect time, ms',
+  'bytes/msg: client socket bytes per delivery (overhead over the payload); cpu/1k: server CPU ms per 1,000 deliveries',
+  'KB/conn: server RSS per connection; loss: lost/expected deliveries; - : not measured',
+];
+
+function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
+  const fixed = results.runs.filter((run) => run.kind === 'fixed');
+  if (fixed.length === 0) return ['No fixed-load runs.'];
+  const lines: string[] = [];
+  for (const scenario of SCENARIOS) {
+    const runs = fixed
+      .filter((run) => run.scenario === scenario)
+      .sort(
+        byKeys<RunRecord>(
+          (r) => r.encoding,
+          (r) => r.client,
+          (r) => r.load.connections,
+          (r) => r.load.payloadBytes,
+          (r) => r.load.offeredDeliveriesPerSec,
+          transportOrder,
+        ),
+      );
+    if (runs.length === 0) continue;
+    lines.push(paint(`${scenario === 'feed' ? 'Feed' : 'Chat'}: fixed load (${plural(runs.length, 'run', 'runs')})`, 'bold'));
+    lines.push(...renderTable(runColumns(scenario, runs), runs, paint), '');
+  }
+  lines.push(...RUN_LEGEND.map((text) => INDENT + text));
+  return lines;
+}
+
+const sloText = (slo: CapacityResult['slo']): string => `p99 <= ${slo.p99Ms} ms, loss <= ${slo.maxLoss}`;
+
+function outcomeCell(result: CapacityResult): Cell {
+  const brokeAt = result.broke ? `${formatCount(result.broke.offeredDeliveriesPerSec)}/s` : null;
+  switch (result.stopReason) {
+    case 'slo-broken':
+      return { text: `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}` };
+    case 'client-bound':
+      return {
+        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached`,
+        style: 'yellow',
+      };
+    case 'all-steps-passed':
+      return { text: 'no step broke the SLO (capacity >= highest step)', style: 'green' };
+    case 'interrupted':
+      return { text: 'INTERRUPTED: search did not finish', style: 'red' };
+    case 'failed':
+      return { text: `FAILED: ${result.broke?.reason ?? 'search did not finish'}`, style: 'red' };
+  }
+}
+
+function capacityTable(results: ResultsFile, paint: Paint): string[] {
+  const capacity = [...results.capacity].sort(
+    byKeys<CapacityResult>(
+      (c) => c.scenario,
+      (c) => c.encoding,
+      (c) => c.client,
+      transportOrder,
+    ),
+  );
+  if (capacity.length === 0) return [];
+  const slos = new Set(capacity.map((c) => sloText(c.slo)));
+  const sharedSlo = slos.size === 1 ? [...slos][0] : undefined;
+  const columns: (Column<CapacityResult> | null)[] = [
+    { header: 'transport', align: 'left', cell: (c) => c.transport },
+    { header: 'scenario', align: 'left', cell: (c) => c.scenario },
+    { header: 'encoding', align: 'left', cell: (c) => c.encoding },
+    new Set(capacity.map((c) => c.client)).size > 1 ? { header: 'client', align: 'left', cell: (c) => c.client } : null,
+    sharedSlo === undefined ? { header: 'SLO', align: 'left', cell: (c) => sloText(c.slo) } : null,
+    { header: 'sustained/s', align: 'right', cell: (c) => formatCount(c.sustained?.deliveriesPerSec) },
+    { header: 'p99', align: 'right', cell: (c) => formatMs(c.sustained?.latencyP99Ms) },
+    { header: 'outcome', align: 'left', cell: outcomeCell },
+  ];
+  const title = sharedSlo === undefined ? 'Capacity' : `Capacity (SLO: ${sharedSlo})`;
+  return [
+    paint(title, 'bold'),
+    ...renderTable(
+      columns.filter((column): column is Column<CapacityResult> => column !== null),
+      capacity,
+      paint,
+    ),
+    '',
+    `${INDENT}sustained/s: deliveries/s at the highest step that met the SLO; p99: its delivery latency, ms`,
+  ];
+}
+
+function describeRun(run: RunRecord): string {
+  const step = run.step ? ` capacity step ${run.step.index}` : '';
+  return `${run.scenario} ${run.transport} ${run.encoding} ${run.client}, ${formatCount(run.load.connections)} conns${step}`;
+}
+
+function closingLines(results: ResultsFile, paint: Paint): string[] {
+  const lines: string[] = [];
+  const clientBound = results.runs.filter((run) => run.clientBound);
+  if (clientBound.length > 0) {
+    lines.push(paint('CLIENT-BOUND runs (the load generator, not the server, was the limit):', 'red'));
+    for (const run of clientBound) {
+      const reasons = run.clientBoundReasons.length > 0 ? run.clientBoundReasons.join('; ') : 'no reason recorded';
+      lines.push(`${INDENT}${describeRun(run)}: ${reasons}`);
+    }
+    lines.push('');
+  }
+  if (results.notices.length > 0) {
+    lines.push(paint('Notices:', 'bold'), ...results.notices.map((notice) => `${INDENT}- ${notice}`), '');
+  }
+  const clock = results.clock;
+  if (clock === null) {
+    lines.push('Clock check: not performed');
+  } else {
+    lines.push(
+      `Clock check: max |offset| ${formatCount(clock.maxAbsOffsetUs)} µs over ${plural(clock.samples.length, 'process', 'processes')}` +
+        (clock.agreed ? ', agreed' : ''),
+    );
+    if (!clock.agreed) {
+      lines.push(
+        paint(
+          `WARNING: process clocks disagree (max |offset| ${formatCount(clock.maxAbsOffsetUs)} µs): cross-process latencies may be off by that much`,
+          'red',
+        ),
+      );
+    }
+  }
+  return lines;
+}
+
+/** The end-of-run summary as text (the caller prints it). */
+export function renderSummary(results: ResultsFile, options: { color?: boolean } = {}): string {
+  const paint = painter(options.color ?? false);
+  const sections = [
+    header(results, paint),
+    fixedRunTables(results, paint),
+    capacityTable(results, paint),
+    closingLines(results, paint),
+  ].filter((section) => section.length > 0);
+  return sections.map((section) => section.join('\n')).join('\n\n') + '\n';
+}

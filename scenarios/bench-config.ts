@@ -1,0 +1,259 @@
+/**
+ * The bench's configuration: typed, with profiles as defaults, a scenario file and CLI flags as
+ * layers on top, and one validation pass whose messages name the option (or flag), its accepted
+ * range, and where the bad value came from. Pure: no I/O.
+ */
+import { ENCODINGS, TRANSPORTS, type Encoding, type TransportName } from './constants.ts';
+import { UsageError } from './errors.ts';
+
+export const SCENARIOS = ['feed', 'chat'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+export const CLIENT_KINDS = ['node', 'browser'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+export const PROFILES = ['quick', 'default'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+export interface FeedConfig {
+  /** Subscribers, all on one topic. */
+  subscribers: number;
+  /** Messages published per second (each subscriber receives them all). */
+  ratePerSec: number;
+  payloadBytes: number;
+}
+
+export interface ChatConfig {
+  rooms: number;
+  membersPerRoom: number;
+  /** Messages each member sends per second, on an open-loop schedule. */
+  sendRatePerMember: number;
+  payloadBytes: number;
+}
+
+export interface CapacityConfig {
+  enabled: boolean;
+  scenarios: ScenarioName[];
+  /** Feed steps: publish rates per second (deliveries = rate x subscribers). */
+  feedRates: number[];
+  /** Chat steps: sends per member per second. */
+  chatRates: number[];
+  stepWarmupMs: number;
+  stepDurationMs: number;
+  /** The SLO a step must meet: p99 delivery latency (and chat round trip) at most this, and at most sloMaxLoss lost messages. */
+  sloP99Ms: number;
+  sloMaxLoss: number;
+}
+
+export interface BenchConfig {
+  profile: ProfileName;
+  transports: TransportName[];
+  scenarios: ScenarioName[];
+  clients: ClientKind[];
+  encodings: Encoding[];
+  feed: FeedConfig;
+  chat: ChatConfig;
+  warmupMs: number;
+  durationMs: number;
+  /** After a window, wait for late messages until arrivals stop, at most this long. */
+  drainMaxMs: number;
+  capacity: CapacityConfig;
+  /** Connection attempts per second (all workers together), and handshakes in flight. */
+  connectRatePerSec: number;
+  maxConnectsInFlight: number;
+  /** Load worker processes; 0 picks one per core, more when connections need more file descriptors. */
+  workers: number;
+  /** Measure this already-running server instead of starting one (http://host:port). */
+  target: string | null;
+  token: string | null;
+  /** Where results go: <out>/<timestamp>/results.json and <out>/latest/results.json. */
+  out: string;
+  json: boolean;
+}
+
+/** A partial configuration, as a profile, a scenario file or the flags give it. */
+export type BenchConfigLayer = { [K in keyof BenchConfig]?: BenchConfig[K] extends object ? (BenchConfig[K] extends unknown[] ? BenchConfig[K] : Partial<BenchConfig[K]>) : BenchConfig[K] };
+
+const COMMON = {
+  transports: [...TRANSPORTS],
+  scenarios: [...SCENARIOS],
+  clients: ['node'] as ClientKind[],
+  encodings: ['json'] as Encoding[],
+  connectRatePerSec: 5000,
+  maxConnectsInFlight: 200,
+  workers: 0,
+  target: null,
+  token: null,
+  out: 'reports',
+  json: false,
+} satisfies Partial<BenchConfig>;
+
+export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
+  quick: {
+    ...COMMON,
+    profile: 'quick',
+    feed: { subscribers: 200, ratePerSec: 50, payloadBytes: 100 },
+    chat: { rooms: 20, membersPerRoom: 10, sendRatePerMember: 2, payloadBytes: 100 },
+    warmupMs: 1000,
+    durationMs: 3000,
+    drainMaxMs: 2000,
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: [100, 400, 1000], chatRates: [2, 10, 40], stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0 },
+  },
+  default: {
+    ...COMMON,
+    profile: 'default',
+    feed: { subscribers: 1000, ratePerSec: 100, payloadBytes: 100 },
+    chat: { rooms: 100, membersPerRoom: 10, sendRatePerMember: 2, payloadBytes: 100 },
+    warmupMs: 2000,
+    durationMs: 5000,
+    drainMaxMs: 3000,
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: [100, 200, 300, 400, 600], chatRates: [2, 5, 10, 20, 40], stepWarmupMs: 1000, stepDurationMs: 3000, sloP99Ms: 100, sloMaxLoss: 0 },
+  },
+};
+
+type Check = (value: unknown) => string | undefined;
+
+const int =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `an integer from ${min} to ${max}`;
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
+const listOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => values.includes(x as string)) && new Set(v).size === v.length
+      ? undefined
+      : `a non-empty list of distinct values from ${values.join(', ')}`;
+const intList =
+  (min: number, max: number): Check =>
+  (v) =>
+    Array.isArray(v) && v.length > 0 && v.length <= 20 && v.every((x) => Number.isInteger(x) && x >= min && x <= max) && v.every((x, i) => i === 0 || x > v[i - 1])
+      ? undefined
+      : `1 to 20 increasing integers from ${min} to ${max}`;
+const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
+const nullable =
+  (check: Check): Check =>
+  (v) =>
+    v === null ? undefined : check(v);
+const loopbackUrl: Check = (v) => {
+  if (typeof v !== 'string') return 'an http:// URL';
+  try {
+    const url = new URL(v);
+    if (url.protocol !== 'http:' || url.pathname !== '/' || url.search !== '') return 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)';
+  } catch {
+    return 'an http://host:port URL of the server';
+  }
+  return undefined;
+};
+
+/** Every option, by its path in BenchConfig, with its check. The same table validates files and flags. */
+export const OPTION_CHECKS: Record<string, Check> = {
+  profile: oneOf(PROFILES),
+  transports: listOf(TRANSPORTS),
+  scenarios: listOf(SCENARIOS),
+  clients: listOf(CLIENT_KINDS),
+  encodings: listOf(ENCODINGS),
+  'feed.subscribers': int(1, 20_000),
+  'feed.ratePerSec': int(1, 100_000),
+  'feed.payloadBytes': int(1, 65_536),
+  'chat.rooms': int(1, 10_000),
+  'chat.membersPerRoom': int(2, 1000),
+  'chat.sendRatePerMember': int(1, 1000),
+  'chat.payloadBytes': int(1, 65_536),
+  warmupMs: int(0, 600_000),
+  durationMs: int(500, 3_600_000),
+  drainMaxMs: int(100, 60_000),
+  'capacity.enabled': bool,
+  'capacity.scenarios': listOf(SCENARIOS),
+  'capacity.feedRates': intList(1, 100_000),
+  'capacity.chatRates': intList(1, 1000),
+  'capacity.stepWarmupMs': int(0, 60_000),
+  'capacity.stepDurationMs': int(500, 600_000),
+  'capacity.sloP99Ms': int(1, 600_000),
+  'capacity.sloMaxLoss': int(0, 1_000_000_000),
+  connectRatePerSec: int(1, 100_000),
+  maxConnectsInFlight: int(1, 10_000),
+  workers: int(0, 64),
+  target: nullable(loopbackUrl),
+  token: nullable(text),
+  out: text,
+  json: bool,
+};
+
+/** The most connections one run opens (the per-process file limit here is 20,000; workers share them). */
+export const MAX_CONNECTIONS = 20_000;
+
+const NESTED = new Set(['feed', 'chat', 'capacity']);
+
+/** How a layer names its options in messages: flags show as --flag, file keys as their path. */
+export interface LayerSource {
+  /** e.g. 'scenario file ./my.json' or 'flag'. */
+  description: string;
+  /** Option path -> the flag that set it, for messages. */
+  flagOf?: Record<string, string>;
+}
+
+function describe(path: string, source: LayerSource): string {
+  const flag = source.flagOf?.[path];
+  return flag !== undefined ? `--${flag}` : `option "${path}" (${source.description})`;
+}
+
+/** Checks one layer: every key known, every value in range. Throws UsageError naming the first problem. */
+export function validateLayer(layer: unknown, source: LayerSource): BenchConfigLayer {
+  if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) {
+    throw new UsageError('BAD_SCENARIO', `${source.description} must be a JSON object of options, such as {"feed": {"subscribers": 1000}}`);
+  }
+  const known = Object.keys(OPTION_CHECKS);
+  for (const [key, value] of Object.entries(layer)) {
+    if (NESTED.has(key)) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new UsageError('BAD_SCENARIO', `option "${key}" (${source.description}) must be an object with keys ${known.filter((k) => k.startsWith(key + '.')).map((k) => k.slice(key.length + 1)).join(', ')}`);
+      }
+      for (const [inner, innerValue] of Object.entries(value)) checkOption(`${key}.${inner}`, innerValue, source);
+    } else checkOption(key, value, source);
+  }
+  return layer as BenchConfigLayer;
+}
+
+function checkOption(path: string, value: unknown, source: LayerSource): void {
+  const check = OPTION_CHECKS[path];
+  if (check === undefined) {
+    const prefix = path.includes('.') ? path.slice(0, path.indexOf('.') + 1) : '';
+    const siblings = Object.keys(OPTION_CHECKS).filter((k) => (prefix === '' ? true : k.startsWith(prefix)));
+    throw new UsageError('UNKNOWN_OPTION', `unknown option "${path}" in ${source.description}; accepted: ${siblings.join(', ')}`);
+  }
+  const expected = check(value);
+  if (expected !== undefined) throw new UsageError('BAD_OPTION', `${describe(path, source)} must be ${expected}, got ${JSON.stringify(value)}`);
+}
+
+/** Profile defaults, then each layer in order (later wins), then checks across options. */
+export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[]): BenchConfig {
+  const profileLayer = [...layers].reverse().find((l) => l.layer.profile !== undefined);
+  const profile = profileLayer?.layer.profile ?? 'default';
+  const base = PROFILE_DEFAULTS[profile];
+  const config: BenchConfig = structuredClone(base);
+  for (const { layer, source } of layers) {
+    validateLayer(layer, source);
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      if (NESTED.has(key)) Object.assign(config[key as 'feed' | 'chat' | 'capacity'], value);
+      else (config as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  const members = connectionsOf(config, 'chat');
+  if (config.scenarios.includes('chat') && members > MAX_CONNECTIONS) {
+    throw new UsageError('BAD_OPTION', `chat would open ${members} connections (chat.rooms x chat.membersPerRoom); at most ${MAX_CONNECTIONS}: lower --rooms or --room-size`);
+  }
+  if (config.target !== null && config.transports.length !== 1 && !layers.some((l) => l.layer.transports !== undefined)) {
+    // A target serves one transport; it is read from its /health unless the user names it.
+    config.transports = [];
+  }
+  return config;
+}
+
+/** Total connections a scenario opens. */
+export function connectionsOf(config: BenchConfig, scenario: ScenarioName): number {
+  return scenario === 'feed' ? config.feed.subscribers : config.chat.rooms * config.chat.membersPerRoom;
+}

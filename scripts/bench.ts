@@ -1,0 +1,216 @@
+/** `npm run bench [-- flags]`: runs the lab and prints a summary; results go to reports/<timestamp>/results.json. */
+import type { ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { runBench } from '../bench/run-bench.ts';
+import { renderSummary } from '../reports/terminal.ts';
+import { CLIENT_KINDS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
+import { ENCODINGS, TRANSPORTS } from '../scenarios/constants.ts';
+import { UsageError } from '../scenarios/errors.ts';
+import { parseFlags, runMain } from './cli.ts';
+
+const d = PROFILE_DEFAULTS.default;
+const q = PROFILE_DEFAULTS.quick;
+const both = (pick: (c: typeof d) => unknown): string => {
+  const [a, b] = [JSON.stringify(pick(d)), JSON.stringify(pick(q))].map((s) => s.replace(/^\[|\]$/g, '').replace(/"/g, ''));
+  return a === b ? a! : `${a}; quick ${b}`;
+};
+
+const USAGE = `usage: npm run bench [-- options]
+
+Runs WebSocket, SSE and long-polling servers through the same scenarios and measures them.
+Progress goes to stderr, the summary to stdout, results to <out>/<timestamp>/results.json
+and <out>/latest/results.json. Defaults are the default profile's (quick profile after ';').
+
+  --profile NAME            ${PROFILES.join(' or ')} (default default; quick finishes in under 2 minutes)
+  --transports LIST         ${TRANSPORTS.join(',')} (default all)
+  --scenarios LIST          feed,chat (default ${both((c) => c.scenarios)})
+  --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
+                            or client kinds ${CLIENT_KINDS.join(',')} (default node)
+  --connections N           feed subscribers, and chat members (default ${both((c) => c.feed.subscribers)} / ${both((c) => c.chat.rooms * c.chat.membersPerRoom)})
+  --rooms N                 chat rooms (default ${both((c) => c.chat.rooms)})
+  --room-size N             chat members per room (default ${both((c) => c.chat.membersPerRoom)})
+  --rate N                  feed messages published per second; every subscriber gets each (default ${both((c) => c.feed.ratePerSec)})
+  --send-rate N             chat messages each member sends per second, open loop (default ${both((c) => c.chat.sendRatePerMember)})
+  --payload-bytes N         payload size of feed and chat messages (default ${both((c) => c.feed.payloadBytes)})
+  --encoding LIST           ${ENCODINGS.join(',')} (default json)
+  --duration TIME           measured window per run, e.g. 5s, 1500ms (default ${both((c) => c.durationMs)} ms)
+  --warmup TIME             warm-up before each window, excluded from figures (default ${both((c) => c.warmupMs)} ms)
+  --capacity / --no-capacity
+                            step-load capacity search after the fixed run (default on)
+  --capacity-scenarios LIST which scenarios get a capacity search (default ${both((c) => c.capacity.scenarios)})
+  --capacity-steps LIST     feed publish rates per step, increasing (default ${both((c) => c.capacity.feedRates)})
+  --chat-capacity-steps LIST
+                            chat send rates per member per step (default ${both((c) => c.capacity.chatRates)})
+  --step-duration TIME      measured window per capacity step (default ${both((c) => c.capacity.stepDurationMs)} ms)
+  --slo-p99-ms N            capacity SLO: p99 delivery latency (and chat round trip) at most N ms (default ${d.capacity.sloP99Ms})
+  --slo-max-loss N          capacity SLO: at most N lost messages per step (default ${d.capacity.sloMaxLoss})
+  --workers N               load worker processes, 0 = one per core (default 0)
+  --connect-rate N          connection attempts per second during ramp-up (default ${d.connectRatePerSec})
+  --scenario-file FILE      JSON file of options, e.g. {"feed":{"subscribers":5000},"durationMs":10000};
+                            flags override it, it overrides the profile
+  --target URL              measure an already-running server at http://host:port that speaks docs/PROTOCOL.md
+  --token T                 token for --target servers that require one (also given to the lab's own servers)
+  --out DIR                 results folder (default ${d.out})
+  --json                    print results.json on stdout instead of the summary (progress stays on stderr)
+  --help                    this text`;
+
+const FLAGS = {
+  profile: { type: 'string' },
+  transports: { type: 'string' },
+  scenarios: { type: 'string' },
+  clients: { type: 'string' },
+  connections: { type: 'string' },
+  rooms: { type: 'string' },
+  'room-size': { type: 'string' },
+  rate: { type: 'string' },
+  'send-rate': { type: 'string' },
+  'payload-bytes': { type: 'string' },
+  encoding: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  capacity: { type: 'boolean' },
+  'no-capacity': { type: 'boolean' },
+  'capacity-scenarios': { type: 'string' },
+  'capacity-steps': { type: 'string' },
+  'chat-capacity-steps': { type: 'string' },
+  'step-duration': { type: 'string' },
+  'slo-p99-ms': { type: 'string' },
+  'slo-max-loss': { type: 'string' },
+  workers: { type: 'string' },
+  'connect-rate': { type: 'string' },
+  'scenario-file': { type: 'string' },
+  target: { type: 'string' },
+  token: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+
+function whole(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError('BAD_FLAG', `--${flag} takes a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** 5, 5s, 1500ms, 2m -> milliseconds (a bare number is seconds). */
+function duration(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (match === null) throw new UsageError('BAD_FLAG', `--${flag} takes a duration such as 5s, 1500ms or 2m, got ${JSON.stringify(value)}`);
+  const amount = Number(match[1]);
+  return Math.round(match[2] === 'ms' ? amount : match[2] === 'm' ? amount * 60_000 : amount * 1000);
+}
+
+/** The flags as a configuration layer, remembering which flag set which option (for messages). */
+function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource; clientsCount: number | undefined } {
+  const layer: Record<string, unknown> = {};
+  const flagOf: Record<string, string> = {};
+  const set = (path: string, flag: string, value: unknown): void => {
+    flagOf[path] = flag;
+    const [head, tail] = path.split('.') as [string, string | undefined];
+    if (tail === undefined) layer[head] = value;
+    else ((layer[head] ??= {}) as Record<string, unknown>)[tail] = value;
+  };
+  if (flags.profile !== undefined) set('profile', 'profile', flags.profile);
+  if (flags.transports !== undefined) set('transports', 'transports', list(flags.transports));
+  if (flags.scenarios !== undefined) set('scenarios', 'scenarios', list(flags.scenarios));
+  let clientsCount: number | undefined;
+  if (flags.clients !== undefined) {
+    if (/^\d+$/.test(flags.clients)) clientsCount = whole('clients', flags.clients);
+    else set('clients', 'clients', list(flags.clients));
+  }
+  const connections = flags.connections !== undefined ? whole('connections', flags.connections) : clientsCount;
+  if (connections !== undefined) set('feed.subscribers', flags.connections !== undefined ? 'connections' : 'clients', connections);
+  if (flags.rooms !== undefined) set('chat.rooms', 'rooms', whole('rooms', flags.rooms));
+  if (flags['room-size'] !== undefined) set('chat.membersPerRoom', 'room-size', whole('room-size', flags['room-size']));
+  if (flags.rate !== undefined) set('feed.ratePerSec', 'rate', whole('rate', flags.rate));
+  if (flags['send-rate'] !== undefined) set('chat.sendRatePerMember', 'send-rate', whole('send-rate', flags['send-rate']));
+  if (flags['payload-bytes'] !== undefined) {
+    const bytes = whole('payload-bytes', flags['payload-bytes']);
+    set('feed.payloadBytes', 'payload-bytes', bytes);
+    set('chat.payloadBytes', 'payload-bytes', bytes);
+  }
+  if (flags.encoding !== undefined) set('encodings', 'encoding', list(flags.encoding));
+  if (flags.duration !== undefined) set('durationMs', 'duration', duration('duration', flags.duration));
+  if (flags.warmup !== undefined) set('warmupMs', 'warmup', duration('warmup', flags.warmup));
+  if (flags.capacity && flags['no-capacity']) throw new UsageError('BAD_FLAG', 'give --capacity or --no-capacity, not both');
+  if (flags.capacity) set('capacity.enabled', 'capacity', true);
+  if (flags['no-capacity']) set('capacity.enabled', 'no-capacity', false);
+  if (flags['capacity-scenarios'] !== undefined) set('capacity.scenarios', 'capacity-scenarios', list(flags['capacity-scenarios']));
+  if (flags['capacity-steps'] !== undefined) set('capacity.feedRates', 'capacity-steps', list(flags['capacity-steps']).map((s) => whole('capacity-steps', s)));
+  if (flags['chat-capacity-steps'] !== undefined) set('capacity.chatRates', 'chat-capacity-steps', list(flags['chat-capacity-steps']).map((s) => whole('chat-capacity-steps', s)));
+  if (flags['step-duration'] !== undefined) set('capacity.stepDurationMs', 'step-duration', duration('step-duration', flags['step-duration']));
+  if (flags['slo-p99-ms'] !== undefined) set('capacity.sloP99Ms', 'slo-p99-ms', whole('slo-p99-ms', flags['slo-p99-ms']));
+  if (flags['slo-max-loss'] !== undefined) set('capacity.sloMaxLoss', 'slo-max-loss', whole('slo-max-loss', flags['slo-max-loss']));
+  if (flags.workers !== undefined) set('workers', 'workers', whole('workers', flags.workers));
+  if (flags['connect-rate'] !== undefined) set('connectRatePerSec', 'connect-rate', whole('connect-rate', flags['connect-rate']));
+  if (flags.target !== undefined) set('target', 'target', flags.target);
+  if (flags.token !== undefined) set('token', 'token', flags.token);
+  if (flags.out !== undefined) set('out', 'out', flags.out);
+  if (flags.json) set('json', 'json', true);
+  return { layer: layer as BenchConfigLayer, source: { description: 'flags', flagOf }, clientsCount: connections };
+}
+
+async function fileLayer(path: string): Promise<{ layer: BenchConfigLayer; source: LayerSource }> {
+  const source: LayerSource = { description: `scenario file ${path}` };
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError('BAD_SCENARIO', `cannot read --scenario-file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError('BAD_SCENARIO', `--scenario-file ${path} is not valid JSON (${(err as Error).message}): it must be one JSON object of options, see --help`);
+  }
+  return { layer: validateLayer(value, source), source };
+}
+
+runMain(async () => {
+  const flags = parseFlags(process.argv.slice(2), FLAGS, USAGE);
+  if (flags.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const layers: { layer: BenchConfigLayer; source: LayerSource }[] = [];
+  if (flags['scenario-file'] !== undefined) layers.push(await fileLayer(flags['scenario-file']));
+  const fromFlags = flagLayer(flags);
+  layers.push(fromFlags);
+  const config = resolveBenchConfig(layers);
+  // --clients N / --connections N size chat too: N members in rooms of the configured size.
+  if (fromFlags.clientsCount !== undefined && flags.rooms === undefined) {
+    config.chat.rooms = Math.max(1, Math.round(fromFlags.clientsCount / config.chat.membersPerRoom));
+  }
+
+  const registry = new Set<ChildProcess>();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\npushbench: ${signal}: finishing the current window, writing partial results and stopping servers (again to force)\n`);
+      controller.abort(`${signal} received`);
+      return;
+    }
+    for (const child of registry) child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  // Whatever happens, no server or worker outlives the bench.
+  process.on('exit', () => {
+    for (const child of registry) child.kill('SIGKILL');
+  });
+
+  const outcome = await runBench(config, { stderr: (text) => process.stderr.write(text), signal: controller.signal, registry });
+  if (config.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
+  else process.stdout.write(renderSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n');
+  process.stderr.write(`results: ${outcome.path}\nlatest:  ${outcome.latestPath}\n`);
+  if (controller.signal.aborted) process.exitCode = 130;
+});
