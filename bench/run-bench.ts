@@ -11,6 +11,7 @@ import { SCHEMA_VERSION } from '../metrics/result-types.ts';
 import { writeResultsFile } from '../metrics/results-io.ts';
 import type { BenchConfig, ScenarioName } from '../scenarios/bench-config.ts';
 import type { Encoding, TransportName } from '../scenarios/constants.ts';
+import { UsageError } from '../scenarios/errors.ts';
 import { searchCapacity } from './capacity.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
@@ -82,9 +83,9 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
   let transports: TransportName[] = config.transports;
   if (config.target !== null) {
     const served = await new ServerApi(config.target, config.token).transport().catch((err: Error) => {
-      throw new Error(`cannot reach --target ${config.target}: ${err.message}`);
+      throw new UsageError('TARGET_UNREACHABLE', `cannot reach --target ${config.target} (${err.message}): start the server first, or check the host and port`);
     });
-    if (transports.length > 0 && !transports.includes(served)) throw new Error(`--target ${config.target} serves ${served}, not ${transports.join(', ')}: drop --transports or name ${served}`);
+    if (transports.length > 0 && !transports.includes(served)) throw new UsageError('TARGET_MISMATCH', `--target ${config.target} serves ${served}, not ${transports.join(', ')}: drop --transports or name ${served}`);
     transports = [served];
     notice(`measuring the ${served} server at ${config.target} (not started by the lab)`);
   }
@@ -129,7 +130,9 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
     const fixedRate = key.scenario === 'feed' ? config.feed.ratePerSec : config.chat.sendRatePerMember;
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
     await collect.addRun(label, run);
-    if (config.capacity.enabled && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {
+    const steppable = key.scenario === 'chat' || session.feedControllable;
+    if (!steppable && config.capacity.enabled) collect.notice(`${label}: capacity search skipped: the server does not let the lab set its feed rate (PUT /feed)`);
+    if (config.capacity.enabled && steppable && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {
       const capacity = await searchCapacity(
         session,
         {

@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TransportName } from '../scenarios/constants.ts';
+import { profilingArgs } from './worker-pool.ts';
 
 const SERVE_SCRIPT = fileURLToPath(new URL('../scripts/serve.ts', import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
@@ -27,7 +28,7 @@ export interface ServerProcessOptions {
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = ['--transport', options.transport, '--host', '127.0.0.1', '--port', '0', '--feed-rate', '0', '--payload-bytes', String(options.payloadBytes)];
   if (options.token !== null) args.push('--token', options.token);
-  const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx', ...profilingArgs()], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   options.registry.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

@@ -86,7 +86,8 @@ export class Session {
   private readonly serverSamples: { second: number; stats: ServerStatsSnapshot }[] = [];
   private samplerTimer: NodeJS.Timeout | undefined;
   private connectReports: ConnectReport[] = [];
-  private feedControllable = true;
+  /** False when a target server has no PUT /feed: it publishes at its own rate. */
+  feedControllable = true;
   private readonly originUs = nowMicros();
   private server: ServerProcess | undefined;
   private pool: WorkerPool | undefined;
@@ -271,6 +272,8 @@ export class Session {
     if (interrupted) notes.push('interrupted before the window ended: figures cover the part that ran');
 
     const connections = this.connections;
+    // A server that would not take the rate published at its own: report what it did.
+    const rate = this.key.scenario === 'feed' && !this.feedControllable ? (serverEnd?.feed.rate ?? spec.rate) : spec.rate;
     const recipients = this.key.scenario === 'feed' ? connections : config.chat.membersPerRoom;
     const record: RunRecord = {
       id: spec.id,
@@ -286,12 +289,12 @@ export class Session {
       notes: notes.slice(0, 10),
       load: {
         connections,
-        publishRatePerSec: this.key.scenario === 'feed' ? spec.rate : null,
-        sendRatePerMember: this.key.scenario === 'chat' ? spec.rate : null,
+        publishRatePerSec: this.key.scenario === 'feed' ? rate : null,
+        sendRatePerMember: this.key.scenario === 'chat' ? rate : null,
         rooms: this.key.scenario === 'chat' ? config.chat.rooms : null,
         membersPerRoom: this.key.scenario === 'chat' ? config.chat.membersPerRoom : null,
         payloadBytes,
-        offeredDeliveriesPerSec: spec.rate * (this.key.scenario === 'feed' ? recipients : connections * recipients),
+        offeredDeliveriesPerSec: rate * (this.key.scenario === 'feed' ? recipients : connections * recipients),
         warmupMs: spec.warmupMs,
         durationMs: Math.round(durationMs),
       },

@@ -14,6 +14,8 @@ export function sloBreaches(run: RunRecord, slo: Slo): string[] {
   if (m.rtt !== null && m.rtt.p99 > slo.p99Ms) reasons.push(`round-trip p99 ${m.rtt.p99} ms > ${slo.p99Ms} ms`);
   const lost = m.integrity.lost + m.errors.sendFailures;
   if (lost > slo.maxLoss) reasons.push(`${lost} messages lost (${m.integrity.lost} deliveries, ${m.errors.sendFailures} sends) > ${slo.maxLoss}`);
+  if (m.errors.connectFailures > 0) reasons.push(`${m.errors.connectFailures} connections failed to open`);
+  if (m.errors.decodeErrors > 0) reasons.push(`${m.errors.decodeErrors} messages were malformed or server errors`);
   if (m.errors.disconnects > 0) reasons.push(`${m.errors.disconnects} connections dropped`);
   if (m.server !== null && m.server.slowConsumerDisconnects > 0) reasons.push(`the server cut ${m.server.slowConsumerDisconnects} slow consumers`);
   return reasons;

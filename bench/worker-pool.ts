@@ -8,6 +8,12 @@ const WORKER_SCRIPT = fileURLToPath(new URL('../clients/load/worker.ts', import.
 const REPLY_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
+/** PUSHBENCH_CPU_PROF=<dir>: every server and worker writes a V8 CPU profile there (for finding what bounds a run). */
+export function profilingArgs(): string[] {
+  const dir = process.env.PUSHBENCH_CPU_PROF;
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
 class WorkerHandle {
@@ -69,7 +75,7 @@ export class WorkerPool {
     registry: Set<ChildProcess>,
   ) {
     for (let i = 0; i < count; i++) {
-      const child = fork(WORKER_SCRIPT, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER_SCRIPT, [], { execArgv: ['--import', 'tsx', ...profilingArgs()], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       registry.add(child);
       child.once('exit', () => registry.delete(child));
       this.progress.push({ opened: 0, failed: 0 });

@@ -74,7 +74,8 @@ export function summarize(histogram: Histogram): Summary | null {
     p90: ms(histogram.getValueAtPercentile(90)),
     p99: ms(histogram.getValueAtPercentile(99)),
     p999: ms(histogram.getValueAtPercentile(99.9)),
-    max: ms(histogram.maxValue),
+    // The top of the highest bucket, like the percentiles, so max is never below p99.9.
+    max: ms(histogram.getValueAtPercentile(100)),
     mean: Math.round(histogram.mean) / 1000,
     count: histogram.totalCount,
   };

@@ -1,7 +1,7 @@
 /**
  * Integrity is counted per recipient and channel, never assumed. Each recipient checks sequence
- * numbers: a higher one is new (a jump is a gap), the same one again a duplicate, a lower one a
- * reorder. The messages a window should have delivered are those the hub published with a
+ * numbers: a higher one is new (a jump leaves a gap), a lower one that fills a gap is a reorder
+ * (it arrived, late), and anything already seen again is a duplicate. The messages a window should have delivered are those the hub published with a
  * timestamp inside the window: on each channel a contiguous seq range, whose bounds are the lowest
  * and highest in-window seq any recipient saw. Expected = recipients x range length.
  */
@@ -27,17 +27,36 @@ export function newTally(recipients = 0): ChannelTally {
 /** Where one recipient stands on one channel. */
 export interface SeqTrack {
   last: number;
+  /** Ranges skipped so far (from, to), so a late arrival can be told from a repeat. Usually absent. */
+  gaps?: [number, number][];
 }
+
+/** Gaps remembered per recipient; beyond this the oldest are forgotten (a late arrival into one then counts as a duplicate). */
+const MAX_GAPS = 1000;
 
 export type SeqVerdict = 'new' | 'duplicate' | 'reorder';
 
 /** Classifies an arriving seq for one recipient and moves its position. */
 export function classifySeq(track: SeqTrack, seq: number): SeqVerdict {
   if (seq > track.last) {
+    if (track.last > 0 && seq > track.last + 1) {
+      const gaps = (track.gaps ??= []);
+      gaps.push([track.last + 1, seq - 1]);
+      if (gaps.length > MAX_GAPS) gaps.shift();
+    }
     track.last = seq;
     return 'new';
   }
-  return seq === track.last ? 'duplicate' : 'reorder';
+  if (seq === track.last || track.gaps === undefined) return 'duplicate';
+  // Lower than the last: a reorder if it fills a gap, else a repeat of something already seen.
+  const index = track.gaps.findIndex(([from, to]) => seq >= from && seq <= to);
+  if (index < 0) return 'duplicate';
+  const [from, to] = track.gaps[index]!;
+  const rest: [number, number][] = [];
+  if (from < seq) rest.push([from, seq - 1]);
+  if (seq < to) rest.push([seq + 1, to]);
+  track.gaps.splice(index, 1, ...rest);
+  return 'reorder';
 }
 
 /** Counts one in-window arrival into the channel's tally. */

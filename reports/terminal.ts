@@ -183,6 +183,7 @@ function runColumns(scenario: ScenarioName, runs: RunRecord[]): Column<RunRecord
         return formatMs(usable(perConnection) ? perConnection / 1024 : null);
       },
     },
+    { header: 'lab µs/msg', align: 'right', cell: (r) => formatMs(r.metrics.client.cpuUsPerDelivery) },
     { header: 'loss', align: 'left', cell: lossCell },
     { header: 'flags', align: 'left', cell: flagsCell },
   ];
@@ -192,7 +193,7 @@ function runColumns(scenario: ScenarioName, runs: RunRecord[]): Column<RunRecord
 const RUN_LEGEND = [
   'p50/p99/p99.9: delivery latency, ms; rtt: chat send to own echo, ms; conn: connect time, ms',
   'bytes/msg: client socket bytes per delivery (overhead over the payload); cpu/1k: server CPU ms per 1,000 deliveries',
-  'KB/conn: server RSS per connection; loss: lost/expected deliveries; - : not measured',
+  'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
 ];
 
 function fixedRunTables(results: ResultsFile, paint: Paint): string[] {

@@ -115,6 +115,10 @@ const int =
   (min: number, max: number): Check =>
   (v) =>
     Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `an integer from ${min} to ${max}`;
+const millis =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `a duration from ${min / 1000} s to ${max / 1000} s (in ms: an integer from ${min} to ${max})`;
 const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
@@ -162,15 +166,15 @@ export const OPTION_CHECKS: Record<string, Check> = {
   'chat.membersPerRoom': int(2, 1000),
   'chat.sendRatePerMember': int(1, 1000),
   'chat.payloadBytes': int(1, 65_536),
-  warmupMs: int(0, 600_000),
-  durationMs: int(500, 3_600_000),
-  drainMaxMs: int(100, 60_000),
+  warmupMs: millis(0, 600_000),
+  durationMs: millis(500, 3_600_000),
+  drainMaxMs: millis(100, 60_000),
   'capacity.enabled': bool,
   'capacity.scenarios': listOf(SCENARIOS),
   'capacity.feedRates': intList(1, 100_000),
   'capacity.chatRates': intList(1, 1000),
-  'capacity.stepWarmupMs': int(0, 60_000),
-  'capacity.stepDurationMs': int(500, 600_000),
+  'capacity.stepWarmupMs': millis(0, 60_000),
+  'capacity.stepDurationMs': millis(500, 600_000),
   'capacity.sloP99Ms': int(1, 600_000),
   'capacity.sloMaxLoss': int(0, 1_000_000_000),
   connectRatePerSec: int(1, 100_000),
@@ -195,6 +199,16 @@ export interface LayerSource {
   flagOf?: Record<string, string>;
 }
 
+/** Keys a layer may have at its top level (nested groups by their name). */
+function topLevelKeys(): string[] {
+  return [...new Set(Object.keys(OPTION_CHECKS).map((k) => k.split('.')[0]!))];
+}
+
+/** What an option accepts, in words (for messages that come before its value could be checked). */
+export function acceptedValues(path: string): string {
+  return OPTION_CHECKS[path]?.(Symbol('none')) ?? 'a valid value';
+}
+
 function describe(path: string, source: LayerSource): string {
   const flag = source.flagOf?.[path];
   return flag !== undefined ? `--${flag}` : `option "${path}" (${source.description})`;
@@ -207,6 +221,12 @@ export function validateLayer(layer: unknown, source: LayerSource): BenchConfigL
   }
   const known = Object.keys(OPTION_CHECKS);
   for (const [key, value] of Object.entries(layer)) {
+    if (value === undefined) continue;
+    if (key.includes('.')) {
+      const [head, ...rest] = key.split('.');
+      const hint = NESTED.has(head!) ? `: write {"${head}": {"${rest.join('.')}": ...}}` : `; accepted: ${topLevelKeys().join(', ')}`;
+      throw new UsageError('UNKNOWN_OPTION', `unknown option "${key}" in ${source.description}${hint}`);
+    }
     if (NESTED.has(key)) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw new UsageError('BAD_SCENARIO', `option "${key}" (${source.description}) must be an object with keys ${known.filter((k) => k.startsWith(key + '.')).map((k) => k.slice(key.length + 1)).join(', ')}`);
@@ -221,30 +241,39 @@ function checkOption(path: string, value: unknown, source: LayerSource): void {
   const check = OPTION_CHECKS[path];
   if (check === undefined) {
     const prefix = path.includes('.') ? path.slice(0, path.indexOf('.') + 1) : '';
-    const siblings = Object.keys(OPTION_CHECKS).filter((k) => (prefix === '' ? true : k.startsWith(prefix)));
+    const siblings = prefix === '' ? topLevelKeys() : Object.keys(OPTION_CHECKS).filter((k) => k.startsWith(prefix));
     throw new UsageError('UNKNOWN_OPTION', `unknown option "${path}" in ${source.description}; accepted: ${siblings.join(', ')}`);
   }
   const expected = check(value);
   if (expected !== undefined) throw new UsageError('BAD_OPTION', `${describe(path, source)} must be ${expected}, got ${JSON.stringify(value)}`);
 }
 
-/** Profile defaults, then each layer in order (later wins), then checks across options. */
-export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[]): BenchConfig {
+/**
+ * Profile defaults, then each layer in order (later wins), then checks across options.
+ * `chatMembers` (from --clients N / --connections N) sizes chat as N members in rooms of the
+ * configured size, unless a layer set the room count itself.
+ */
+export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[], options: { chatMembers?: number } = {}): BenchConfig {
+  for (const { layer, source } of layers) validateLayer(layer, source);
   const profileLayer = [...layers].reverse().find((l) => l.layer.profile !== undefined);
   const profile = profileLayer?.layer.profile ?? 'default';
-  const base = PROFILE_DEFAULTS[profile];
-  const config: BenchConfig = structuredClone(base);
-  for (const { layer, source } of layers) {
-    validateLayer(layer, source);
+  const config: BenchConfig = structuredClone(PROFILE_DEFAULTS[profile]);
+  for (const { layer } of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       if (NESTED.has(key)) Object.assign(config[key as 'feed' | 'chat' | 'capacity'], value);
       else (config as unknown as Record<string, unknown>)[key] = value;
     }
   }
+  if (options.chatMembers !== undefined && !layers.some((l) => l.layer.chat?.rooms !== undefined)) {
+    config.chat.rooms = Math.max(1, Math.round(options.chatMembers / config.chat.membersPerRoom));
+  }
   const members = connectionsOf(config, 'chat');
   if (config.scenarios.includes('chat') && members > MAX_CONNECTIONS) {
-    throw new UsageError('BAD_OPTION', `chat would open ${members} connections (chat.rooms x chat.membersPerRoom); at most ${MAX_CONNECTIONS}: lower --rooms or --room-size`);
+    throw new UsageError(
+      'BAD_OPTION',
+      `chat would open ${members} connections (${config.chat.rooms} rooms x ${config.chat.membersPerRoom} members); at most ${MAX_CONNECTIONS}: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)`,
+    );
   }
   if (config.target !== null && config.transports.length !== 1 && !layers.some((l) => l.layer.transports !== undefined)) {
     // A target serves one transport; it is read from its /health unless the user names it.

@@ -29,13 +29,22 @@ const SEQ_FIELD = ',"seq":';
 const TS_FIELD = ',"ts":';
 const FROM_FIELD = ',"from":"';
 const MID_FIELD = ',"mid":';
+const PAYLOAD_FIELD = ',"payload":"';
+const PAYLOAD_BASE64_FIELD = ',"payloadBase64":"';
 
 /** True when a JSON text is a data message (else it is a control message). */
 export function isDataText(text: string): boolean {
   return text.startsWith('{"type":"feed"') || text.startsWith('{"type":"chat"');
 }
 
-/** Index just past the digits starting at `at`, or -1 when there are none; the value goes to digitsValue. */
+/** Longest integer the fast path reads (2^53 - 1 has 16 digits; larger values go to the full decoder). */
+const MAX_DIGITS = 16;
+
+/**
+ * Index just past a JSON non-negative integer starting at `at` (its value goes to digitsValue), or
+ * -1 when there is none, it has a leading zero, a fraction or exponent follows, or it is too long
+ * to be exact: the full decoder then judges it.
+ */
 let digitsValue = 0;
 function readDigits(text: string, at: number): number {
   let value = 0;
@@ -45,11 +54,19 @@ function readDigits(text: string, at: number): number {
     if (c < 48 || c > 57) break;
     value = value * 10 + (c - 48);
   }
+  const length = i - at;
+  if (length === 0 || length > MAX_DIGITS || value > Number.MAX_SAFE_INTEGER || (length > 1 && text.charCodeAt(at) === 48)) return -1;
+  const next = text.charCodeAt(i);
+  if (next === 46 /* . */ || next === 101 /* e */ || next === 69 /* E */) return -1;
   digitsValue = value;
-  return i === at ? -1 : i;
+  return i;
 }
 
-function fastJson(text: string, out: PeekedData): boolean {
+/**
+ * The fast path alone: true when it could read the message (exported so tests can check that what
+ * the lab's own encoder writes never needs the slow path).
+ */
+export function peekJsonFast(text: string, out: PeekedData): boolean {
   const chat = text.startsWith(CHAT_PREFIX);
   if (!chat && !text.startsWith(FEED_PREFIX)) return false;
   let i = chat ? CHAT_PREFIX.length : FEED_PREFIX.length;
@@ -68,9 +85,11 @@ function fastJson(text: string, out: PeekedData): boolean {
     const fromEnd = text.indexOf('"', i + FROM_FIELD.length);
     if (fromEnd < 0) return false;
     from = text.slice(i + FROM_FIELD.length, fromEnd);
-    if (from.includes('\\') || !text.startsWith(MID_FIELD, fromEnd + 1) || readDigits(text, fromEnd + 1 + MID_FIELD.length) < 0) return false;
+    if (from.includes('\\') || !text.startsWith(MID_FIELD, fromEnd + 1) || (i = readDigits(text, fromEnd + 1 + MID_FIELD.length)) < 0) return false;
     mid = digitsValue;
   }
+  // The payload itself is not read, but the message must have one and be whole.
+  if (!(text.startsWith(PAYLOAD_FIELD, i) || text.startsWith(PAYLOAD_BASE64_FIELD, i)) || !text.endsWith('"}')) return false;
   if (channel.includes('\\')) return false;
   out.chat = chat;
   out.channel = channel;
@@ -87,7 +106,7 @@ function fastJson(text: string, out: PeekedData): boolean {
  */
 export function peekJson(text: string, out: PeekedData): boolean {
   if (!isDataText(text)) return false;
-  if (fastJson(text, out)) return true;
+  if (peekJsonFast(text, out)) return true;
   const envelope = decodeDataJson(text);
   out.chat = envelope.kind === 'chat';
   out.channel = envelope.channel;

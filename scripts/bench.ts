@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { runBench } from '../bench/run-bench.ts';
 import { renderSummary } from '../reports/terminal.ts';
-import { CLIENT_KINDS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
+import { acceptedValues, CLIENT_KINDS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
 import { ENCODINGS, TRANSPORTS } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { parseFlags, runMain } from './cli.ts';
@@ -26,7 +26,8 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
   --scenarios LIST          feed,chat (default ${both((c) => c.scenarios)})
   --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
                             or client kinds ${CLIENT_KINDS.join(',')} (default node)
-  --connections N           feed subscribers, and chat members (default ${both((c) => c.feed.subscribers)} / ${both((c) => c.chat.rooms * c.chat.membersPerRoom)})
+  --connections N           feed subscribers, and chat members in rooms of --room-size
+                            (default ${d.feed.subscribers} subscribers and ${d.chat.rooms * d.chat.membersPerRoom} members; quick ${q.feed.subscribers} and ${q.chat.rooms * q.chat.membersPerRoom})
   --rooms N                 chat rooms (default ${both((c) => c.chat.rooms)})
   --room-size N             chat members per room (default ${both((c) => c.chat.membersPerRoom)})
   --rate N                  feed messages published per second; every subscriber gets each (default ${both((c) => c.feed.ratePerSec)})
@@ -88,8 +89,27 @@ const FLAGS = {
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
 
+/** The option each numeric flag sets, so a refusal can state the accepted range. */
+const FLAG_OPTION: Record<string, string> = {
+  clients: 'feed.subscribers',
+  connections: 'feed.subscribers',
+  rooms: 'chat.rooms',
+  'room-size': 'chat.membersPerRoom',
+  rate: 'feed.ratePerSec',
+  'send-rate': 'chat.sendRatePerMember',
+  'payload-bytes': 'feed.payloadBytes',
+  'capacity-steps': 'capacity.feedRates',
+  'chat-capacity-steps': 'capacity.chatRates',
+  'slo-p99-ms': 'capacity.sloP99Ms',
+  'slo-max-loss': 'capacity.sloMaxLoss',
+  workers: 'workers',
+  'connect-rate': 'connectRatePerSec',
+};
+
 function whole(flag: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError('BAD_FLAG', `--${flag} takes a whole number, got ${JSON.stringify(value)}`);
+  const option = FLAG_OPTION[flag];
+  const accepted = option === undefined ? 'a whole number' : acceptedValues(option);
+  if (!/^\d+$/.test(value)) throw new UsageError('BAD_FLAG', `--${flag} takes ${accepted}, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -182,11 +202,8 @@ runMain(async () => {
   if (flags['scenario-file'] !== undefined) layers.push(await fileLayer(flags['scenario-file']));
   const fromFlags = flagLayer(flags);
   layers.push(fromFlags);
-  const config = resolveBenchConfig(layers);
   // --clients N / --connections N size chat too: N members in rooms of the configured size.
-  if (fromFlags.clientsCount !== undefined && flags.rooms === undefined) {
-    config.chat.rooms = Math.max(1, Math.round(fromFlags.clientsCount / config.chat.membersPerRoom));
-  }
+  const config = resolveBenchConfig(layers, fromFlags.clientsCount === undefined ? {} : { chatMembers: fromFlags.clientsCount });
 
   const registry = new Set<ChildProcess>();
   const controller = new AbortController();

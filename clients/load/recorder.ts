@@ -11,6 +11,8 @@ import type { LoadConnection, LoadSink } from './load-connection.ts';
 import type { TimelineTick, WindowReport } from './worker-protocol.ts';
 
 const MAX_PROBLEMS = 5;
+/** Timer slack when deciding whether a one-second tick lies inside the window. */
+const TICK_SLACK_US = 100_000;
 
 /** What the recorder keeps per connection. */
 export interface ConnectionSlot {
@@ -204,7 +206,8 @@ export class Recorder implements LoadSink {
     this.lastCpu = process.cpuUsage();
     const loop = this.loopLag.summary();
     this.loopLag.reset();
-    if (nowUs > this.startUs && nowUs <= this.endUs + 1_000_000) this.loopDelayP99Max = Math.max(this.loopDelayP99Max, loop.p99);
+    // Only seconds that lie inside the window count: the warm-up's rate change and the drain are not the window.
+    if (nowUs - 1_000_000 >= this.startUs - TICK_SLACK_US && nowUs <= this.endUs + TICK_SLACK_US) this.loopDelayP99Max = Math.max(this.loopDelayP99Max, loop.p99);
     let connections = 0;
     for (const connection of this.connections) if (slotOf(connection).open) connections++;
     const tick: TimelineTick = {

@@ -41,16 +41,44 @@ export class LongPollLoadConnection implements LoadConnection {
     private readonly context: LoadContext,
   ) {}
 
-  private async poll(cursor: string | undefined, wait0: boolean): Promise<string> {
+  /**
+   * One poll through undici's dispatch API: the body is collected from raw chunks, with no stream
+   * object per response (a poll's client cost is what bounds long-poll throughput).
+   */
+  private poll(cursor: string | undefined, wait0: boolean): Promise<string> {
     const path = this.basePath + (cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`) + (wait0 ? '&wait=0' : '');
-    const response = await this.client!.request({ method: 'GET', path });
-    const body = Buffer.from(await response.body.arrayBuffer());
-    const at = nowMicros();
-    if (response.statusCode !== 200) throw new Error(`GET /poll answered ${response.statusCode}: ${body.toString().slice(0, 200)}`);
-    const next = response.headers[CURSOR_HEADER];
-    if (typeof next !== 'string') throw new Error(`a poll answer has no ${CURSOR_HEADER} header`);
-    this.deliver(body, at);
-    return next;
+    return new Promise<string>((resolve, reject) => {
+      let status = 0;
+      let next: unknown;
+      const chunks: Buffer[] = [];
+      // undici 7's Client checks for the classic handler methods (onConnect, onHeaders, ...).
+      this.client!.dispatch(
+        { method: 'GET', path },
+        {
+          onConnect: () => undefined,
+          onHeaders: (statusCode: number, rawHeaders: Buffer[]) => {
+            status = statusCode;
+            for (let i = 0; i < rawHeaders.length; i += 2) {
+              if (rawHeaders[i]!.length === CURSOR_HEADER.length && rawHeaders[i]!.toString('latin1').toLowerCase() === CURSOR_HEADER) next = rawHeaders[i + 1]!.toString('latin1');
+            }
+            return true;
+          },
+          onData: (chunk: Buffer) => {
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => {
+            const at = nowMicros();
+            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            if (status !== 200) return reject(new Error(`GET /poll answered ${status}: ${body.toString().slice(0, 200)}`));
+            if (typeof next !== 'string') return reject(new Error(`a poll answer has no ${CURSOR_HEADER} header`));
+            this.deliver(body, at);
+            resolve(next);
+          },
+          onError: (err: Error) => reject(err),
+        },
+      );
+    });
   }
 
   private deliver(body: Buffer, at: number): void {
