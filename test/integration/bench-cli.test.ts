@@ -1,0 +1,199 @@
+/**
+ * `npm run bench` as a user runs it, but only up to validation: --help, and inputs that must be refused
+ * (exit 2, nothing on stdout, `pushbench: <message> [CODE]` on stderr) before any server starts.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROFILE_DEFAULTS } from '../../scenarios/bench-config.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+function bench(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: ROOT, timeout: 20_000 }, (err, stdout, stderr) => {
+      if (err === null) return resolve({ code: 0, signal: null, stdout, stderr });
+      if (typeof err.code === 'string') return reject(err); // could not start at all
+      resolve({ code: err.code ?? null, signal: err.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'pushbench-bench-cli-'));
+});
+afterAll(async () => {
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * Runs a case that must be refused. `--out` points into the temp dir so that, should a regression let a
+ * case through to a real run, nothing lands in reports/ (the 20 s timeout then stops it with SIGTERM).
+ */
+async function refused(args: string[]): Promise<Run> {
+  return bench([...args, '--out', path.join(dir, 'must-not-run')]);
+}
+
+function expectRefusal(run: Run, code: string, message: RegExp | string): void {
+  expect(run.stdout).toBe('');
+  expect(run.stderr).not.toContain('unexpected error');
+  expect(run.stderr).toMatch(/^pushbench: /);
+  expect(run.stderr.endsWith(`[${code}]\n`), `stderr should end with [${code}]:\n${run.stderr}`).toBe(true);
+  if (typeof message === 'string') expect(run.stderr).toContain(message);
+  else expect(run.stderr).toMatch(message);
+  expect({ code: run.code, signal: run.signal }).toEqual({ code: 2, signal: null });
+}
+
+/** The flag names of the FLAGS object in scripts/bench.ts, read from the source so a new flag cannot hide from --help. */
+async function flagNames(): Promise<string[]> {
+  const source = await readFile(path.join(ROOT, 'scripts/bench.ts'), 'utf8');
+  const block = /\nconst FLAGS = \{([\s\S]*?)\n\} as const;/.exec(source);
+  expect(block, 'const FLAGS = { ... } as const; in scripts/bench.ts').not.toBeNull();
+  return [...block![1]!.matchAll(/^\s*'?([a-z][a-z0-9-]*)'?\s*:\s*\{\s*type:/gm)].map((m) => m[1]!);
+}
+
+/** --help entries: a line starting with two spaces and --, plus its indented continuation lines. */
+function helpEntries(usage: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  let current: string[] = [];
+  let text = '';
+  const flush = (): void => {
+    for (const name of current) entries.set(name, text);
+  };
+  for (const line of usage.split('\n')) {
+    if (/^ {2}--/.test(line)) {
+      flush();
+      current = [...line.matchAll(/(?:^ {2}| \/ )--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!);
+      text = line;
+    } else if (/^ {4,}\S/.test(line) && current.length > 0) text += '\n' + line;
+    else {
+      flush();
+      current = [];
+    }
+  }
+  flush();
+  return entries;
+}
+
+describe('npm run bench --help', () => {
+  it('exits 0 and documents every flag of FLAGS, with the defaults of both profiles', async () => {
+    const [run, names] = await Promise.all([bench(['--help']), flagNames()]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^usage: npm run bench/);
+    expect(names.length).toBeGreaterThanOrEqual(25);
+    expect(names).toEqual(expect.arrayContaining(['profile', 'connections', 'capacity', 'no-capacity', 'scenario-file', 'help']));
+
+    const entries = helpEntries(run.stdout);
+    const undocumented = names.filter((name) => !entries.has(name));
+    expect(undocumented, 'flags in FLAGS without a --help entry').toEqual([]);
+    const unknown = [...entries.keys()].filter((name) => !names.includes(name));
+    expect(unknown, '--help entries for flags that FLAGS does not define').toEqual([]);
+    for (const name of names) expect(entries.get(name)!.length, `--${name} has help text`).toBeGreaterThan(`  --${name}`.length + 5);
+
+    const d = PROFILE_DEFAULTS.default;
+    const q = PROFILE_DEFAULTS.quick;
+    const defaults: Record<string, string> = {
+      profile: 'default default',
+      connections: `(default ${d.feed.subscribers} subscribers and ${d.chat.rooms * d.chat.membersPerRoom} members; quick ${q.feed.subscribers} and ${q.chat.rooms * q.chat.membersPerRoom})`,
+      rooms: `default ${d.chat.rooms}; quick ${q.chat.rooms}`,
+      'room-size': `default ${d.chat.membersPerRoom}`,
+      rate: `default ${d.feed.ratePerSec}; quick ${q.feed.ratePerSec}`,
+      'send-rate': `default ${d.chat.sendRatePerMember}`,
+      'payload-bytes': `default ${d.feed.payloadBytes}`,
+      encoding: `default ${d.encodings.join(',')}`,
+      duration: `default ${d.durationMs}; quick ${q.durationMs} ms`,
+      warmup: `default ${d.warmupMs}; quick ${q.warmupMs} ms`,
+      capacity: 'default on',
+      'capacity-scenarios': `default ${d.capacity.scenarios.join(',')}`,
+      'capacity-steps': `default ${d.capacity.feedRates.join(',')}; quick ${q.capacity.feedRates.join(',')}`,
+      'chat-capacity-steps': `default ${d.capacity.chatRates.join(',')}; quick ${q.capacity.chatRates.join(',')}`,
+      'step-duration': `default ${d.capacity.stepDurationMs}; quick ${q.capacity.stepDurationMs} ms`,
+      'slo-p99-ms': `default ${d.capacity.sloP99Ms}`,
+      'slo-max-loss': `default ${d.capacity.sloMaxLoss}`,
+      workers: `default ${d.workers}`,
+      'connect-rate': `default ${d.connectRatePerSec}`,
+      out: `default ${d.out}`,
+    };
+    for (const [name, text] of Object.entries(defaults)) expect(entries.get(name), `--${name} shows its default`).toContain(text);
+  });
+});
+
+describe('npm run bench refuses bad flags with exit 2 and a message naming the flag and what it accepts', () => {
+  it.concurrent.for<{ label: string; args: string[]; code: string; message: RegExp | string }>([
+    { label: '--connections 0', args: ['--connections', '0'], code: 'BAD_OPTION', message: 'pushbench: --connections must be an integer from 1 to 20000, got 0 [BAD_OPTION]\n' },
+    { label: '--connections 20001', args: ['--connections', '20001'], code: 'BAD_OPTION', message: '--connections must be an integer from 1 to 20000, got 20001' },
+    { label: '--connections abc', args: ['--connections', 'abc'], code: 'BAD_FLAG', message: '--connections takes an integer from 1 to 20000, got "abc"' },
+    { label: '--clients 0', args: ['--clients', '0'], code: 'BAD_OPTION', message: '--clients must be an integer from 1 to 20000, got 0' },
+    { label: '--transports ws,carrier-pigeon', args: ['--transports', 'ws,carrier-pigeon'], code: 'BAD_OPTION', message: '--transports must be a non-empty list of distinct values from ws, sse, long-poll, got ["ws","carrier-pigeon"]' },
+    { label: '--transports ws,ws', args: ['--transports', 'ws,ws'], code: 'BAD_OPTION', message: '--transports must be a non-empty list of distinct values from ws, sse, long-poll, got ["ws","ws"]' },
+    { label: '--duration "5 parsecs"', args: ['--duration', '5 parsecs'], code: 'BAD_FLAG', message: '--duration takes a duration such as 5s, 1500ms or 2m, got "5 parsecs"' },
+    { label: '--duration 5 parsecs', args: ['--duration', '5', 'parsecs'], code: 'BAD_FLAG', message: /^pushbench: Unexpected argument 'parsecs'\. This command does not take positional arguments\n[\s\S]*--duration TIME/ },
+    { label: '--duration 100ms', args: ['--duration', '100ms'], code: 'BAD_OPTION', message: '--duration must be a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000), got 100' },
+    { label: '--profile huge', args: ['--profile', 'huge'], code: 'BAD_OPTION', message: '--profile must be one of quick, default, got "huge"' },
+    { label: '--capacity --no-capacity', args: ['--capacity', '--no-capacity'], code: 'BAD_FLAG', message: 'pushbench: give --capacity or --no-capacity, not both [BAD_FLAG]\n' },
+    { label: '--unknown-flag', args: ['--unknown-flag'], code: 'BAD_FLAG', message: /^pushbench: Unknown option '--unknown-flag'[\s\S]*usage: npm run bench[\s\S]*--connections N/ },
+    { label: '--rate -5', args: ['--rate', '-5'], code: 'BAD_FLAG', message: /^pushbench: Option '--rate' argument is ambiguous\.[\s\S]*'--rate=-XYZ'/ },
+    { label: '--rate=-5', args: ['--rate=-5'], code: 'BAD_FLAG', message: '--rate takes an integer from 1 to 100000, got "-5"' },
+    { label: '--rate 0', args: ['--rate', '0'], code: 'BAD_OPTION', message: '--rate must be an integer from 1 to 100000, got 0' },
+    { label: '--encoding xml', args: ['--encoding', 'xml'], code: 'BAD_OPTION', message: '--encoding must be a non-empty list of distinct values from json, binary, got ["xml"]' },
+    { label: '--capacity-steps 300,200', args: ['--capacity-steps', '300,200'], code: 'BAD_OPTION', message: '--capacity-steps must be 1 to 20 increasing integers from 1 to 100000, got [300,200]' },
+    { label: '--rooms 2001 --room-size 10', args: ['--rooms', '2001', '--room-size', '10'], code: 'BAD_OPTION', message: 'chat would open 20010 connections (2001 rooms x 10 members); at most 20000: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)' },
+    { label: '--connections 1000 --room-size 1000 --rate 0 (one room of 1000 passes; --rate is refused)', args: ['--connections', '1000', '--room-size', '1000', '--rate', '0'], code: 'BAD_OPTION', message: 'pushbench: --rate must be an integer from 1 to 100000, got 0 [BAD_OPTION]\n' },
+    { label: '--target https://…', args: ['--target', 'https://127.0.0.1:8443'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll), got "https://127.0.0.1:8443"' },
+    { label: '--target with a path', args: ['--target', 'http://127.0.0.1:8080/ws'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path' },
+  ])('$label', async ({ args, code, message }) => {
+    expectRefusal(await refused(args), code, message);
+  });
+});
+
+describe('npm run bench --scenario-file refusals name the file and the problem', () => {
+  const file = async (name: string, content: string): Promise<string> => {
+    const full = path.join(dir, name);
+    await writeFile(full, content);
+    return full;
+  };
+
+  it.concurrent.for<{ label: string; name: string; content: string | null; code: string; message: (file: string) => string[]; extra?: string[] }>([
+    { label: 'a missing file', name: 'missing.json', content: null, code: 'BAD_SCENARIO', message: (f) => [`pushbench: cannot read --scenario-file ${f} (ENOENT): check the path [BAD_SCENARIO]\n`] },
+    { label: 'invalid JSON', name: 'broken.json', content: '{"feed": {"subscribers": 10}', code: 'BAD_SCENARIO', message: (f) => [`pushbench: --scenario-file ${f} is not valid JSON (`, '): it must be one JSON object of options, see --help [BAD_SCENARIO]'] },
+    { label: 'a JSON array', name: 'array.json', content: '[{"durationMs": 1000}]', code: 'BAD_SCENARIO', message: (f) => [`pushbench: scenario file ${f} must be a JSON object of options, such as {"feed": {"subscribers": 1000}} [BAD_SCENARIO]`] },
+    { label: 'an unknown key', name: 'unknown.json', content: '{"feed": {"subscribers": 10}, "durations": 5000}', code: 'UNKNOWN_OPTION', message: (f) => [`pushbench: unknown option "durations" in scenario file ${f}; accepted: profile, transports,`, 'durationMs', 'feed, chat,', 'capacity,'] },
+    { label: 'an unknown nested key', name: 'nested-unknown.json', content: '{"feed": {"subscriber": 10}}', code: 'UNKNOWN_OPTION', message: (f) => [`pushbench: unknown option "feed.subscriber" in scenario file ${f}; accepted: feed.subscribers, feed.ratePerSec, feed.payloadBytes [UNKNOWN_OPTION]`] },
+    { label: 'an out-of-range nested value', name: 'range.json', content: '{"feed": {"subscribers": 20001}}', code: 'BAD_OPTION', message: (f) => [`pushbench: option "feed.subscribers" (scenario file ${f}) must be an integer from 1 to 20000, got 20001 [BAD_OPTION]`] },
+    { label: 'a nested option that is not an object', name: 'nested-number.json', content: '{"capacity": true}', code: 'BAD_SCENARIO', message: (f) => [`pushbench: option "capacity" (scenario file ${f}) must be an object with keys enabled, scenarios, feedRates,`] },
+    { label: 'an empty file', name: 'empty.json', content: '', code: 'BAD_SCENARIO', message: (f) => [`--scenario-file ${f} is not valid JSON (`] },
+  ])('$label', async ({ name, content, code, message }) => {
+    const full = content === null ? path.join(dir, name) : await file(name, content);
+    const run = await refused(['--scenario-file', full]);
+    expectRefusal(run, code, message(full)[0]!);
+    for (const part of message(full)) expect(run.stderr).toContain(part);
+  });
+
+  it.concurrent('a valid file does not hide a bad flag: the flag is named', async () => {
+    const full = await file('valid.json', '{"feed": {"subscribers": 5000}, "durationMs": 10000}');
+    expectRefusal(await refused(['--scenario-file', full, '--rate', '0']), 'BAD_OPTION', 'pushbench: --rate must be an integer from 1 to 100000, got 0 [BAD_OPTION]\n');
+  });
+
+  it.concurrent('counts chat connections over the merged file and flags', async () => {
+    const full = await file('rooms.json', '{"chat": {"rooms": 1000}}');
+    expectRefusal(await refused(['--scenario-file', full, '--room-size', '21']), 'BAD_OPTION', 'chat would open 21000 connections');
+  });
+
+  // Every layer is validated before the profile is looked up, so a bad --profile next to a file is a refusal, not a crash.
+  it.concurrent('an unknown --profile next to a scenario file is refused like without one', async () => {
+    const full = await file('profile.json', '{"durationMs": 10000}');
+    expectRefusal(await refused(['--scenario-file', full, '--profile', 'huge']), 'BAD_OPTION', '--profile must be one of quick, default, got "huge"');
+  });
+});

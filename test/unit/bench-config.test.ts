@@ -1,0 +1,369 @@
+/** The bench's configuration: profiles as defaults, layers on top in order, and refusals that name the option and its range. */
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_CONNECTIONS,
+  OPTION_CHECKS,
+  PROFILE_DEFAULTS,
+  PROFILES,
+  connectionsOf,
+  resolveBenchConfig,
+  validateLayer,
+  type BenchConfigLayer,
+  type LayerSource,
+} from '../../scenarios/bench-config.ts';
+import { UsageError } from '../../scenarios/errors.ts';
+
+const FILE: LayerSource = { description: 'scenario file my.json' };
+const FLAGS: LayerSource = {
+  description: 'flags',
+  flagOf: { 'feed.subscribers': 'connections', 'feed.ratePerSec': 'rate', durationMs: 'duration', transports: 'transports', target: 'target', 'capacity.feedRates': 'capacity-steps' },
+};
+
+/** Resolves layers given as [layer, source] pairs; layers may be deliberately ill-typed. */
+function resolve(...layers: [unknown, LayerSource][]) {
+  return resolveBenchConfig(layers.map(([layer, source]) => ({ layer: layer as BenchConfigLayer, source })));
+}
+
+/** A layer that sets one option by its path, e.g. 'feed.subscribers' -> { feed: { subscribers: value } }. */
+function layerOf(path: string, value: unknown): Record<string, unknown> {
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  return tail === undefined ? { [head]: value } : { [head]: { [tail]: value } };
+}
+
+/** Asserts that run() throws a UsageError with this code and a message matching `message`; returns the error. */
+function refusal(run: () => unknown, code: 'UNKNOWN_OPTION' | 'BAD_OPTION' | 'BAD_SCENARIO', message: RegExp | string): UsageError {
+  expect(run).toThrow(message);
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).code).toBe(code);
+    return err as UsageError;
+  }
+  throw new Error('unreachable: run() threw above');
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('profiles', () => {
+  it('uses the default profile when no layer names one', () => {
+    expect(resolve()).toEqual(PROFILE_DEFAULTS.default);
+    expect(resolve([{ durationMs: 1000 }, FILE]).profile).toBe('default');
+    expect(resolve([{ durationMs: 1000 }, FILE]).feed).toEqual(PROFILE_DEFAULTS.default.feed);
+  });
+
+  it('uses the quick profile when a layer names it', () => {
+    expect(resolve([{ profile: 'quick' }, FLAGS])).toEqual(PROFILE_DEFAULTS.quick);
+    expect(resolve([{ profile: 'default' }, FLAGS])).toEqual(PROFILE_DEFAULTS.default);
+  });
+
+  it('quick is smaller and shorter than default', () => {
+    const { quick, default: full } = PROFILE_DEFAULTS;
+    expect(quick).not.toEqual(full);
+    expect(quick.profile).toBe('quick');
+    expect(full.profile).toBe('default');
+    expect(quick.feed.subscribers).toBeLessThan(full.feed.subscribers);
+    expect(connectionsOf(quick, 'chat')).toBeLessThan(connectionsOf(full, 'chat'));
+    expect(quick.durationMs).toBeLessThan(full.durationMs);
+    expect(quick.warmupMs).toBeLessThan(full.warmupMs);
+    expect(quick.capacity.feedRates.length).toBeLessThan(full.capacity.feedRates.length);
+    expect(quick.capacity.stepDurationMs).toBeLessThan(full.capacity.stepDurationMs);
+  });
+
+  it.each(PROFILES)('%s: every default passes the same checks as a file, and chat fits in MAX_CONNECTIONS', (name) => {
+    expect(() => validateLayer(PROFILE_DEFAULTS[name], { description: `profile ${name}` })).not.toThrow();
+    expect(connectionsOf(PROFILE_DEFAULTS[name], 'chat')).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    expect(connectionsOf(PROFILE_DEFAULTS[name], 'feed')).toBeLessThanOrEqual(MAX_CONNECTIONS);
+  });
+
+  it('returns a copy: changing the result leaves the profile defaults alone', () => {
+    const config = resolve([{ profile: 'quick' }, FLAGS]);
+    config.feed.subscribers = 1;
+    config.capacity.feedRates.push(99_999);
+    config.transports.pop();
+    expect(PROFILE_DEFAULTS.quick.feed.subscribers).toBe(200);
+    expect(resolve([{ profile: 'quick' }, FLAGS])).toEqual(PROFILE_DEFAULTS.quick);
+  });
+
+  it('the last layer that names a profile picks the base; earlier layers still apply on top of it', () => {
+    const config = resolve([{ profile: 'quick', durationMs: 9000 }, FILE], [{ profile: 'default' }, FLAGS]);
+    expect(config.profile).toBe('default');
+    expect(config.feed).toEqual(PROFILE_DEFAULTS.default.feed);
+    expect(config.durationMs).toBe(9000);
+  });
+
+  it('a profile named only in the file is the base under the flags', () => {
+    const config = resolve([{ profile: 'quick' }, FILE], [{ feed: { ratePerSec: 7 } }, FLAGS]);
+    expect(config.profile).toBe('quick');
+    expect(config.feed).toEqual({ ...PROFILE_DEFAULTS.quick.feed, ratePerSec: 7 });
+    expect(config.durationMs).toBe(PROFILE_DEFAULTS.quick.durationMs);
+  });
+});
+
+describe('layers apply in order', () => {
+  it('file, then flags: the later layer wins', () => {
+    const config = resolve([{ durationMs: 10_000, warmupMs: 0 }, FILE], [{ durationMs: 2000 }, FLAGS]);
+    expect(config.durationMs).toBe(2000);
+    expect(config.warmupMs).toBe(0);
+    expect(config.drainMaxMs).toBe(PROFILE_DEFAULTS.default.drainMaxMs);
+  });
+
+  it('nested objects merge key by key: the file sets feed.subscribers, the flags feed.ratePerSec, both stay', () => {
+    const config = resolve([{ feed: { subscribers: 5000 } }, FILE], [{ feed: { ratePerSec: 7 } }, FLAGS]);
+    expect(config.feed).toEqual({ subscribers: 5000, ratePerSec: 7, payloadBytes: PROFILE_DEFAULTS.default.feed.payloadBytes });
+  });
+
+  it('nested merges keep the untouched keys of chat and capacity too; a later layer overrides one nested key', () => {
+    const config = resolve(
+      [{ chat: { rooms: 7, membersPerRoom: 3 }, capacity: { feedRates: [1, 2, 3], sloP99Ms: 50 } }, FILE],
+      [{ chat: { rooms: 9 }, capacity: { enabled: false } }, FLAGS],
+    );
+    expect(config.chat).toEqual({ ...PROFILE_DEFAULTS.default.chat, rooms: 9, membersPerRoom: 3 });
+    expect(config.capacity).toEqual({ ...PROFILE_DEFAULTS.default.capacity, feedRates: [1, 2, 3], sloP99Ms: 50, enabled: false });
+  });
+
+  it('lists replace, they do not concatenate', () => {
+    const config = resolve([{ transports: ['ws', 'sse'], capacity: { feedRates: [10, 20] } }, FILE], [{ transports: ['long-poll'] }, FLAGS]);
+    expect(config.transports).toEqual(['long-poll']);
+    expect(config.capacity.feedRates).toEqual([10, 20]);
+  });
+
+  it('does not change the layers it is given', () => {
+    const file = { feed: { subscribers: 5000 } };
+    const flags = { feed: { ratePerSec: 7 } };
+    resolve([file, FILE], [flags, FLAGS]);
+    expect(file).toEqual({ feed: { subscribers: 5000 } });
+    expect(flags).toEqual({ feed: { ratePerSec: 7 } });
+  });
+
+  it('validateLayer returns the layer it accepted', () => {
+    const layer = { feed: { subscribers: 10 }, transports: ['ws'], target: null };
+    expect(validateLayer(layer, FILE)).toBe(layer);
+    expect(validateLayer({}, FILE)).toEqual({});
+  });
+
+  it('--target without transports leaves them to be read from the server; named transports stay', () => {
+    expect(resolve([{ target: 'http://127.0.0.1:9000' }, FLAGS]).transports).toEqual([]);
+    expect(resolve([{ target: 'http://127.0.0.1:9000', transports: ['sse'] }, FLAGS]).transports).toEqual(['sse']);
+    expect(resolve([{ transports: ['ws', 'sse'] }, FILE], [{ target: 'http://127.0.0.1:9000' }, FLAGS]).transports).toEqual(['ws', 'sse']);
+  });
+});
+
+describe('refusals name the option, where it came from, and what it accepts', () => {
+  it('an unknown top-level key lists the top-level keys (groups by their name)', () => {
+    const err = refusal(() => validateLayer({ duration: 5 }, FILE), 'UNKNOWN_OPTION', 'unknown option "duration" in scenario file my.json; accepted: ');
+    const topLevel = [...new Set(Object.keys(OPTION_CHECKS).map((k) => k.split('.')[0]))];
+    expect(err.message).toBe(`unknown option "duration" in scenario file my.json; accepted: ${topLevel.join(', ')}`);
+    for (const key of ['profile', 'transports', 'durationMs', 'feed', 'chat', 'capacity', 'target']) expect(err.message).toContain(key);
+    expect(err.message).not.toContain('feed.subscribers');
+  });
+
+  it.each([
+    ['feed.subscriber', 'feed.subscribers, feed.ratePerSec, feed.payloadBytes'],
+    ['chat.members', 'chat.rooms, chat.membersPerRoom, chat.sendRatePerMember, chat.payloadBytes'],
+    ['capacity.steps', 'capacity.enabled, capacity.scenarios, capacity.feedRates, capacity.chatRates, capacity.stepWarmupMs, capacity.stepDurationMs, capacity.sloP99Ms, capacity.sloMaxLoss'],
+  ])('an unknown nested key %s lists only the keys of its object', (path, accepted) => {
+    const err = refusal(() => validateLayer(layerOf(path, 1), FILE), 'UNKNOWN_OPTION', `unknown option "${path}" in scenario file my.json; accepted: ${accepted}`);
+    expect(err.message).not.toContain('durationMs');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['feed.subscribers', '1000', 'an integer from 1 to 20000, got "1000"'],
+    ['feed.subscribers', 1.5, 'an integer from 1 to 20000, got 1.5'],
+    ['feed.subscribers', null, 'an integer from 1 to 20000, got null'],
+    ['durationMs', '5s', 'a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000), got "5s"'],
+    ['warmupMs', -1, 'a duration from 0 s to 600 s (in ms: an integer from 0 to 600000), got -1'],
+    ['capacity.enabled', 'yes', 'true or false, got "yes"'],
+    ['json', 1, 'true or false, got 1'],
+    ['transports', 'ws', 'a non-empty list of distinct values from ws, sse, long-poll, got "ws"'],
+    ['scenarios', ['feed', 3], 'a non-empty list of distinct values from feed, chat, got ["feed",3]'],
+    ['clients', ['deno'], 'a non-empty list of distinct values from node, browser, got ["deno"]'],
+    ['encodings', [], 'a non-empty list of distinct values from json, binary, got []'],
+    ['capacity.feedRates', '100,200', '1 to 20 increasing integers from 1 to 100000, got "100,200"'],
+    ['profile', 'huge', 'one of quick, default, got "huge"'],
+    ['profile', 1, 'one of quick, default, got 1'],
+    ['out', '', 'a non-empty string, got ""'],
+    ['token', 5, 'a non-empty string, got 5'],
+    ['target', 8080, 'an http:// URL, got 8080'],
+  ])('%s = %j (wrong type or value): "must be %s"', (path, value, expected) => {
+    const err = refusal(() => validateLayer(layerOf(path, value), FILE), 'BAD_OPTION', expected);
+    expect(err.message).toBe(`option "${path}" (scenario file my.json) must be ${expected}`);
+  });
+
+  it.each([0, 20_001, -1])('feed.subscribers %d is out of range: "an integer from 1 to 20000"', (value) => {
+    refusal(() => validateLayer({ feed: { subscribers: value } }, FILE), 'BAD_OPTION', `option "feed.subscribers" (scenario file my.json) must be an integer from 1 to 20000, got ${value}`);
+  });
+
+  it('every integer option (durations included) accepts both ends of its range and refuses one past each end', () => {
+    let integers = 0;
+    let durations = 0;
+    for (const [path, check] of Object.entries(OPTION_CHECKS)) {
+      const expected = check(Number.NaN) ?? '';
+      const range = /an integer from (\d+) to (\d+)\)?$/.exec(expected);
+      if (range === null) continue;
+      integers++;
+      if (expected.startsWith('a duration')) durations++;
+      const [min, max] = [Number(range[1]), Number(range[2])];
+      expect(() => validateLayer(layerOf(path, min), FILE), `${path}=${min}`).not.toThrow();
+      expect(() => validateLayer(layerOf(path, max), FILE), `${path}=${max}`).not.toThrow();
+      for (const bad of [min - 1, max + 1, min + 0.5]) {
+        refusal(() => validateLayer(layerOf(path, bad), FILE), 'BAD_OPTION', `option "${path}" (scenario file my.json) must be ${expected}, got ${bad}`);
+      }
+    }
+    expect(integers).toBeGreaterThanOrEqual(17);
+    expect(durations).toBe(5);
+  });
+
+  it.each<[string, number[]]>([
+    ['decreasing', [300, 200]],
+    ['repeated', [100, 100]],
+    ['empty', []],
+    ['21 steps', Array.from({ length: 21 }, (_, i) => i + 1)],
+    ['a step of 0', [0, 100]],
+    ['a step above the range', [100, 100_001]],
+  ])('capacity steps: refuses %s', (_label, steps) => {
+    refusal(() => validateLayer({ capacity: { feedRates: steps } }, FILE), 'BAD_OPTION', `option "capacity.feedRates" (scenario file my.json) must be 1 to 20 increasing integers from 1 to 100000, got ${JSON.stringify(steps)}`);
+  });
+
+  it('capacity steps: accepts 20 increasing steps, and chat steps have their own range', () => {
+    expect(() => validateLayer({ capacity: { feedRates: Array.from({ length: 20 }, (_, i) => (i + 1) * 10) } }, FILE)).not.toThrow();
+    refusal(() => validateLayer({ capacity: { chatRates: [10, 1001] } }, FILE), 'BAD_OPTION', 'option "capacity.chatRates" (scenario file my.json) must be 1 to 20 increasing integers from 1 to 1000, got [10,1001]');
+  });
+
+  it.each<[string, unknown[]]>([
+    ['duplicate', ['ws', 'ws']],
+    ['unknown', ['ws', 'carrier-pigeon']],
+    ['empty', []],
+  ])('transports: refuses a list with %s entries', (_label, transports) => {
+    refusal(() => validateLayer({ transports }, FILE), 'BAD_OPTION', `option "transports" (scenario file my.json) must be a non-empty list of distinct values from ws, sse, long-poll, got ${JSON.stringify(transports)}`);
+  });
+
+  it.each<[string, unknown]>([
+    ['null', null],
+    ['an array', [{ durationMs: 1000 }]],
+    ['a string', 'durationMs=1000'],
+    ['a number', 5],
+    ['undefined', undefined],
+  ])('a layer that is %s, not an object', (_label, layer) => {
+    const err = refusal(() => validateLayer(layer, FILE), 'BAD_SCENARIO', 'scenario file my.json must be a JSON object of options');
+    expect(err.message).toContain('{"feed": {"subscribers": 1000}}');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['feed', 5, 'subscribers, ratePerSec, payloadBytes'],
+    ['feed', [1000], 'subscribers, ratePerSec, payloadBytes'],
+    ['chat', null, 'rooms, membersPerRoom, sendRatePerMember, payloadBytes'],
+    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss'],
+  ])('a nested option %s given as %j lists the keys it takes', (key, value, keys) => {
+    const err = refusal(() => validateLayer({ [key]: value }, FILE), 'BAD_SCENARIO', `option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
+    expect(err.message).toBe(`option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
+  });
+
+  it('names the first problem: earlier keys are checked first', () => {
+    refusal(() => validateLayer({ durationMs: 1, feed: { subscribers: 0 } }, FILE), 'BAD_OPTION', 'option "durationMs"');
+  });
+
+  it('resolveBenchConfig checks every layer it is given', () => {
+    refusal(() => resolve([{ durationMs: 1000 }, FILE], [{ feed: { subscribers: 0 } }, FLAGS]), 'BAD_OPTION', '--connections must be an integer from 1 to 20000, got 0');
+    refusal(() => resolve([{ feed: { subscriber: 10 } }, FILE]), 'UNKNOWN_OPTION', 'unknown option "feed.subscriber" in scenario file my.json');
+    refusal(() => resolve([[], FILE]), 'BAD_SCENARIO', 'scenario file my.json must be a JSON object of options');
+  });
+});
+
+describe('a source with flagOf names the flag instead of the option path', () => {
+  it.each<[unknown, string]>([
+    [{ feed: { subscribers: 0 } }, '--connections must be an integer from 1 to 20000, got 0'],
+    [{ feed: { ratePerSec: 0 } }, '--rate must be an integer from 1 to 100000, got 0'],
+    [{ durationMs: 100 }, '--duration must be a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000), got 100'],
+    [{ transports: ['ws', 'carrier-pigeon'] }, '--transports must be a non-empty list of distinct values from ws, sse, long-poll, got ["ws","carrier-pigeon"]'],
+    [{ capacity: { feedRates: [300, 200] } }, '--capacity-steps must be 1 to 20 increasing integers from 1 to 100000, got [300,200]'],
+  ])('%j', (layer, message) => {
+    const err = refusal(() => validateLayer(layer, FLAGS), 'BAD_OPTION', message);
+    expect(err.message).toBe(message);
+    expect(err.message).not.toMatch(/option "|\(flags\)/);
+  });
+
+  it('an option the flags did not set falls back to its path', () => {
+    refusal(() => validateLayer({ workers: 65 }, FLAGS), 'BAD_OPTION', 'option "workers" (flags) must be an integer from 0 to 64, got 65');
+  });
+
+  it('the same option from a file without flagOf is named by its path', () => {
+    const err = refusal(() => validateLayer({ feed: { subscribers: 0 } }, FILE), 'BAD_OPTION', 'option "feed.subscribers" (scenario file my.json)');
+    expect(err.message).not.toContain('--connections');
+  });
+});
+
+describe('chat connections are capped at MAX_CONNECTIONS', () => {
+  it('refuses rooms x members above the cap, naming the total, the cap and what to lower', () => {
+    const rooms = MAX_CONNECTIONS / 10 + 1;
+    const err = refusal(() => resolve([{ chat: { rooms, membersPerRoom: 10 } }, FLAGS]), 'BAD_OPTION', `chat would open ${rooms * 10} connections`);
+    expect(err.message).toMatch(new RegExp(`at most ${MAX_CONNECTIONS}\\b`));
+    expect(err.message).toContain(`(${rooms} rooms x 10 members)`);
+    expect(err.message).toMatch(/lower chat\.rooms or chat\.membersPerRoom \(--rooms, --room-size, --connections\)/);
+  });
+
+  it('counts the merged layers: rooms from the file, members from the flags', () => {
+    refusal(() => resolve([{ chat: { rooms: 1000 } }, FILE], [{ chat: { membersPerRoom: 21 } }, FLAGS]), 'BAD_OPTION', 'chat would open 21000 connections');
+  });
+
+  it('accepts exactly the cap, and any size when chat is not run', () => {
+    expect(connectionsOf(resolve([{ chat: { rooms: MAX_CONNECTIONS / 10, membersPerRoom: 10 } }, FLAGS]), 'chat')).toBe(MAX_CONNECTIONS);
+    const feedOnly = resolve([{ scenarios: ['feed'], chat: { rooms: 10_000, membersPerRoom: 1000 } }, FLAGS]);
+    expect(feedOnly.scenarios).toEqual(['feed']);
+  });
+});
+
+describe('--target', () => {
+  it.each(['http://127.0.0.1:8080', 'http://127.0.0.1:8080/', 'http://localhost:9000', 'http://bench-host.internal:80', null])('accepts %j', (target) => {
+    expect(resolve([{ target }, FLAGS]).target).toBe(target);
+  });
+
+  it.each<[string, string]>([
+    ['https://127.0.0.1:8443', 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)'],
+    ['ws://127.0.0.1:8080', 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)'],
+    ['http://127.0.0.1:8080/ws', 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)'],
+    ['http://127.0.0.1:8080/?token=x', 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)'],
+    ['127.0.0.1:8080', 'an http://host:port URL of the server'],
+    ['not a url', 'an http://host:port URL of the server'],
+    ['', 'an http://host:port URL of the server'],
+  ])('refuses %j', (target, expected) => {
+    const err = refusal(() => validateLayer({ target }, FLAGS), 'BAD_OPTION', `--target must be ${expected}, got ${JSON.stringify(target)}`);
+    expect(err.message).toBe(`--target must be ${expected}, got ${JSON.stringify(target)}`);
+  });
+});
+
+describe('layers are all checked before any is applied; dotted keys belong in their group', () => {
+  it('an unknown profile in a later layer is a BAD_OPTION, not a TypeError from an earlier layer (CLI: --scenario-file f.json --profile huge exits 1)', () => {
+    refusal(() => resolve([{ durationMs: 1000 }, FILE], [{ profile: 'huge' }, FLAGS]), 'BAD_OPTION', 'must be one of quick, default, got "huge"');
+  });
+
+  it('a flat dotted key such as {"feed.subscribers": 7} is refused with the nested form to write instead', () => {
+    const err = refusal(() => resolve([{ 'feed.subscribers': 7 }, FILE]), 'UNKNOWN_OPTION', /"feed\.subscribers"/);
+    expect(err.message).toContain('write {"feed": {"subscribers": ...}}');
+  });
+
+  it('an unknown dotted key such as {"nope.x": 1} lists the accepted top-level keys', () => {
+    const err = refusal(() => validateLayer({ 'nope.x': 1 }, FILE), 'UNKNOWN_OPTION', 'unknown option "nope.x"');
+    expect(err.message).toMatch(new RegExp(`accepted: ${escape('profile, ')}`));
+  });
+});
+
+describe('chatMembers (--clients N / --connections N) sizes the chat rooms', () => {
+  const withMembers = (chatMembers: number, ...layers: [unknown, LayerSource][]) =>
+    resolveBenchConfig(layers.map(([layer, source]) => ({ layer: layer as BenchConfigLayer, source })), { chatMembers });
+
+  it('N members in rooms of the configured size', () => {
+    expect(withMembers(500, [{}, FLAGS]).chat).toMatchObject({ rooms: 50, membersPerRoom: 10 });
+    expect(withMembers(500, [{ chat: { membersPerRoom: 25 } }, FLAGS]).chat).toMatchObject({ rooms: 20, membersPerRoom: 25 });
+    expect(withMembers(3, [{}, FLAGS]).chat.rooms).toBe(1);
+  });
+
+  it('an explicit room count wins', () => {
+    expect(withMembers(500, [{ chat: { rooms: 7 } }, FILE]).chat.rooms).toBe(7);
+  });
+
+  it('is checked against the cap after sizing: one room of 1000 is fine, 6667 rooms of 3 are not', () => {
+    expect(connectionsOf(withMembers(1000, [{ chat: { membersPerRoom: 1000 } }, FLAGS]), 'chat')).toBe(1000);
+    refusal(() => withMembers(20_000, [{ chat: { membersPerRoom: 3 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20001 connections (6667 rooms x 3 members)');
+  });
+});
