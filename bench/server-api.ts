@@ -3,6 +3,18 @@ import { request } from 'undici';
 import { PATHS, TRANSPORTS, type TransportName } from '../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 
+/** A loaded server answers late: wait this long before calling it unresponsive. */
+const TIMEOUT_MS = 15_000;
+
+/** Runs one request; a failure names the request and what it likely means. */
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new Error(`${what} failed (${(err as Error).message}): the server did not answer within ${TIMEOUT_MS / 1000} s or went away; it may be overloaded or have crashed`);
+  }
+}
+
 export class ServerApi {
   constructor(
     readonly baseUrl: string,
@@ -18,7 +30,7 @@ export class ServerApi {
 
   /** The transport the server says it serves (GET /health). */
   async transport(): Promise<TransportName> {
-    const response = await request(this.path(PATHS.health), { headersTimeout: 5000, bodyTimeout: 5000 });
+    const response = await attempt(`GET ${PATHS.health}`, () => request(this.path(PATHS.health), { headersTimeout: 5000, bodyTimeout: 5000 }));
     const body = (await response.body.json()) as { transport?: unknown };
     if (response.statusCode !== 200 || !TRANSPORTS.includes(body.transport as TransportName)) {
       throw new Error(`GET ${PATHS.health} answered ${response.statusCode} without a transport (${TRANSPORTS.join(', ')}); is this a pushbench server?`);
@@ -28,7 +40,7 @@ export class ServerApi {
 
   /** GET /stats; null when the server does not serve it (a target may not). */
   async stats(resetLoopDelay = false): Promise<ServerStatsSnapshot | null> {
-    const response = await request(this.path(PATHS.stats, resetLoopDelay ? { reset: '1' } : {}), { headersTimeout: 5000, bodyTimeout: 5000 });
+    const response = await attempt(`GET ${PATHS.stats}`, () => request(this.path(PATHS.stats, resetLoopDelay ? { reset: '1' } : {}), { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
     if (response.statusCode !== 200) {
       await response.body.dump();
       return null;
@@ -38,13 +50,15 @@ export class ServerApi {
 
   /** PUT /feed; false when the server does not support changing its feed (then it publishes at its own rate). */
   async setFeed(rate: number, payloadBytes: number): Promise<boolean> {
-    const response = await request(this.path(PATHS.feed), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rate, payloadBytes }),
-      headersTimeout: 5000,
-      bodyTimeout: 5000,
-    });
+    const response = await attempt(`PUT ${PATHS.feed}`, () =>
+      request(this.path(PATHS.feed), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rate, payloadBytes }),
+        headersTimeout: TIMEOUT_MS,
+        bodyTimeout: TIMEOUT_MS,
+      }),
+    );
     const text = await response.body.text();
     if (response.statusCode === 404 || response.statusCode === 405) return false;
     if (response.statusCode !== 200) throw new Error(`PUT ${PATHS.feed} answered ${response.statusCode}: ${text.slice(0, 300)}`);

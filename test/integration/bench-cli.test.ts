@@ -127,6 +127,14 @@ describe('npm run bench --help', () => {
       out: `default ${d.out}`,
     };
     for (const [name, text] of Object.entries(defaults)) expect(entries.get(name), `--${name} shows its default`).toContain(text);
+
+    // --connections sizes feed and chat, so its entry is two lines: what it sets, then both defaults of both profiles.
+    const [first, second, ...more] = entries.get('connections')!.split('\n');
+    expect(first).toMatch(/^ {2}--connections N {2,}feed subscribers, and chat members in rooms of --room-size$/);
+    expect(second).toMatch(/^ {4,}\(default \d+ subscribers and \d+ members; quick \d+ and \d+\)$/);
+    expect(second!.trim()).toBe(`(default ${d.feed.subscribers} subscribers and ${d.chat.rooms * d.chat.membersPerRoom} members; quick ${q.feed.subscribers} and ${q.chat.rooms * q.chat.membersPerRoom})`);
+    expect(second!.indexOf('(')).toBe(first!.indexOf('feed subscribers'));
+    expect(more).toEqual([]);
   });
 });
 
@@ -134,7 +142,10 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
   it.concurrent.for<{ label: string; args: string[]; code: string; message: RegExp | string }>([
     { label: '--connections 0', args: ['--connections', '0'], code: 'BAD_OPTION', message: 'pushbench: --connections must be an integer from 1 to 20000, got 0 [BAD_OPTION]\n' },
     { label: '--connections 20001', args: ['--connections', '20001'], code: 'BAD_OPTION', message: '--connections must be an integer from 1 to 20000, got 20001' },
-    { label: '--connections abc', args: ['--connections', 'abc'], code: 'BAD_FLAG', message: '--connections takes an integer from 1 to 20000, got "abc"' },
+    { label: '--connections abc', args: ['--connections', 'abc'], code: 'BAD_FLAG', message: 'pushbench: --connections takes an integer from 1 to 20000, got "abc" [BAD_FLAG]\n' },
+    { label: '--room-size 2.5', args: ['--room-size', '2.5'], code: 'BAD_FLAG', message: 'pushbench: --room-size takes an integer from 2 to 1000, got "2.5" [BAD_FLAG]\n' },
+    { label: '--workers x', args: ['--workers', 'x'], code: 'BAD_FLAG', message: 'pushbench: --workers takes an integer from 0 to 64, got "x" [BAD_FLAG]\n' },
+    { label: '--capacity-steps 100,abc', args: ['--capacity-steps', '100,abc'], code: 'BAD_FLAG', message: 'pushbench: --capacity-steps takes 1 to 20 increasing integers from 1 to 100000, got "abc" [BAD_FLAG]\n' },
     { label: '--clients 0', args: ['--clients', '0'], code: 'BAD_OPTION', message: '--clients must be an integer from 1 to 20000, got 0' },
     { label: '--transports ws,carrier-pigeon', args: ['--transports', 'ws,carrier-pigeon'], code: 'BAD_OPTION', message: '--transports must be a non-empty list of distinct values from ws, sse, long-poll, got ["ws","carrier-pigeon"]' },
     { label: '--transports ws,ws', args: ['--transports', 'ws,ws'], code: 'BAD_OPTION', message: '--transports must be a non-empty list of distinct values from ws, sse, long-poll, got ["ws","ws"]' },
@@ -145,16 +156,43 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
     { label: '--capacity --no-capacity', args: ['--capacity', '--no-capacity'], code: 'BAD_FLAG', message: 'pushbench: give --capacity or --no-capacity, not both [BAD_FLAG]\n' },
     { label: '--unknown-flag', args: ['--unknown-flag'], code: 'BAD_FLAG', message: /^pushbench: Unknown option '--unknown-flag'[\s\S]*usage: npm run bench[\s\S]*--connections N/ },
     { label: '--rate -5', args: ['--rate', '-5'], code: 'BAD_FLAG', message: /^pushbench: Option '--rate' argument is ambiguous\.[\s\S]*'--rate=-XYZ'/ },
-    { label: '--rate=-5', args: ['--rate=-5'], code: 'BAD_FLAG', message: '--rate takes an integer from 1 to 100000, got "-5"' },
+    { label: '--rate=-5', args: ['--rate=-5'], code: 'BAD_FLAG', message: 'pushbench: --rate takes an integer from 1 to 100000, got "-5" [BAD_FLAG]\n' },
     { label: '--rate 0', args: ['--rate', '0'], code: 'BAD_OPTION', message: '--rate must be an integer from 1 to 100000, got 0' },
     { label: '--encoding xml', args: ['--encoding', 'xml'], code: 'BAD_OPTION', message: '--encoding must be a non-empty list of distinct values from json, binary, got ["xml"]' },
     { label: '--capacity-steps 300,200', args: ['--capacity-steps', '300,200'], code: 'BAD_OPTION', message: '--capacity-steps must be 1 to 20 increasing integers from 1 to 100000, got [300,200]' },
     { label: '--rooms 2001 --room-size 10', args: ['--rooms', '2001', '--room-size', '10'], code: 'BAD_OPTION', message: 'chat would open 20010 connections (2001 rooms x 10 members); at most 20000: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)' },
-    { label: '--connections 1000 --room-size 1000 --rate 0 (one room of 1000 passes; --rate is refused)', args: ['--connections', '1000', '--room-size', '1000', '--rate', '0'], code: 'BAD_OPTION', message: 'pushbench: --rate must be an integer from 1 to 100000, got 0 [BAD_OPTION]\n' },
     { label: '--target https://…', args: ['--target', 'https://127.0.0.1:8443'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll), got "https://127.0.0.1:8443"' },
     { label: '--target with a path', args: ['--target', 'http://127.0.0.1:8080/ws'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path' },
   ])('$label', async ({ args, code, message }) => {
     expectRefusal(await refused(args), code, message);
+  });
+});
+
+describe('npm run bench: --connections N sizes chat as N members in rooms of --room-size, then the cap applies', () => {
+  it.concurrent('--connections 1000 --room-size 1000 --rate 0: one room of 1000 passes; only --rate is refused', async () => {
+    const run = await refused(['--connections', '1000', '--room-size', '1000', '--rate', '0']);
+    expectRefusal(run, 'BAD_OPTION', 'pushbench: --rate must be an integer from 1 to 100000, got 0 [BAD_OPTION]\n');
+    expect(run.stderr).toBe('pushbench: --rate must be an integer from 1 to 100000, got 0 [BAD_OPTION]\n');
+    expect(run.stderr).not.toContain('chat');
+  });
+
+  it.concurrent('--connections 1000 --room-size 1000 gets past every config check (to the unreachable --target)', async () => {
+    // Port 1 on loopback: nothing listens there, so the run stops at its first step, before any server or worker starts.
+    const run = await refused(['--connections', '1000', '--room-size', '1000', '--target', 'http://127.0.0.1:1']);
+    expectRefusal(run, 'TARGET_UNREACHABLE', 'pushbench: cannot reach --target http://127.0.0.1:1 (');
+    expect(run.stderr).not.toContain('chat');
+  });
+
+  it.concurrent('--connections 20000 --room-size 3 is refused: 6667 rooms x 3 members is one connection too many', async () => {
+    expectRefusal(
+      await refused(['--connections', '20000', '--room-size', '3']),
+      'BAD_OPTION',
+      'pushbench: chat would open 20001 connections (6667 rooms x 3 members); at most 20000: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections) [BAD_OPTION]\n',
+    );
+  });
+
+  it.concurrent('--rooms wins over --connections: 2001 rooms of 10 are refused whatever --connections says', async () => {
+    expectRefusal(await refused(['--connections', '100', '--rooms', '2001']), 'BAD_OPTION', 'chat would open 20010 connections (2001 rooms x 10 members)');
   });
 });
 
@@ -165,20 +203,38 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
     return full;
   };
 
-  it.concurrent.for<{ label: string; name: string; content: string | null; code: string; message: (file: string) => string[]; extra?: string[] }>([
+  it.concurrent.for<{ label: string; name: string; content: string | null; code: string; message: (file: string) => string[]; absent?: string[] }>([
     { label: 'a missing file', name: 'missing.json', content: null, code: 'BAD_SCENARIO', message: (f) => [`pushbench: cannot read --scenario-file ${f} (ENOENT): check the path [BAD_SCENARIO]\n`] },
     { label: 'invalid JSON', name: 'broken.json', content: '{"feed": {"subscribers": 10}', code: 'BAD_SCENARIO', message: (f) => [`pushbench: --scenario-file ${f} is not valid JSON (`, '): it must be one JSON object of options, see --help [BAD_SCENARIO]'] },
     { label: 'a JSON array', name: 'array.json', content: '[{"durationMs": 1000}]', code: 'BAD_SCENARIO', message: (f) => [`pushbench: scenario file ${f} must be a JSON object of options, such as {"feed": {"subscribers": 1000}} [BAD_SCENARIO]`] },
-    { label: 'an unknown key', name: 'unknown.json', content: '{"feed": {"subscribers": 10}, "durations": 5000}', code: 'UNKNOWN_OPTION', message: (f) => [`pushbench: unknown option "durations" in scenario file ${f}; accepted: profile, transports,`, 'durationMs', 'feed, chat,', 'capacity,'] },
-    { label: 'an unknown nested key', name: 'nested-unknown.json', content: '{"feed": {"subscriber": 10}}', code: 'UNKNOWN_OPTION', message: (f) => [`pushbench: unknown option "feed.subscriber" in scenario file ${f}; accepted: feed.subscribers, feed.ratePerSec, feed.payloadBytes [UNKNOWN_OPTION]`] },
+    {
+      label: 'an unknown key (lists the top-level keys, groups by their name)',
+      name: 'unknown.json',
+      content: '{"feed": {"subscribers": 10}, "durations": 5000}',
+      code: 'UNKNOWN_OPTION',
+      message: (f) => [`pushbench: unknown option "durations" in scenario file ${f}; accepted: profile, transports,`, 'durationMs', 'feed, chat,', 'capacity,'],
+      absent: ['feed.subscribers', 'chat.rooms', 'capacity.enabled'],
+    },
+    { label: 'an unknown nested key (lists its group)', name: 'nested-unknown.json', content: '{"feed": {"subscriber": 10}}', code: 'UNKNOWN_OPTION', message: (f) => [`pushbench: unknown option "feed.subscriber" in scenario file ${f}; accepted: feed.subscribers, feed.ratePerSec, feed.payloadBytes [UNKNOWN_OPTION]`], absent: ['durationMs'] },
+    { label: 'a flat dotted key {"feed.subscribers": 7}', name: 'dotted.json', content: '{"feed.subscribers": 7}', code: 'UNKNOWN_OPTION', message: (f) => [`pushbench: unknown option "feed.subscribers" in scenario file ${f}: write {"feed": {"subscribers": ...}} [UNKNOWN_OPTION]\n`] },
+    {
+      label: 'an unknown dotted key {"nope.x": 1}',
+      name: 'dotted-unknown.json',
+      content: '{"nope.x": 1}',
+      code: 'UNKNOWN_OPTION',
+      message: (f) => [
+        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json [UNKNOWN_OPTION]\n`,
+      ],
+    },
     { label: 'an out-of-range nested value', name: 'range.json', content: '{"feed": {"subscribers": 20001}}', code: 'BAD_OPTION', message: (f) => [`pushbench: option "feed.subscribers" (scenario file ${f}) must be an integer from 1 to 20000, got 20001 [BAD_OPTION]`] },
     { label: 'a nested option that is not an object', name: 'nested-number.json', content: '{"capacity": true}', code: 'BAD_SCENARIO', message: (f) => [`pushbench: option "capacity" (scenario file ${f}) must be an object with keys enabled, scenarios, feedRates,`] },
     { label: 'an empty file', name: 'empty.json', content: '', code: 'BAD_SCENARIO', message: (f) => [`--scenario-file ${f} is not valid JSON (`] },
-  ])('$label', async ({ name, content, code, message }) => {
+  ])('$label', async ({ name, content, code, message, absent = [] }) => {
     const full = content === null ? path.join(dir, name) : await file(name, content);
     const run = await refused(['--scenario-file', full]);
     expectRefusal(run, code, message(full)[0]!);
     for (const part of message(full)) expect(run.stderr).toContain(part);
+    for (const part of absent) expect(run.stderr).not.toContain(part);
   });
 
   it.concurrent('a valid file does not hide a bad flag: the flag is named', async () => {
@@ -194,6 +250,11 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
   // Every layer is validated before the profile is looked up, so a bad --profile next to a file is a refusal, not a crash.
   it.concurrent('an unknown --profile next to a scenario file is refused like without one', async () => {
     const full = await file('profile.json', '{"durationMs": 10000}');
-    expectRefusal(await refused(['--scenario-file', full, '--profile', 'huge']), 'BAD_OPTION', '--profile must be one of quick, default, got "huge"');
+    expectRefusal(await refused(['--scenario-file', full, '--profile', 'huge']), 'BAD_OPTION', 'pushbench: --profile must be one of quick, default, got "huge" [BAD_OPTION]\n');
+  });
+
+  it.concurrent('a valid file with a profile of its own and an unknown --profile: the flag is refused', async () => {
+    const full = await file('profile-quick.json', '{"profile": "quick"}');
+    expectRefusal(await refused(['--scenario-file', full, '--profile', 'huge']), 'BAD_OPTION', 'pushbench: --profile must be one of quick, default, got "huge" [BAD_OPTION]\n');
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_CONNECTIONS,
+  acceptedValues,
   OPTION_CHECKS,
   PROFILE_DEFAULTS,
   PROFILES,
@@ -16,7 +17,7 @@ import { UsageError } from '../../scenarios/errors.ts';
 const FILE: LayerSource = { description: 'scenario file my.json' };
 const FLAGS: LayerSource = {
   description: 'flags',
-  flagOf: { 'feed.subscribers': 'connections', 'feed.ratePerSec': 'rate', durationMs: 'duration', transports: 'transports', target: 'target', 'capacity.feedRates': 'capacity-steps' },
+  flagOf: { profile: 'profile', 'feed.subscribers': 'connections', 'feed.ratePerSec': 'rate', durationMs: 'duration', transports: 'transports', target: 'target', 'capacity.feedRates': 'capacity-steps' },
 };
 
 /** Resolves layers given as [layer, source] pairs; layers may be deliberately ill-typed. */
@@ -42,8 +43,6 @@ function refusal(run: () => unknown, code: 'UNKNOWN_OPTION' | 'BAD_OPTION' | 'BA
   }
   throw new Error('unreachable: run() threw above');
 }
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('profiles', () => {
   it('uses the default profile when no layer names one', () => {
@@ -196,13 +195,13 @@ describe('refusals name the option, where it came from, and what it accepts', ()
 
   it('every integer option (durations included) accepts both ends of its range and refuses one past each end', () => {
     let integers = 0;
-    let durations = 0;
+    const durations: string[] = [];
     for (const [path, check] of Object.entries(OPTION_CHECKS)) {
       const expected = check(Number.NaN) ?? '';
       const range = /an integer from (\d+) to (\d+)\)?$/.exec(expected);
       if (range === null) continue;
       integers++;
-      if (expected.startsWith('a duration')) durations++;
+      if (expected.startsWith('a duration')) durations.push(path);
       const [min, max] = [Number(range[1]), Number(range[2])];
       expect(() => validateLayer(layerOf(path, min), FILE), `${path}=${min}`).not.toThrow();
       expect(() => validateLayer(layerOf(path, max), FILE), `${path}=${max}`).not.toThrow();
@@ -211,7 +210,31 @@ describe('refusals name the option, where it came from, and what it accepts', ()
       }
     }
     expect(integers).toBeGreaterThanOrEqual(17);
-    expect(durations).toBe(5);
+    expect(durations.sort()).toEqual(['capacity.stepDurationMs', 'capacity.stepWarmupMs', 'drainMaxMs', 'durationMs', 'warmupMs']);
+  });
+
+  it.each<[string, number, string]>([
+    ['warmupMs', 600_001, 'a duration from 0 s to 600 s (in ms: an integer from 0 to 600000)'],
+    ['durationMs', 499, 'a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000)'],
+    ['drainMaxMs', 99, 'a duration from 0.1 s to 60 s (in ms: an integer from 100 to 60000)'],
+    ['capacity.stepWarmupMs', 60_001, 'a duration from 0 s to 60 s (in ms: an integer from 0 to 60000)'],
+    ['capacity.stepDurationMs', 600_001, 'a duration from 0.5 s to 600 s (in ms: an integer from 500 to 600000)'],
+  ])('duration option %s = %d: "must be %s", not "must be an integer"', (path, value, expected) => {
+    const err = refusal(() => validateLayer(layerOf(path, value), FILE), 'BAD_OPTION', expected);
+    expect(err.message).toBe(`option "${path}" (scenario file my.json) must be ${expected}, got ${value}`);
+    expect(err.message).not.toContain('must be an integer');
+  });
+
+  it.each<[string, string]>([
+    ['feed.subscribers', 'an integer from 1 to 20000'],
+    ['feed.ratePerSec', 'an integer from 1 to 100000'],
+    ['chat.membersPerRoom', 'an integer from 2 to 1000'],
+    ['workers', 'an integer from 0 to 64'],
+    ['durationMs', 'a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000)'],
+    ['capacity.feedRates', '1 to 20 increasing integers from 1 to 100000'],
+    ['no.such.option', 'a valid value'],
+  ])('acceptedValues(%s) (what a refused flag states) is "%s"', (path, expected) => {
+    expect(acceptedValues(path)).toBe(expected);
   });
 
   it.each<[string, number[]]>([
@@ -333,18 +356,28 @@ describe('--target', () => {
 });
 
 describe('layers are all checked before any is applied; dotted keys belong in their group', () => {
-  it('an unknown profile in a later layer is a BAD_OPTION, not a TypeError from an earlier layer (CLI: --scenario-file f.json --profile huge exits 1)', () => {
-    refusal(() => resolve([{ durationMs: 1000 }, FILE], [{ profile: 'huge' }, FLAGS]), 'BAD_OPTION', 'must be one of quick, default, got "huge"');
+  it('an unknown profile in a later layer is a BAD_OPTION, not a TypeError from an earlier layer (CLI: --scenario-file f.json --profile huge exits 2)', () => {
+    const err = refusal(() => resolve([{ durationMs: 1000 }, FILE], [{ profile: 'huge' }, FLAGS]), 'BAD_OPTION', '--profile must be one of quick, default, got "huge"');
+    expect(err.message).toBe('--profile must be one of quick, default, got "huge"');
   });
 
-  it('a flat dotted key such as {"feed.subscribers": 7} is refused with the nested form to write instead', () => {
-    const err = refusal(() => resolve([{ 'feed.subscribers': 7 }, FILE]), 'UNKNOWN_OPTION', /"feed\.subscribers"/);
-    expect(err.message).toContain('write {"feed": {"subscribers": ...}}');
+  it.each<[string, string]>([
+    ['feed.subscribers', 'write {"feed": {"subscribers": ...}}'],
+    ['chat.rooms', 'write {"chat": {"rooms": ...}}'],
+    ['capacity.enabled', 'write {"capacity": {"enabled": ...}}'],
+  ])('a flat dotted key such as {"%s": 7} is refused with the nested form to write instead', (key, hint) => {
+    const err = refusal(() => resolve([{ [key]: 7 }, FILE]), 'UNKNOWN_OPTION', hint);
+    expect(err.message).toBe(`unknown option "${key}" in scenario file my.json: ${hint}`);
+    refusal(() => validateLayer({ [key]: 7 }, FILE), 'UNKNOWN_OPTION', hint);
   });
 
   it('an unknown dotted key such as {"nope.x": 1} lists the accepted top-level keys', () => {
     const err = refusal(() => validateLayer({ 'nope.x': 1 }, FILE), 'UNKNOWN_OPTION', 'unknown option "nope.x"');
-    expect(err.message).toMatch(new RegExp(`accepted: ${escape('profile, ')}`));
+    expect(err.message).toBe(
+      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json',
+    );
+    expect(err.message).not.toMatch(/accepted: .*\w\.\w/);
+    expect(err.message).not.toContain('write {');
   });
 });
 
@@ -352,18 +385,34 @@ describe('chatMembers (--clients N / --connections N) sizes the chat rooms', () 
   const withMembers = (chatMembers: number, ...layers: [unknown, LayerSource][]) =>
     resolveBenchConfig(layers.map(([layer, source]) => ({ layer: layer as BenchConfigLayer, source })), { chatMembers });
 
-  it('N members in rooms of the configured size', () => {
+  it('N members in rooms of the configured size: rooms = max(1, round(N / membersPerRoom))', () => {
     expect(withMembers(500, [{}, FLAGS]).chat).toMatchObject({ rooms: 50, membersPerRoom: 10 });
     expect(withMembers(500, [{ chat: { membersPerRoom: 25 } }, FLAGS]).chat).toMatchObject({ rooms: 20, membersPerRoom: 25 });
+    expect(withMembers(500, [{ profile: 'quick' }, FLAGS]).chat).toMatchObject({ rooms: 50, membersPerRoom: PROFILE_DEFAULTS.quick.chat.membersPerRoom });
+    expect(withMembers(25, [{}, FLAGS]).chat.rooms).toBe(3);
+    expect(withMembers(24, [{}, FLAGS]).chat.rooms).toBe(2);
     expect(withMembers(3, [{}, FLAGS]).chat.rooms).toBe(1);
+    expect(resolve([{}, FLAGS]).chat.rooms).toBe(PROFILE_DEFAULTS.default.chat.rooms);
   });
 
-  it('an explicit room count wins', () => {
-    expect(withMembers(500, [{ chat: { rooms: 7 } }, FILE]).chat.rooms).toBe(7);
+  it('a room count set by a layer wins, whichever layer set it, and still counts against the cap', () => {
+    expect(withMembers(500, [{ chat: { rooms: 7 } }, FILE]).chat).toMatchObject({ rooms: 7, membersPerRoom: 10 });
+    expect(withMembers(500, [{ chat: { rooms: 7 } }, FILE], [{ chat: { membersPerRoom: 4 } }, FLAGS]).chat).toMatchObject({ rooms: 7, membersPerRoom: 4 });
+    expect(withMembers(500, [{}, FILE], [{ chat: { rooms: 9 } }, FLAGS]).chat.rooms).toBe(9);
+    refusal(() => withMembers(100, [{ chat: { rooms: 2001 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20010 connections (2001 rooms x 10 members)');
   });
 
   it('is checked against the cap after sizing: one room of 1000 is fine, 6667 rooms of 3 are not', () => {
-    expect(connectionsOf(withMembers(1000, [{ chat: { membersPerRoom: 1000 } }, FLAGS]), 'chat')).toBe(1000);
-    refusal(() => withMembers(20_000, [{ chat: { membersPerRoom: 3 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20001 connections (6667 rooms x 3 members)');
+    const one = withMembers(1000, [{ chat: { membersPerRoom: 1000 } }, FLAGS]);
+    expect(one.chat).toMatchObject({ rooms: 1, membersPerRoom: 1000 });
+    expect(connectionsOf(one, 'chat')).toBe(1000);
+    const err = refusal(() => withMembers(20_000, [{ chat: { membersPerRoom: 3 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20001 connections (6667 rooms x 3 members)');
+    expect(err.message).toBe('chat would open 20001 connections (6667 rooms x 3 members); at most 20000: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)');
+    expect(connectionsOf(withMembers(20_000, [{ chat: { membersPerRoom: 4 } }, FLAGS]), 'chat')).toBe(MAX_CONNECTIONS);
+  });
+
+  it('sizes chat even when chat is not run, but only refuses when it is', () => {
+    expect(withMembers(20_000, [{ scenarios: ['feed'], chat: { membersPerRoom: 3 } }, FLAGS]).chat.rooms).toBe(6667);
+    refusal(() => withMembers(20_000, [{ scenarios: ['chat'], chat: { membersPerRoom: 3 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20001 connections');
   });
 });
