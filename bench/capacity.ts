@@ -23,7 +23,7 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
       result.stopReason = 'interrupted';
       break;
     }
-    const spec: MeasureSpec = { id: `${plan.id}/step${index + 1}`, kind: 'capacity-step', rate, warmupMs: plan.warmupMs, durationMs: plan.durationMs, step: { index, search: plan.id } };
+    const spec: MeasureSpec = { id: `${plan.id}/step${index + 1}`, kind: 'capacity-step', rate, warmupMs: plan.warmupMs, durationMs: plan.durationMs, step: { index: index + 1, search: plan.id } };
     const run = await session.measure(spec);
     result.steps.push(run.id);
     await onRun(run);
