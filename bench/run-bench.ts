@@ -58,7 +58,8 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     complete: false,
     interruption: null,
     environment: collectEnvironment(startedAt),
-    config: { ...config } as unknown as Record<string, unknown>,
+    // The token is a secret: results files get shared, so only its presence is recorded.
+    config: { ...config, token: config.token === null ? null : '(set)' } as unknown as Record<string, unknown>,
     clock: null,
     runs: [],
     capacity: [],
@@ -89,7 +90,10 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     transports = [served];
     notice(`measuring the ${served} server at ${config.target} (not started by the lab)`);
   }
-  if (config.clients.includes('browser')) notice('browser clients are not implemented yet: only Node clients ran');
+  if (config.clients.includes('browser')) {
+    if (!config.clients.includes('node')) throw new UsageError('NOT_AVAILABLE', '--clients browser is not available in this version of the lab yet: use --clients node (the default)');
+    notice('browser clients are not available in this version of the lab yet: only Node clients ran');
+  }
 
   progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')}; results in ${path}`);
   await save();

@@ -25,7 +25,7 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
   --transports LIST         ${TRANSPORTS.join(',')} (default all)
   --scenarios LIST          feed,chat (default ${both((c) => c.scenarios)})
   --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
-                            or client kinds ${CLIENT_KINDS.join(',')} (default node)
+                            or client kinds ${CLIENT_KINDS.join(',')} (default node; browser is not available yet)
   --connections N           feed subscribers, and chat members in rooms of --room-size
                             (default ${d.feed.subscribers} subscribers and ${d.chat.rooms * d.chat.membersPerRoom} members; quick ${q.feed.subscribers} and ${q.chat.rooms * q.chat.membersPerRoom})
   --rooms N                 chat rooms (default ${both((c) => c.chat.rooms)})

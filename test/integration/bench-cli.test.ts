@@ -154,6 +154,7 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
     { label: '--duration 100ms', args: ['--duration', '100ms'], code: 'BAD_OPTION', message: '--duration must be a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000), got 100' },
     { label: '--profile huge', args: ['--profile', 'huge'], code: 'BAD_OPTION', message: '--profile must be one of quick, default, got "huge"' },
     { label: '--capacity --no-capacity', args: ['--capacity', '--no-capacity'], code: 'BAD_FLAG', message: 'pushbench: give --capacity or --no-capacity, not both [BAD_FLAG]\n' },
+    { label: '--clients browser (not available yet)', args: ['--clients', 'browser'], code: 'NOT_AVAILABLE', message: 'pushbench: --clients browser is not available in this version of the lab yet: use --clients node (the default) [NOT_AVAILABLE]\n' },
     { label: '--unknown-flag', args: ['--unknown-flag'], code: 'BAD_FLAG', message: /^pushbench: Unknown option '--unknown-flag'[\s\S]*usage: npm run bench[\s\S]*--connections N/ },
     { label: '--rate -5', args: ['--rate', '-5'], code: 'BAD_FLAG', message: /^pushbench: Option '--rate' argument is ambiguous\.[\s\S]*'--rate=-XYZ'/ },
     { label: '--rate=-5', args: ['--rate=-5'], code: 'BAD_FLAG', message: 'pushbench: --rate takes an integer from 1 to 100000, got "-5" [BAD_FLAG]\n' },

@@ -18,6 +18,9 @@ describe('bench --target', () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const results = await readResultsFile(join(run.outDir, 'latest', 'results.json'));
+    // The token is a secret: results record only that one was set.
+    expect(results.config.token).toBe('(set)');
+    expect(JSON.stringify(results)).not.toContain('open-sesame');
     expect(results.notices.join('\n')).toContain(`measuring the sse server at ${server.baseUrl}`);
     expect(results.runs.map((r) => [r.transport, r.kind, r.load.publishRatePerSec])).toEqual([
       ['sse', 'fixed', 40],
