@@ -12,6 +12,7 @@ import { writeResultsFile } from '../metrics/results-io.ts';
 import type { BenchConfig, ScenarioName } from '../scenarios/bench-config.ts';
 import type { Encoding, TransportName } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
+import { reportPathFor, writeReport } from '../reports/write-report.ts';
 import { searchCapacity } from './capacity.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
@@ -26,6 +27,9 @@ export interface BenchOutcome {
   /** The results file of this bench, and the stable copy of the latest one. */
   path: string;
   latestPath: string;
+  /** report.html beside each results file; null when rendering failed (the results are still written). */
+  reportPath: string | null;
+  latestReportPath: string | null;
 }
 
 export interface BenchIo {
@@ -113,7 +117,21 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     await save();
     if (results.complete || results.runs.length > 0) await writeResultsFile(latestPath, results);
   }
-  return { results, path, latestPath };
+  const reportPath = await renderBeside(path, results, progress);
+  const latestReportPath = results.complete || results.runs.length > 0 ? await renderBeside(latestPath, results, progress) : null;
+  return { results, path, latestPath, reportPath, latestReportPath };
+}
+
+/** report.html next to a results file; a rendering failure is reported, never lets the results go unwritten. */
+async function renderBeside(resultsPath: string, results: ResultsFile, progress: Progress): Promise<string | null> {
+  const out = reportPathFor(resultsPath);
+  try {
+    await writeReport(results, null, out);
+    return out;
+  } catch (err) {
+    progress.notice(`the HTML report could not be rendered (${(err as Error).message}); the results are in ${resultsPath}: try npm run report -- ${resultsPath}`);
+    return null;
+  }
 }
 
 interface Collect {

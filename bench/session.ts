@@ -185,20 +185,22 @@ export class Session {
 
   /** Samples the server's /stats once a second (resetting its loop-delay histogram each time). */
   private startSampler(): void {
+    // Counts seconds rather than re-deriving them from the clock (an early timer would sample one second twice).
+    let next = Math.ceil((nowMicros() - this.originUs + 1) / 1_000_000);
     const schedule = (): void => {
-      const now = nowMicros();
-      const next = Math.ceil((now - this.originUs + 1) / 1_000_000);
       this.samplerTimer = setTimeout(
         () => {
+          const second = next - 1;
+          next++;
           this.api.stats(true).then(
             (stats) => {
-              if (stats !== null) this.serverSamples.push({ second: next - 1, stats });
+              if (stats !== null) this.serverSamples.push({ second, stats });
             },
             () => undefined,
           );
           if (!this.stopped) schedule();
         },
-        (this.originUs + next * 1_000_000 - now) / 1000,
+        Math.max(0, (this.originUs + next * 1_000_000 - nowMicros()) / 1000) + 1,
       );
     };
     schedule();

@@ -228,6 +228,9 @@ runMain(async () => {
   const outcome = await runBench(config, { stderr: (text) => process.stderr.write(text), signal: controller.signal, registry });
   if (config.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
   else process.stdout.write(renderSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n');
-  process.stderr.write(`results: ${outcome.path}\nlatest:  ${outcome.latestPath}\n`);
+  // Where things went: after the summary on stdout, or on stderr when stdout carries the JSON.
+  const where = `results: ${outcome.path}\nlatest:  ${outcome.latestPath}\n` + (outcome.reportPath !== null ? `report:  ${outcome.reportPath}\n` : '');
+  if (config.json) process.stderr.write(where);
+  else process.stdout.write(where);
   if (controller.signal.aborted) process.exitCode = 130;
 });

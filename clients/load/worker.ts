@@ -91,13 +91,17 @@ class Worker {
 
   /** Ticks on the coordinator's second boundaries, so every worker's second n covers the same time. */
   private startTimeline(): void {
+    // Counts seconds rather than re-deriving them from the clock: a timer that fires a little early must not report one second twice.
+    let next = Math.ceil((nowMicros() - this.plan.originUs + 1) / 1_000_000);
     const schedule = (): void => {
-      const now = nowMicros();
-      const next = Math.ceil((now - this.plan.originUs + 1) / 1_000_000);
-      this.tickTimer = setTimeout(() => {
-        reply({ type: 'tick', ...this.recorder.tick(next - 1, nowMicros()) });
-        schedule();
-      }, (this.plan.originUs + next * 1_000_000 - now) / 1000);
+      this.tickTimer = setTimeout(
+        () => {
+          reply({ type: 'tick', ...this.recorder.tick(next - 1, nowMicros()) });
+          next++;
+          schedule();
+        },
+        Math.max(0, (this.plan.originUs + next * 1_000_000 - nowMicros()) / 1000) + 1,
+      );
     };
     schedule();
   }

@@ -1,0 +1,70 @@
+/**
+ * Finding and launching the system Chromium for puppeteer-core (which downloads no browser).
+ * Order: $PUSHBENCH_CHROMIUM, then the usual system paths; when none exists, the error says how
+ * to install it. Every launch gets a fresh profile folder, deleted when the browser closes.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { UsageError } from '../../scenarios/errors.ts';
+
+export const CHROMIUM_ENV = 'PUSHBENCH_CHROMIUM';
+const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+export const CHROMIUM_INSTALL_HINT = 'install it with `apt-get update && apt-get install -y chromium` (Debian/Ubuntu), or set PUSHBENCH_CHROMIUM to a Chromium or Chrome executable';
+
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[CHROMIUM_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!existsSync(fromEnv)) throw new UsageError('CHROMIUM_NOT_FOUND', `${CHROMIUM_ENV}=${fromEnv} does not exist: point it at a Chromium executable, or unset it to use the system one`);
+    return fromEnv;
+  }
+  const found = SYSTEM_PATHS.find((path) => existsSync(path));
+  if (found === undefined) throw new UsageError('CHROMIUM_NOT_FOUND', `no Chromium found (looked at ${SYSTEM_PATHS.join(', ')}): ${CHROMIUM_INSTALL_HINT}`);
+  return found;
+}
+
+/** Flags for a quiet headless Chromium on a machine without internet (see ../shared/toolchain.md). */
+export function chromiumArgs(userDataDir: string): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+    `--user-data-dir=${userDataDir}`,
+  ];
+}
+
+export interface LaunchedChromium {
+  browser: Browser;
+  /** Closes the browser (killing it if it does not close) and deletes its profile folder. */
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<LaunchedChromium> {
+  const executablePath = findChromium();
+  const userDataDir = await mkdtemp(join(tmpdir(), 'pushbench-chromium-'));
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({ executablePath, args: chromiumArgs(userDataDir), headless: true });
+  } catch (err) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    browser,
+    async close(): Promise<void> {
+      const process = browser.process();
+      const timer = setTimeout(() => process?.kill('SIGKILL'), 5000);
+      await browser.close().catch(() => process?.kill('SIGKILL'));
+      clearTimeout(timer);
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** Every chart family of the report, in the order they appear. Add a builder here to add a chart. */
+import type { ChartBuilder } from '../types.ts';
+import { bytes } from './bytes.ts';
+import { latencyPercentiles } from './latency-percentiles.ts';
+import { serverCost } from './server-cost.ts';
+import { throughput } from './throughput.ts';
+import { timelines } from './timelines.ts';
+
+export const CHART_BUILDERS: ChartBuilder[] = [latencyPercentiles, throughput, bytes, serverCost, timelines];

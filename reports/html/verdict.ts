@@ -1,0 +1,233 @@
+/** Which transport wins each criterion, per scenario, with the measured figures and the margin (pure). */
+import { ENCODINGS, TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
+import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
+import { formatBytes, formatCount, formatMs } from '../terminal.ts';
+import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
+
+/** Scenarios in the order the report shows them. */
+const SCENARIOS: readonly ScenarioName[] = ['feed', 'chat'];
+/** The verdicts compare the lab's Node clients; browser runs, when they exist, are another comparison. */
+const CLIENT = 'node';
+/** Two figures closer than this (the worse over the better, minus one) are a tie. */
+const TIE_FRACTION = 0.05;
+
+export const NOT_MEASURED = 'not measured';
+
+// ---------------------------------------------------------------------------------------------
+// Which runs are compared (shared with comparison.ts).
+
+const isEncoding = (value: unknown): value is Encoding => (ENCODINGS as readonly unknown[]).includes(value);
+
+/** The fixed Node-client runs of one scenario, in results order. */
+function fixedRunsOf(results: ResultsFile, scenario: ScenarioName): RunRecord[] {
+  return results.runs.filter((run) => run.kind === 'fixed' && run.client === CLIENT && run.scenario === scenario);
+}
+
+/**
+ * The encoding whose fixed runs a scenario's verdict compares, so that transports compare like for
+ * like: json when it was run, otherwise the first of results.config.encodings (then of ENCODINGS)
+ * that has fixed runs of the scenario. null when the scenario has no fixed runs.
+ */
+export function comparedEncoding(results: ResultsFile, scenario: ScenarioName): Encoding | null {
+  const runs = fixedRunsOf(results, scenario);
+  const configured = Array.isArray(results.config['encodings']) ? results.config['encodings'].filter(isEncoding) : [];
+  const order: Encoding[] = ['json', ...configured, ...ENCODINGS];
+  return order.find((encoding) => runs.some((run) => run.encoding === encoding)) ?? null;
+}
+
+/** The fixed Node-client run of a transport, scenario and encoding: the first complete one, else the first. */
+export function fixedRun(
+  results: ResultsFile,
+  transport: TransportName,
+  scenario: ScenarioName,
+  encoding: Encoding,
+): RunRecord | null {
+  const runs = fixedRunsOf(results, scenario).filter((run) => run.transport === transport && run.encoding === encoding);
+  return runs.find((run) => run.complete) ?? runs[0] ?? null;
+}
+
+/** The caveats a run's figures carry: "client-bound", "incomplete", "lost N". */
+export function runFlags(run: RunRecord): string[] {
+  const flags: string[] = [];
+  if (run.clientBound) flags.push('client-bound');
+  if (!run.complete) flags.push('incomplete');
+  if (run.metrics.integrity.lost > 0) flags.push(`lost ${formatCount(run.metrics.integrity.lost)}`);
+  return flags;
+}
+
+const usable = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
+
+// ---------------------------------------------------------------------------------------------
+// Criteria.
+
+interface CriterionDef {
+  id: string;
+  /** Without the encoding, which is appended: "Delivery latency p99 (json)". */
+  label: string;
+  unit: string;
+  better: 'lower' | 'higher';
+  format: (value: number) => string;
+}
+
+const msText = (value: number): string => `${formatMs(value)} ms`;
+const rateText = (value: number): string => `${formatCount(value)}/s`;
+const kbText = (value: number): string => `${formatMs(value)} KB`;
+
+const LATENCY: CriterionDef = { id: 'latency-p99', label: 'Delivery latency p99', unit: 'ms', better: 'lower', format: msText };
+const RTT: CriterionDef = { id: 'rtt-p99', label: 'Round trip p99', unit: 'ms', better: 'lower', format: msText };
+const CAPACITY: CriterionDef = { id: 'capacity', label: 'Capacity within the SLO', unit: 'deliveries/s', better: 'higher', format: rateText };
+const BYTES: CriterionDef = { id: 'bytes-per-message', label: 'Bytes per message', unit: 'B', better: 'lower', format: formatBytes };
+const CPU: CriterionDef = { id: 'server-cpu', label: 'Server CPU per 1,000 deliveries', unit: 'ms', better: 'lower', format: msText };
+const MEMORY: CriterionDef = { id: 'server-memory', label: 'Server memory per connection', unit: 'KB', better: 'lower', format: kbText };
+
+/** Flag prefixes that make a figure a lower bound ("at least"). */
+const LOWER_BOUND_FLAGS = ['client-bound: at least', 'no step broke the SLO: at least'];
+
+function figure(def: CriterionDef, value: number | null | undefined, flags: string[]): VerdictFigure {
+  return usable(value) ? { value, text: def.format(value), flags } : { value: null, text: NOT_MEASURED, flags };
+}
+
+function runFigure(def: CriterionDef, run: RunRecord, read: (run: RunRecord) => number | null | undefined): VerdictFigure {
+  return figure(def, read(run), runFlags(run));
+}
+
+function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
+  if (!result) return { value: null, text: NOT_MEASURED, flags: [] };
+  const flags: string[] = [];
+  if (result.sustained && result.stopReason === 'client-bound') flags.push('client-bound: at least');
+  if (result.sustained && result.stopReason === 'all-steps-passed') flags.push('no step broke the SLO: at least');
+  if (result.stopReason === 'interrupted') flags.push('search interrupted');
+  if (result.stopReason === 'failed') flags.push('search failed');
+  if (!result.sustained) {
+    const text = result.broke
+      ? `none: the first step (${rateText(result.broke.offeredDeliveriesPerSec)} offered) broke the SLO`
+      : NOT_MEASURED;
+    return { value: null, text, flags };
+  }
+  return figure(CAPACITY, result.sustained.deliveriesPerSec, flags);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Winner and margin.
+
+/** "2.3x lower" from 2 up, else "35 % higher"; null when the next best is 0 (no ratio). */
+function difference(best: number, next: number, better: 'lower' | 'higher'): string | null {
+  const [big, small] = better === 'lower' ? [next, best] : [best, next];
+  if (small <= 0 || big <= 0) return null;
+  const ratio = big / small;
+  const word = better;
+  if (ratio >= 2) return `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}x ${word}`;
+  const percent = better === 'lower' ? (1 - best / next) * 100 : (best / next - 1) * 100;
+  return `${Math.round(percent)} % ${word}`;
+}
+
+/** Whether worse is within TIE_FRACTION of best. */
+function ties(best: number, worse: number): boolean {
+  if (best === worse) return true;
+  const [big, small] = [Math.max(best, worse), Math.min(best, worse)];
+  if (small <= 0) return false;
+  return big / small - 1 <= TIE_FRACTION;
+}
+
+/** What a figure's flags mean for the margin, or null when it has none worth saying. */
+function caveat(transport: TransportName, fig: VerdictFigure, role: 'winner' | 'next'): string | null {
+  const parts: string[] = [];
+  if (fig.flags.includes('client-bound')) parts.push(`the ${transport} figure came from a client-bound run`);
+  if (fig.flags.includes('incomplete')) parts.push(`the ${transport} figure came from an incomplete run`);
+  const lost = fig.flags.find((flag) => flag.startsWith('lost '));
+  if (lost) parts.push(`the ${transport} run ${lost} messages`);
+  if (fig.flags.some((flag) => LOWER_BOUND_FLAGS.includes(flag))) {
+    parts.push(role === 'winner' ? `the ${transport} figure is a lower bound` : `the ${transport} figure is a lower bound, so the gap may be smaller`);
+  }
+  if (fig.flags.includes('search interrupted') || fig.flags.includes('search failed')) {
+    parts.push(`the ${transport} capacity search did not finish`);
+  }
+  return parts.length > 0 ? parts.join('; ') : null;
+}
+
+function decide(
+  def: CriterionDef,
+  transports: TransportName[],
+  figures: Partial<Record<TransportName, VerdictFigure>>,
+): { winner: TransportName | null; margin: string } {
+  const measured = transports
+    .map((transport) => ({ transport, fig: figures[transport] }))
+    .filter((entry): entry is { transport: TransportName; fig: VerdictFigure & { value: number } } => usable(entry.fig?.value));
+  measured.sort((a, b) => (def.better === 'lower' ? a.fig.value - b.fig.value : b.fig.value - a.fig.value));
+  const [best, next] = measured;
+  if (!best) return { winner: null, margin: `${NOT_MEASURED} for any transport` };
+  if (!next) return { winner: null, margin: `only ${best.transport} measured (${best.fig.text}): no comparison` };
+  if (ties(best.fig.value, next.fig.value)) {
+    const tied = measured.filter((entry) => ties(best.fig.value, entry.fig.value));
+    return { winner: null, margin: `tie within 5 %: ${tied.map((entry) => `${entry.transport} ${entry.fig.text}`).join(', ')}` };
+  }
+  const diff = difference(best.fig.value, next.fig.value, def.better);
+  const head = diff
+    ? `${best.transport}: ${diff} than ${next.transport} (${best.fig.text} vs ${next.fig.text})`
+    : `${best.transport}: ${def.better} than ${next.transport} (${best.fig.text} vs ${next.fig.text})`;
+  const notes = [caveat(best.transport, best.fig, 'winner'), caveat(next.transport, next.fig, 'next')].filter(
+    (note): note is string => note !== null,
+  );
+  return { winner: best.transport, margin: [head, ...notes].join('; ') };
+}
+
+function criterion(
+  def: CriterionDef,
+  encoding: Encoding,
+  transports: TransportName[],
+  figures: Partial<Record<TransportName, VerdictFigure>>,
+): VerdictCriterion {
+  return {
+    id: def.id,
+    label: `${def.label} (${encoding})`,
+    unit: def.unit,
+    better: def.better,
+    figures,
+    ...decide(def, transports, figures),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function verdictFor(results: ResultsFile, scenario: ScenarioName): Verdict | null {
+  const encoding = comparedEncoding(results, scenario);
+  if (!encoding) return null;
+  const runs = new Map<TransportName, RunRecord>();
+  for (const transport of TRANSPORTS) {
+    const run = fixedRun(results, transport, scenario, encoding);
+    if (run) runs.set(transport, run);
+  }
+  const transports = [...runs.keys()];
+
+  const fromRuns = (def: CriterionDef, read: (run: RunRecord) => number | null | undefined): VerdictCriterion => {
+    const figures: Partial<Record<TransportName, VerdictFigure>> = {};
+    for (const [transport, run] of runs) figures[transport] = runFigure(def, run, read);
+    return criterion(def, encoding, transports, figures);
+  };
+
+  const capacityFigures: Partial<Record<TransportName, VerdictFigure>> = {};
+  for (const transport of transports) {
+    const result = results.capacity.find(
+      (entry) => entry.transport === transport && entry.scenario === scenario && entry.encoding === encoding && entry.client === CLIENT,
+    );
+    capacityFigures[transport] = capacityFigure(result);
+  }
+
+  const criteria: VerdictCriterion[] = [fromRuns(LATENCY, (run) => run.metrics.latency?.p99)];
+  if (scenario === 'chat') criteria.push(fromRuns(RTT, (run) => run.metrics.rtt?.p99));
+  criteria.push(
+    criterion(CAPACITY, encoding, transports, capacityFigures),
+    fromRuns(BYTES, (run) => run.metrics.bytes.perMessage),
+    fromRuns(CPU, (run) => run.metrics.server?.cpuMsPer1kDeliveries),
+    fromRuns(MEMORY, (run) => {
+      const bytes = run.metrics.server?.rssBytesPerConnection;
+      return usable(bytes) ? bytes / 1024 : null;
+    }),
+  );
+  return { scenario, transports, criteria };
+}
+
+/** One verdict per scenario that has fixed runs (feed, then chat), comparing the transports on one encoding. */
+export function verdicts(input: ReportInput): Verdict[] {
+  return SCENARIOS.map((scenario) => verdictFor(input.results, scenario)).filter((verdict): verdict is Verdict => verdict !== null);
+}

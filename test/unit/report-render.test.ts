@@ -1,0 +1,721 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { Summary } from '../../metrics/histogram.ts';
+import {
+  SCHEMA_VERSION,
+  type CapacityResult,
+  type ResultsFile,
+  type RunMetrics,
+  type RunRecord,
+  type ServerMetrics,
+} from '../../metrics/result-types.ts';
+import { readResultsFile, validateResults } from '../../metrics/results-io.ts';
+import type { TransportName } from '../../scenarios/constants.ts';
+import { changeText, compareBaseline, compareValues, formatPercent, renderBaseline } from '../../reports/html/baseline.ts';
+import { flattenConfig, renderEnvironment } from '../../reports/html/environment.ts';
+import { escapeHtml, escapeScriptSource, isNumericCell, jsonForScript, renderTable } from '../../reports/html/html.ts';
+import { CHART_DATA_ID, FORMATTER_NAMES, FORMATTERS_SOURCE, PAGE_SCRIPT } from '../../reports/html/page-script.ts';
+import {
+  chartSections,
+  inlineChartJs,
+  renderChartSection,
+  renderDocument,
+  renderReport,
+  renderVerdictTable,
+  summarySentence,
+  type ReportParts,
+} from '../../reports/html/render-report.ts';
+import { REPORT_CSS } from '../../reports/html/style.ts';
+import type { ChartSection, ComparisonRow, Verdict } from '../../reports/html/types.ts';
+
+const T0_US = 1_767_225_600_000_000;
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const SAMPLE = '/tmp/samples/quick-json-binary.json';
+
+const CHART_JS = readFileSync(
+  join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'),
+  'utf8',
+);
+
+// ---------------------------------------------------------------------------------------------
+// A hand-built results file (the RunRecord helper follows test/unit/capacity-slo.test.ts).
+
+function summary(p99: number): Summary {
+  return { p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 3, count: 10_000 };
+}
+
+function server(overrides: Partial<ServerMetrics> = {}): ServerMetrics {
+  return {
+    cpuMsPer1kDeliveries: 12.5,
+    cpuCores: 0.4,
+    rssBytes: 120_000_000,
+    rssBytesPerConnection: 20_000,
+    eventLoopDelayMs: { p50: 10.1, p99: 12.3, max: 15 },
+    deliveredPerSec: 2000,
+    slowConsumerDisconnects: 0,
+    ...overrides,
+  };
+}
+
+interface RunOverrides {
+  id?: string;
+  transport?: TransportName;
+  latency?: Summary | null;
+  rtt?: Summary | null;
+  deliveries?: number;
+  lost?: number;
+  server?: ServerMetrics | null;
+  bytesPerMessage?: number | null;
+  clientBound?: boolean;
+  complete?: boolean;
+  notes?: string[];
+}
+
+function run(o: RunOverrides = {}): RunRecord {
+  const deliveries = o.deliveries ?? 6000;
+  const lost = o.lost ?? 0;
+  const transport = o.transport ?? 'ws';
+  const metrics: RunMetrics = {
+    latency: o.latency === undefined ? summary(4) : o.latency,
+    rtt: o.rtt === undefined ? null : o.rtt,
+    connect: null,
+    throughput: { deliveriesPerSec: Math.round(deliveries / 3), deliveries, sendsPerSec: null },
+    bytes: {
+      perMessage: o.bytesPerMessage === undefined ? 180 : o.bytesPerMessage,
+      overheadPerMessage: null,
+      downPerMessage: null,
+      upPerMessage: null,
+      payloadBytes: 100,
+      handshakePerConnection: null,
+    },
+    server: o.server === undefined ? server() : o.server,
+    client: { workers: 1, cpuUsPerDelivery: null, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 11 },
+    integrity: { expected: deliveries + lost, received: deliveries, lost, duplicated: 0, reordered: 0 },
+    errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
+  };
+  return {
+    id: o.id ?? `${transport}/feed/json/node`,
+    transport,
+    scenario: 'feed',
+    client: 'node',
+    encoding: 'json',
+    kind: 'fixed',
+    step: null,
+    complete: o.complete ?? true,
+    clientBound: o.clientBound ?? false,
+    clientBoundReasons: o.clientBound ? ['load worker CPU 0.97 cores'] : [],
+    notes: o.notes ?? [],
+    load: {
+      connections: 20,
+      publishRatePerSec: 100,
+      sendRatePerMember: null,
+      rooms: null,
+      membersPerRoom: null,
+      payloadBytes: 100,
+      offeredDeliveriesPerSec: 2000,
+      warmupMs: 1000,
+      durationMs: 3000,
+    },
+    window: { startUs: T0_US, endUs: T0_US + 3_000_000, drainMs: 20 },
+    metrics,
+    histograms: { latency: null, rtt: null, connect: null },
+    timeline: [],
+  };
+}
+
+function capacity(transport: TransportName, sustained: number | null): CapacityResult {
+  const id = `${transport}/feed/json/node/capacity`;
+  return {
+    id,
+    transport,
+    scenario: 'feed',
+    client: 'node',
+    encoding: 'json',
+    slo: { p99Ms: 100, maxLoss: 0 },
+    sustained:
+      sustained === null ? null : { offeredDeliveriesPerSec: sustained, deliveriesPerSec: sustained, latencyP99Ms: 5, runId: `${id}/step2` },
+    broke: { offeredDeliveriesPerSec: 99_000, reason: 'delivery p99 120 ms > 100 ms', runId: `${id}/step3` },
+    stopReason: 'slo-broken',
+    steps: [`${id}/step1`, `${id}/step2`, `${id}/step3`],
+  };
+}
+
+function results(overrides: Partial<ResultsFile> = {}): ResultsFile {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    complete: true,
+    interruption: null,
+    environment: {
+      node: 'v20.19.0',
+      platform: 'linux',
+      osRelease: '6.8.0',
+      arch: 'x64',
+      cpuModel: 'test cpu',
+      cpuCount: 2,
+      totalMemoryBytes: 8e9,
+      hostname: 'bench-host',
+      gitCommit: '0123456789abcdef0123456789abcdef01234567',
+      gitDirty: true,
+      labVersion: '0.1.0',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:02:05.000Z',
+      otherCpuCores: 0.05,
+    },
+    config: { profile: 'quick', transports: ['ws', 'sse', 'long-poll'], feed: { subscribers: 200, ratePerSec: 50 }, target: null },
+    clock: { samples: [{ process: 'ws server', offsetUs: 12, uncertaintyUs: 300 }], maxAbsOffsetUs: 12, agreed: true },
+    runs: [run(), run({ transport: 'sse' }), run({ transport: 'long-poll' })],
+    capacity: [],
+    notices: [],
+    ...overrides,
+  };
+}
+
+const chart = (id: string, overrides: Partial<Extract<ChartSection, { kind: 'chart' }>['spec']> = {}): ChartSection => ({
+  kind: 'chart',
+  spec: {
+    id,
+    title: `Chart ${id}`,
+    reading: `ws is fastest on ${id}.`,
+    config: {
+      type: 'line',
+      data: { datasets: [{ label: 'ws', data: [{ x: 10, y: 4.2 }] }] },
+      options: { scales: { x: { type: 'logarithmic', ticks: { pushbenchFormat: 'percentile' } }, y: { ticks: { pushbenchFormat: 'ms' } } } },
+    },
+    table: { caption: `Numbers of ${id}`, columns: ['transport', 'p99'], rows: [['ws', '4.20 ms'], ['sse', '5.89 ms']] },
+    flags: [],
+    ...overrides,
+  },
+});
+
+const missing: ChartSection = { kind: 'missing', id: 'reconnect', title: 'Reconnect storm', reason: 'no reconnect scenario in this run' };
+
+const verdict: Verdict = {
+  scenario: 'feed',
+  transports: ['ws', 'sse', 'long-poll'],
+  criteria: [
+    {
+      id: 'latency-p99',
+      label: 'Delivery latency (p99)',
+      unit: 'ms',
+      better: 'lower',
+      figures: {
+        ws: { value: 4.2, text: '4.20 ms', flags: ['client-bound'] },
+        sse: { value: 5.89, text: '5.89 ms', flags: [] },
+        'long-poll': { value: 9.03, text: '9.03 ms', flags: ['incomplete'] },
+      },
+      winner: 'ws',
+      margin: 'ws: 29 % lower than sse (4.20 ms vs 5.89 ms)',
+    },
+    {
+      id: 'capacity',
+      label: 'Capacity within the SLO',
+      unit: 'deliveries/s',
+      better: 'higher',
+      figures: {
+        ws: { value: 200_100, text: '200,100/s', flags: [] },
+        sse: { value: 200_028, text: '200,028/s', flags: [] },
+        'long-poll': { value: 310_000, text: '310,000/s', flags: [] },
+      },
+      winner: 'long-poll',
+      margin: 'long-poll: 1.5x higher than ws',
+    },
+    {
+      id: 'rss',
+      label: 'Server memory per connection',
+      unit: 'KB',
+      better: 'lower',
+      figures: { ws: { value: 65.9, text: '65.9 KB', flags: [] }, sse: { value: 64.3, text: '64.3 KB', flags: [] } },
+      winner: null,
+      margin: 'tie within 5 %',
+    },
+  ],
+};
+
+const comparison: ComparisonRow[] = [
+  {
+    feature: 'Bidirectional',
+    cells: {
+      ws: { claim: 'Yes', evidence: 'round trip p99 4.67 ms', support: 'measured' },
+      sse: { claim: 'No: server->client only', evidence: 'members send by POST', support: 'measured' },
+      'long-poll': { claim: 'Sort of', evidence: 'not measured in this run', support: 'not-measured' },
+    },
+  },
+];
+
+function parts(overrides: Partial<ReportParts> = {}): ReportParts {
+  return { verdicts: [verdict], comparison, sections: [chart('latency'), missing, chart('bytes')], ...overrides };
+}
+
+const page = (file: ResultsFile = results(), p: ReportParts = parts(), baseline: ResultsFile | null = null): string =>
+  renderDocument({ results: file, baseline }, { chartJs: CHART_JS }, p);
+
+/** The text between <script ...> and </script> elements, in order. */
+function scripts(html: string): { attributes: string; body: string }[] {
+  return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/gi)].map((m) => ({ attributes: m[1] ?? '', body: m[2] ?? '' }));
+}
+
+/** Every attribute that could make the browser fetch something: src, href, action, poster, srcset, url(). */
+function fetchingReferences(html: string): string[] {
+  const attributes = [...html.matchAll(/\s(?:src|href|action|poster|srcset|formaction|data)\s*=\s*["']?([^"'\s>]*)/gi)]
+    .map((m) => m[1] ?? '')
+    .filter((value) => !value.startsWith('#'));
+  const urls = [...REPORT_CSS.matchAll(/url\(|@import/g)].map((m) => m[0]);
+  return [...attributes, ...urls];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the hand-built results', () => {
+  it('are valid results files', () => {
+    const file = results({ runs: [run(), run({ transport: 'sse', clientBound: true })], capacity: [capacity('ws', 9000)] });
+    expect(validateResults(JSON.parse(JSON.stringify(file)), 'test').runs).toHaveLength(2);
+  });
+});
+
+describe('html helpers', () => {
+  it('escapeHtml neutralises markup and quotes', () => {
+    expect(escapeHtml(HOSTILE)).toBe('&lt;img src=x onerror=alert(1)&gt;');
+    expect(escapeHtml(`"a" & 'b'`)).toBe('&quot;a&quot; &amp; &#39;b&#39;');
+    expect(escapeHtml(null)).toBe('');
+    expect(escapeHtml(3)).toBe('3');
+  });
+
+  it('escapeScriptSource removes "</script" and "<!--" without changing what the code does', () => {
+    const source = `var a = "</script><!--"; var b = /<\\/SCRIPT>/.test("</SCRIPT>"); var c = \`</Script>\`; [a, b, c]`;
+    const escaped = escapeScriptSource(source);
+    expect(escaped).not.toMatch(/<\/script|<!--/i);
+    expect(vm.runInNewContext(escaped)).toEqual(vm.runInNewContext(source));
+    const unicodeRegex = 'var r = /<\\/script>/u; r.test("</script>")';
+    expect(vm.runInNewContext(escapeScriptSource(unicodeRegex))).toBe(true);
+  });
+
+  it('jsonForScript escapes every "<" and still parses to the same value', () => {
+    const value = { title: '</script><script>alert(1)</script>', note: '<!-- x -->', line: 'a\u2028b' };
+    const json = jsonForScript(value);
+    expect(json).not.toContain('<');
+    expect(JSON.parse(json)).toEqual(value);
+  });
+
+  it('renderTable escapes cells, right-aligns numeric columns and has one row per entry', () => {
+    const html = renderTable({
+      caption: 'Latency <ms>',
+      columns: ['transport', 'p99', 'note'],
+      rows: [
+        ['ws', '4.20 ms', HOSTILE],
+        ['sse', '-', 'ok'],
+        ['long-poll', '12,300', 'fine'],
+      ],
+    });
+    expect(html).toContain('<caption>Latency &lt;ms&gt;</caption>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('<th scope="col" class="num">p99</th>');
+    expect(html).toContain('<td class="num">4.20 ms</td>');
+    expect(html).toContain('<th scope="col">note</th>');
+    expect(html.match(/<tr>/g)).toHaveLength(4);
+  });
+
+  it('recognises numbers with units as numeric cells', () => {
+    for (const cell of ['4.20 ms', '12,300', '+12.3%', '−4.0%', '180 B', '65.9 KB', '200,100/s', '1.4x', '0']) {
+      expect(isNumericCell(cell), cell).toBe(true);
+    }
+    for (const cell of ['ws', 'not measured', 'feed json', 'p99']) expect(isNumericCell(cell), cell).toBe(false);
+  });
+});
+
+describe('page script formatters', () => {
+  const formatters = vm.runInNewContext(`${FORMATTERS_SOURCE}; FORMATTERS`) as Record<string, (v: number) => string>;
+
+  it('provides exactly the formatters FormatterName names', () => {
+    expect(Object.keys(formatters).sort()).toEqual([...FORMATTER_NAMES].sort());
+  });
+
+  it("'percentile' labels powers of ten of 1/(1-p) and nothing else", () => {
+    const f = formatters['percentile']!;
+    expect([1, 10, 100, 1000, 10_000].map(f)).toEqual(['0%', '90%', '99%', '99.9%', '99.99%']);
+    expect(f(1 / (1 - 0.999))).toBe('99.9%'); // 1000.0000000000009
+    expect([2, 5, 20, 99.99, 0.5, Number.NaN].map(f)).toEqual(['', '', '', '', '', '']);
+  });
+
+  it("'count' adds thousands separators", () => {
+    const f = formatters['count']!;
+    expect([0, 12_000, 1_234_567.891, 2.5, -4500].map(f)).toEqual(['0', '12,000', '1,234,568', '2.5', '-4,500']);
+  });
+
+  it("'ms' gives three significant digits and the unit", () => {
+    const f = formatters['ms']!;
+    expect([12, 0.25, 0.0123, 1.5, 1500, 999.6, 0].map(f)).toEqual(['12 ms', '0.25 ms', '0.0123 ms', '1.5 ms', '1,500 ms', '1,000 ms', '0 ms']);
+  });
+
+  it("'bytes' counts 1 KB as 1024 B", () => {
+    const f = formatters['bytes']!;
+    expect([512, 1024, 1228.8, 12_595, 5 * 1024 * 1024].map(f)).toEqual(['512 B', '1 KB', '1.2 KB', '12.3 KB', '5 MB']);
+  });
+
+  it('replaces pushbenchFormat markers by callbacks and draws each canvas with its config', () => {
+    const configs = {
+      a: { type: 'line', options: { scales: { x: { ticks: { pushbenchFormat: 'percentile' } }, y: { ticks: { pushbenchFormat: 'bytes' } } } } },
+      b: { type: 'bar', options: { scales: { x: { type: 'category', ticks: { pushbenchFormat: 'count' } } } } },
+    };
+    const drawn: { canvas: unknown; config: any }[] = [];
+    const replaced: string[] = [];
+    const canvas = (id: string) => ({
+      getAttribute: () => id,
+      parentNode: { parentNode: { replaceChild: (note: { textContent: string }) => replaced.push(note.textContent) } },
+    });
+    const context = {
+      document: {
+        getElementById: (id: string) => (id === CHART_DATA_ID ? { textContent: jsonForScript(configs) } : null),
+        querySelectorAll: () => [canvas('a'), canvas('b'), canvas('nope')],
+        createElement: () => ({ className: '', textContent: '' }),
+      },
+      Chart: Object.assign(
+        function Chart(this: unknown, c: unknown, config: unknown) {
+          drawn.push({ canvas: c, config });
+        },
+        { defaults: { font: {} } },
+      ),
+      window: { addEventListener: () => undefined },
+    };
+    vm.runInNewContext(PAGE_SCRIPT, context);
+    expect(drawn).toHaveLength(2);
+    const a = drawn[0]!.config.options.scales;
+    expect(a.x.ticks.pushbenchFormat).toBeUndefined();
+    expect(a.x.ticks.callback(100)).toBe('99%');
+    expect(a.y.ticks.callback(2048)).toBe('2 KB');
+    expect(drawn[0]!.config.options.maintainAspectRatio).toBe(false);
+    const category = drawn[1]!.config.options.scales.x.ticks.callback;
+    expect(category.call({ type: 'category', getLabelForValue: () => '12000' }, 0)).toBe('12,000');
+    expect(replaced).toEqual(['This chart could not be drawn (no configuration for "nope"); its numbers are in the table below.']);
+  });
+});
+
+describe('the page skeleton', () => {
+  it('is one HTML document with the sections in order', () => {
+    const html = page(results(), parts(), results());
+    expect(html.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(html.match(/<html/g)).toHaveLength(1);
+    const headings = [...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]);
+    expect(headings).toEqual(['The answer', 'WebSocket vs SSE vs long polling', 'Evidence', 'Baseline', 'Environment']);
+    expect(html).toContain('<h1>pushbench report</h1>');
+    expect(html).toContain('Date <b>2026-01-01 00:00 UTC</b>');
+    expect(html).toContain('<code>0123456+dirty</code>');
+    expect(html).toContain('Profile <b>quick</b>');
+    expect(page()).not.toContain('<h2>Baseline</h2>');
+  });
+
+  it('loads nothing from anywhere: no URL, no src/href to one, chart.js inlined', () => {
+    const html = page(results(), parts(), results());
+    expect(html).not.toMatch(/https?:\/\//i);
+    expect(html).not.toMatch(/\/\/[a-z0-9.-]+\.(?:com|org|net|io)\b/i);
+    expect(fetchingReferences(html)).toEqual([]);
+    expect(html).toContain("default-src 'none'");
+    const [chartJs, data, own] = scripts(html);
+    expect(chartJs?.attributes).toBe('');
+    expect(chartJs?.body.length).toBeGreaterThan(CHART_JS.length - 200);
+    expect(chartJs?.body).toContain('Chart.js v4');
+    expect(data?.attributes).toBe(` type="application/json" id="${CHART_DATA_ID}"`);
+    expect(own?.body).toContain('pushbenchFormat');
+  });
+
+  it('keeps "</script" out of the inlined chart.js and the chart JSON, even when data contains it', () => {
+    const evil = '</script><script>alert(1)</script><!--';
+    const hostileChart = chart('evil', { title: evil, reading: evil, config: { type: 'bar', data: { labels: [evil] } } });
+    const html = page(results({ notices: [evil] }), parts({ sections: [hostileChart] }));
+    expect(html.match(/<script/gi)).toHaveLength(3);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
+    const found = scripts(html);
+    expect(found).toHaveLength(3);
+    for (const { body } of found) expect(body).not.toMatch(/<\/script|<!--/i);
+    expect(JSON.parse(found[1]!.body)).toEqual({ evil: hostileChart.kind === 'chart' ? hostileChart.spec.config : null });
+    expect(inlineChartJs('/*!\n * https://x.org\n */ var s = "</script>";')).toBe('/*!\n * x.org\n */ var s = "\\x3C/script>";');
+  });
+
+  it('escapes every string from the results', () => {
+    const file = results({
+      notices: [HOSTILE],
+      interruption: HOSTILE,
+      complete: false,
+      runs: [run({ id: `ws/${HOSTILE}`, clientBound: true, notes: [HOSTILE] }), run({ transport: 'sse' })],
+      config: { profile: HOSTILE, target: HOSTILE },
+    });
+    file.environment.hostname = `"><svg onload=alert(1)>`;
+    file.environment.cpuModel = HOSTILE;
+    const evilVerdict: Verdict = { ...verdict, criteria: [{ ...verdict.criteria[0]!, label: HOSTILE, margin: HOSTILE }] };
+    const evilChart = chart('x', { title: HOSTILE, reading: HOSTILE, flags: [HOSTILE], table: { caption: HOSTILE, columns: [HOSTILE], rows: [[HOSTILE]] } });
+    const html = page(file, parts({ verdicts: [evilVerdict], sections: [evilChart, { ...missing, reason: HOSTILE }] }), results());
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<svg');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('shouts when the results are incomplete or client-bound', () => {
+    const file = results({
+      complete: false,
+      interruption: 'SIGINT after 2 of 6 runs',
+      runs: [run({ clientBound: true }), run({ transport: 'sse', clientBound: true }), run({ transport: 'long-poll', complete: false })],
+    });
+    const html = page(file);
+    expect(html).toContain('INCOMPLETE RESULTS');
+    expect(html).toContain('SIGINT after 2 of 6 runs');
+    expect(html).toContain("2 runs were client-bound: their figures describe the lab&#39;s limit, not the server&#39;s");
+    expect(html).toContain('load worker CPU 0.97 cores');
+    expect(html).toContain('<title>pushbench report, 2026-01-01 00:00 UTC, 0123456+dirty (INCOMPLETE)</title>');
+
+    const one = page(results({ runs: [run({ clientBound: true }), run({ transport: 'sse' })] }));
+    expect(one).toContain("1 run was client-bound: its figures describe the lab&#39;s limit, not the server&#39;s");
+    expect(one).not.toContain('INCOMPLETE');
+
+    const quiet = page();
+    expect(quiet).not.toContain('class="banner');
+  });
+
+  it('says when the processes disagree on the time', () => {
+    const html = page(results({ clock: { samples: [], maxAbsOffsetUs: 5000, agreed: false } }));
+    expect(html).toContain('clocks disagree');
+    expect(html).toContain('5,000 µs');
+  });
+});
+
+describe('the answer', () => {
+  it('renders one verdict row per transport, criteria as columns, "best" as a word', () => {
+    const html = renderVerdictTable(verdict);
+    expect(html).toContain('<table class="verdict" data-scenario="feed">');
+    const body = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>'));
+    expect([...body.matchAll(/<tr data-transport="([^"]+)">/g)].map((m) => m[1])).toEqual(['ws', 'sse', 'long-poll']);
+    expect(body.match(/<tr/g)).toHaveLength(3);
+    expect(html.match(/<th scope="col">/g)).toHaveLength(1 + verdict.criteria.length);
+    const wsRow = body.slice(body.indexOf('data-transport="ws"'), body.indexOf('data-transport="sse"'));
+    expect(wsRow).toContain('4.20 ms');
+    expect(wsRow).toContain('>best<');
+    expect(wsRow).toContain('⚠ client-bound');
+    const pollRow = body.slice(body.indexOf('data-transport="long-poll"'));
+    expect(pollRow).toContain('⚠ incomplete');
+    expect(pollRow.match(/>best</g)).toHaveLength(1); // capacity only
+    expect(pollRow).toContain('not measured'); // no memory figure
+    expect(html.match(/>best</g)).toHaveLength(2);
+  });
+
+  it('puts a summary sentence first and one margin line per criterion under each table', () => {
+    const html = page();
+    const answer = html.slice(html.indexOf('<section id="answer">'), html.indexOf('<section id="comparison">'));
+    expect(answer.indexOf('<ul class="summary">')).toBeLessThan(answer.indexOf('<table class="verdict"'));
+    expect(answer).toContain(
+      'Feed: ws wins on delivery latency (p99); long-poll on capacity within the SLO; no clear winner on server memory per connection.',
+    );
+    expect(answer).toContain('<span class="crit">Delivery latency (p99)</span>: <b>ws</b>: 29 % lower than sse (4.20 ms vs 5.89 ms)');
+    expect(answer).toContain('<span class="crit">Server memory per connection</span>: no winner (tie within 5 %)');
+    expect(answer.match(/<ul class="margins"><li>/g)).toHaveLength(1);
+    expect(answer.match(/<li><span class="crit">/g)).toHaveLength(3);
+  });
+
+  it('summary sentences come from the verdicts alone', () => {
+    expect(summarySentence({ ...verdict, criteria: [verdict.criteria[0]!, { ...verdict.criteria[1]!, winner: 'ws' }] })).toBe(
+      'Feed: ws wins on every criterion (delivery latency (p99) and capacity within the SLO). Some figures carry caveats (client-bound and incomplete): see the ⚠ marks.',
+    );
+    expect(summarySentence({ scenario: 'chat', transports: ['ws'], criteria: verdict.criteria })).toBe(
+      'Chat: only ws was measured, so there is nothing to compare it with.',
+    );
+    expect(summarySentence({ scenario: 'chat', transports: [], criteria: [] })).toBe('Chat: no criterion could be measured.');
+  });
+
+  it('says so when there is no verdict at all', () => {
+    expect(page(results(), parts({ verdicts: [] }))).toContain('No verdict could be computed');
+  });
+});
+
+describe('the comparison table', () => {
+  it('has features as rows, transports as columns, claims over evidence, and marks what was not measured', () => {
+    const html = page();
+    const section = html.slice(html.indexOf('<section id="comparison">'), html.indexOf('<section id="evidence">'));
+    expect(section).toContain('<table class="comparison">');
+    expect(section.match(/<th scope="col">/g)).toHaveLength(4);
+    expect(section).toContain('<div class="claim">No: server-&gt;client only</div><div class="evidence">members send by POST</div>');
+    expect(section).toContain('<td class="not-measured"><div class="claim">Sort of</div>');
+    expect(section.match(/not measured in this run/g)).toHaveLength(2); // the lede and the one cell's badge
+  });
+});
+
+describe('evidence', () => {
+  it('renders a chart as a figure with title, reading, canvas and its numbers', () => {
+    const html = renderChartSection(chart('latency', { flags: ['client-bound: ws', 'noisy machine'] }));
+    expect(html).toMatch(/^<figure class="chart" id="fig-latency">/);
+    expect(html).toContain('<h3>Chart latency</h3>');
+    expect(html).toContain('<p class="reading">ws is fastest on latency.</p>');
+    expect(html).toContain('<div class="chart-box"><canvas id="chart-latency" data-chart="latency"');
+    expect(html).toContain('⚠ client-bound: ws');
+    expect(html).toContain('<details open>');
+    expect(html).toContain('<td class="num">5.89 ms</td>');
+  });
+
+  it('renders a missing section as its title and reason, never an empty chart', () => {
+    const html = renderChartSection(missing);
+    expect(html).toContain('<h3>Reconnect storm</h3>');
+    expect(html).toContain('no reconnect scenario in this run');
+    expect(html).not.toContain('<canvas');
+  });
+
+  it('keeps the builders order, embeds each chart config once under its canvas id, and de-duplicates ids', () => {
+    const html = page(results(), parts({ sections: [chart('a'), missing, chart('b'), chart('a')] }));
+    const evidence = html.slice(html.indexOf('<section id="evidence">'), html.indexOf('<section id="environment">'));
+    expect([...evidence.matchAll(/<h3>([^<]*)<\/h3>/g)].map((m) => m[1])).toEqual(['Chart a', 'Reconnect storm', 'Chart b', 'Chart a']);
+    const canvases = [...evidence.matchAll(/<canvas id="chart-([^"]+)" data-chart="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(canvases).toEqual([['a', 'a'], ['b', 'b'], ['a-2', 'a-2']]);
+    const data = JSON.parse(scripts(html)[1]!.body) as Record<string, unknown>;
+    expect(Object.keys(data)).toEqual(['a', 'b', 'a-2']);
+  });
+
+  it('turns a failing chart builder into a missing section that says why', () => {
+    const sections = chartSections({ results: results(), baseline: null }, [
+      { id: 'ok', build: () => [chart('ok')] },
+      {
+        id: 'broken',
+        build: () => {
+          throw new Error('no timeline');
+        },
+      },
+    ]);
+    expect(sections.map((s) => s.kind)).toEqual(['chart', 'missing']);
+    expect(sections[1]).toMatchObject({ kind: 'missing', reason: 'the chart builder failed: no timeline' });
+  });
+});
+
+describe('baseline', () => {
+  it('compares in the right direction, with ±2 % as "same"', () => {
+    expect(compareValues(1100, 1000, 'higher')).toMatchObject({ delta: 100, deltaPercent: 10, change: 'better' });
+    expect(compareValues(900, 1000, 'higher')).toMatchObject({ delta: -100, deltaPercent: -10, change: 'worse' });
+    expect(compareValues(8, 10, 'lower')).toMatchObject({ delta: -2, deltaPercent: -20, change: 'better' });
+    expect(compareValues(12, 10, 'lower')).toMatchObject({ delta: 2, change: 'worse' });
+    expect(compareValues(10.2, 10, 'lower').change).toBe('same');
+    expect(compareValues(1019, 1000, 'higher').change).toBe('same');
+    expect(compareValues(3, 0, 'lower')).toMatchObject({ deltaPercent: null, change: 'worse' });
+    expect(compareValues(0, 0, 'lower').change).toBe('same');
+    expect(compareValues(null, 5, 'lower').change).toBe('not comparable');
+    expect(['better', 'worse', 'same'].map((c) => changeText(c as 'better'))).toEqual(['better ▲', 'worse ▼', 'same']);
+    expect([12.34, -20, 0, 250.4].map(formatPercent)).toEqual(['+12.3%', '−20.0%', '0.0%', '+250%']);
+  });
+
+  it('shows current, baseline, delta and the change in words and symbols, run by run', () => {
+    const before = results({
+      runs: [run({ latency: summary(10), deliveries: 6000 }), run({ id: 'old-only' })],
+      capacity: [capacity('ws', 10_000)],
+    });
+    const now = results({
+      runs: [run({ latency: summary(8), deliveries: 5400, lost: 3 }), run({ id: 'new-only' })],
+      capacity: [capacity('ws', 12_000)],
+    });
+    const comparison = compareBaseline(now, before);
+    expect(comparison.runs.map((r) => r.id)).toEqual(['ws/feed/json/node']);
+    const byMetric = Object.fromEntries(comparison.runs[0]!.metrics.map((m) => [m.metric.id, m]));
+    expect(byMetric['latency-p99']).toMatchObject({ current: 8, baseline: 10, change: 'better' });
+    expect(byMetric['deliveries']).toMatchObject({ current: 1800, baseline: 2000, change: 'worse' });
+    expect(byMetric['lost']).toMatchObject({ current: 3, baseline: 0, change: 'worse' });
+    expect(byMetric['bytes']?.change).toBe('same');
+    expect(byMetric['rtt-p99']).toBeUndefined(); // measured on neither side
+
+    const html = renderBaseline(now, before);
+    expect(html).toContain('<h2>Baseline</h2>');
+    const row = (label: string): string => {
+      const start = html.indexOf(`<th scope="row">${label}`);
+      return html.slice(start, html.indexOf('</tr>', start));
+    };
+    expect(row('Delivery latency p99')).toContain('<td class="num">8.00 ms</td><td class="num">10.0 ms</td>');
+    expect(row('Delivery latency p99')).toContain('<td class="num">−20.0%</td><td class="num">−2.00 ms</td><td class="change change-better">better ▲</td>');
+    expect(row('Deliveries/s')).toContain('<td class="num">1,800/s</td><td class="num">2,000/s</td><td class="num">−10.0%</td><td class="num">−200/s</td>');
+    expect(row('Deliveries/s')).toContain('worse ▼');
+    expect(row('Lost deliveries')).toContain('<td class="num">—</td><td class="num">+3</td><td class="change change-worse">worse ▼</td>');
+    expect(row('Bytes per message')).toContain('<td class="change change-same">same</td>');
+    // Capacity: sustained deliveries/s, higher is better.
+    expect(html).toContain('Capacity: deliveries/s sustained within the SLO');
+    expect(html).toMatch(/12,000\/s<\/td><td class="num">10,000\/s<\/td><td class="num">\+20\.0%<\/td><td class="num">\+2,000\/s<\/td><td class="change change-better">better ▲/);
+    expect(html).toContain('Runs only in this file</b> (1): <code>new-only</code>');
+    expect(html).toContain('Runs only in the baseline</b> (1): <code>old-only</code>');
+    expect(html).not.toContain('Not like for like');
+  });
+
+  it('a capacity search that sustained nothing is worse than one that did', () => {
+    const comparison = compareBaseline(results({ capacity: [capacity('ws', null)] }), results({ capacity: [capacity('ws', 5000)] }));
+    expect(comparison.capacity[0]?.sustained.change).toBe('worse');
+  });
+
+  it('warns when the two files were measured differently', () => {
+    const before = results();
+    before.environment.cpuCount = 8;
+    before.environment.node = 'v22.1.0';
+    before.config = { ...before.config, profile: 'default' };
+    const html = renderBaseline(results(), before);
+    expect(html).toContain('Not like for like');
+    expect(html).toContain('CPU count: 8 → 2');
+    expect(html).toContain('Node: v22.1.0 → v20.19.0');
+    expect(html).toContain('profile: default → quick');
+  });
+});
+
+describe('environment', () => {
+  it('lists the machine, the commit, the clock check, the configuration and the notices', () => {
+    const html = renderEnvironment(results({ notices: [HOSTILE, 'second notice'] }));
+    expect(html).toContain('<h2>Environment</h2>');
+    expect(html).toContain('test cpu × 2 CPUs');
+    expect(html).toContain('<code>0123456789abcdef0123456789abcdef01234567</code>');
+    expect(html).toContain('dirty: uncommitted changes');
+    expect(html).toContain('v20.19.0');
+    expect(html).toContain('2026-01-01 00:00:00 UTC');
+    expect(html).toContain('2026-01-01 00:02:05 UTC');
+    expect(html).toContain('(2 min 5 s)');
+    expect(html).toContain('0.05 cores busy outside the lab');
+    expect(html).toContain('max |offset| 12 µs over 1 process');
+    expect(html).toContain('<th scope="row">feed.subscribers</th><td>200</td>');
+    expect(html).toContain('<th scope="row">transports</th><td>ws, sse, long-poll</td>');
+    expect(html).toContain('<th scope="row">target</th><td>none</td>');
+    expect(html).toContain('<li>&lt;img src=x onerror=alert(1)&gt;</li><li>second notice</li>');
+    expect(html).not.toContain('<img');
+  });
+
+  it('says what was not measured or did not finish', () => {
+    const file = results({ clock: null, complete: false, interruption: 'SIGTERM' });
+    file.environment.finishedAt = null;
+    file.environment.otherCpuCores = null;
+    file.environment.gitCommit = null;
+    const html = renderEnvironment(file);
+    expect(html).toContain('Clock check</th><td>not performed');
+    expect(html).toContain('did not finish');
+    expect(html).toContain('unknown (not a git checkout)');
+    expect(html).toContain('SIGTERM');
+    expect(html).toContain('No notices.');
+  });
+
+  it('flattens nested configuration into dotted keys', () => {
+    expect(flattenConfig({ a: 1, b: { c: [1, 2], d: { e: null } }, f: {} })).toEqual([
+      ['a', 1],
+      ['b.c', [1, 2]],
+      ['b.d.e', null],
+      ['f', {}],
+    ]);
+  });
+});
+
+describe('renderReport on real modules', () => {
+  it('renders a hand-built file with the real verdict, comparison and chart modules', () => {
+    const html = renderReport({ results: results(), baseline: null }, { chartJs: CHART_JS });
+    expect(html).toContain('<h2>The answer</h2>');
+    expect(html).toContain('<h2>Environment</h2>');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(fetchingReferences(html)).toEqual([]);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
+  });
+
+  it.skipIf(!existsSync(SAMPLE))('keeps the sample report under 2 MB with chart.js inlined, and free of URLs', async () => {
+    const sample = await readResultsFile(SAMPLE);
+    const html = renderReport({ results: sample, baseline: sample }, { chartJs: CHART_JS });
+    expect(Buffer.byteLength(html)).toBeLessThan(2 * 1024 * 1024);
+    expect(html).toContain('Chart.js v4');
+    expect(fetchingReferences(html)).toEqual([]);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
+    if (!JSON.stringify(sample).match(/https?:\/\//)) expect(html).not.toMatch(/https?:\/\//);
+    for (const { body } of scripts(html)) expect(body).not.toMatch(/<!--/);
+    const data = JSON.parse(scripts(html)[1]!.body) as Record<string, unknown>;
+    expect(html.match(/<canvas /g)?.length ?? 0).toBe(Object.keys(data).length);
+  });
+});
