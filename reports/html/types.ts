@@ -21,7 +21,7 @@ export interface DataTable {
 /**
  * One chart. `config` is a chart.js configuration that must survive JSON.stringify: no functions.
  * Where a callback is needed, an axis's `ticks` may carry `pushbenchFormat` naming one of the
- * formatters the report's script provides (see FORMATTERS in render-report.ts).
+ * formatters the report's script provides (see FORMATTERS in page-script.ts).
  */
 export interface ChartSpec {
   id: string;

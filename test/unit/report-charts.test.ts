@@ -12,7 +12,8 @@ import {
 } from '../../metrics/result-types.ts';
 import { readResultsFile, validateResults } from '../../metrics/results-io.ts';
 import { bytes } from '../../reports/html/charts/bytes.ts';
-import { TRANSPORT_COLORS, TRANSPORT_POINT_STYLES, formatRatio, formatSmallBytes } from '../../reports/html/charts/colors.ts';
+import { formatRatio, formatSmallBytes } from '../../reports/html/charts/chart-kit.ts';
+import { TRANSPORT_COLORS, TRANSPORT_POINT_STYLES } from '../../reports/html/charts/colors.ts';
 import { CHART_BUILDERS } from '../../reports/html/charts/index.ts';
 import { latencyPercentiles } from '../../reports/html/charts/latency-percentiles.ts';
 import { serverCost } from '../../reports/html/charts/server-cost.ts';

@@ -14,20 +14,13 @@ import {
 } from '../../metrics/result-types.ts';
 import { readResultsFile, validateResults } from '../../metrics/results-io.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
-import { changeText, compareBaseline, compareValues, formatPercent, renderBaseline } from '../../reports/html/baseline.ts';
-import { flattenConfig, renderEnvironment } from '../../reports/html/environment.ts';
 import { escapeHtml, escapeScriptSource, isNumericCell, jsonForScript, renderTable } from '../../reports/html/html.ts';
 import { CHART_DATA_ID, FORMATTER_NAMES, FORMATTERS_SOURCE, PAGE_SCRIPT } from '../../reports/html/page-script.ts';
-import {
-  chartSections,
-  inlineChartJs,
-  renderChartSection,
-  renderDocument,
-  renderReport,
-  renderVerdictTable,
-  summarySentence,
-  type ReportParts,
-} from '../../reports/html/render-report.ts';
+import { inlineChartJs, renderDocument, renderReport, type ReportParts } from '../../reports/html/render-report.ts';
+import { renderVerdictTable, summarySentence } from '../../reports/html/sections/answer.ts';
+import { changeText, compareBaseline, compareValues, formatPercent, renderBaseline } from '../../reports/html/sections/baseline.ts';
+import { flattenConfig, renderEnvironment } from '../../reports/html/sections/environment.ts';
+import { chartSections, renderChartSection } from '../../reports/html/sections/evidence.ts';
 import { REPORT_CSS } from '../../reports/html/style.ts';
 import type { ChartSection, ComparisonRow, Verdict } from '../../reports/html/types.ts';
 

@@ -8,7 +8,6 @@ import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,
   SCENARIOS,
-  TRANSPORT_COLORS,
   axis,
   chartOptions,
   formatRatio,
@@ -19,8 +18,8 @@ import {
   runFlags,
   runName,
   seriesLabels,
-  translucent,
-} from './colors.ts';
+} from './chart-kit.ts';
+import { TRANSPORT_COLORS, translucent } from './colors.ts';
 
 const FAMILY = 'bytes';
 const TITLE = 'Bytes per message';

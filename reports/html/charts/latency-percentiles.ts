@@ -21,7 +21,7 @@ import {
   runFlags,
   runName,
   type RunGroup,
-} from './colors.ts';
+} from './chart-kit.ts';
 
 const FAMILY = 'latency-percentiles';
 const TITLE = 'Delivery latency by percentile';

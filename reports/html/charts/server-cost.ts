@@ -9,7 +9,6 @@ import { formatMs } from '../../terminal.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,
-  TRANSPORT_COLORS,
   axis,
   chartOptions,
   fixedRunGroups,
@@ -19,7 +18,8 @@ import {
   runName,
   transportRank,
   type RunGroup,
-} from './colors.ts';
+} from './chart-kit.ts';
+import { TRANSPORT_COLORS } from './colors.ts';
 
 const FAMILY = 'server-cost';
 

@@ -8,7 +8,6 @@ import type { CapacityResult, RunRecord } from '../../../metrics/result-types.ts
 import { formatCount, formatMs } from '../../terminal.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
-  MARK_COLORS,
   NOT_MEASURED,
   axis,
   chartOptions,
@@ -19,7 +18,8 @@ import {
   runFlags,
   seriesLabels,
   transportRank,
-} from './colors.ts';
+} from './chart-kit.ts';
+import { MARK_COLORS } from './colors.ts';
 
 const FAMILY = 'throughput';
 const TITLE = 'Throughput against offered load';

@@ -8,7 +8,6 @@ import type { RunRecord, TimelinePoint } from '../../../metrics/result-types.ts'
 import { formatCount, formatMs } from '../../terminal.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
-  MARK_COLORS,
   axis,
   chartOptions,
   describeLoad,
@@ -19,7 +18,8 @@ import {
   runFlags,
   runName,
   type RunGroup,
-} from './colors.ts';
+} from './chart-kit.ts';
+import { MARK_COLORS } from './colors.ts';
 
 const FAMILY = 'timelines';
 const TITLE = 'Per-second timelines';

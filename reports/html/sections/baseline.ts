@@ -3,10 +3,10 @@
  * (--baseline), run by run (matched by id), with the change in words and symbols, never colour
  * alone. Pure: the comparison is computed first (compareBaseline), then rendered.
  */
-import type { CapacityResult, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
-import { formatBytes, formatCount, formatMs } from '../terminal.ts';
+import type { CapacityResult, ResultsFile, RunRecord } from '../../../metrics/result-types.ts';
+import { formatBytes, formatCount, formatMs } from '../../terminal.ts';
 import { formatTimestamp, profileOf, shortCommit } from './environment.ts';
-import { badge, escapeHtml } from './html.ts';
+import { badge, escapeHtml } from '../html.ts';
 
 /** Changes within ±2 % read as "same": run-to-run noise, not a difference. */
 export const SAME_WITHIN_PERCENT = 2;
@@ -142,46 +142,38 @@ function environmentDifferences(current: ResultsFile, baseline: ResultsFile): st
   return differences;
 }
 
+/** Pairs items of two files by id; the rest are listed as found in one file only. */
+function pairById<T extends { id: string }>(current: T[], baseline: T[]): { pairs: [T, T][]; onlyInCurrent: T[]; onlyInBaseline: T[] } {
+  const before = new Map(baseline.map((item) => [item.id, item]));
+  const currentIds = new Set(current.map((item) => item.id));
+  const pairs: [T, T][] = [];
+  const onlyInCurrent: T[] = [];
+  for (const item of current) {
+    const match = before.get(item.id);
+    if (match === undefined) onlyInCurrent.push(item);
+    else pairs.push([item, match]);
+  }
+  return { pairs, onlyInCurrent, onlyInBaseline: baseline.filter((item) => !currentIds.has(item.id)) };
+}
+
 /** Everything the Baseline section shows, computed. */
 export function compareBaseline(current: ResultsFile, baseline: ResultsFile): BaselineComparison {
-  const baselineRuns = new Map(baseline.runs.map((run) => [run.id, run]));
-  const currentIds = new Set(current.runs.map((run) => run.id));
-  const runs: RunComparison[] = [];
-  const onlyInCurrent: RunRecord[] = [];
-  for (const run of current.runs) {
-    const before = baselineRuns.get(run.id);
-    if (before === undefined) {
-      onlyInCurrent.push(run);
-      continue;
-    }
-    runs.push({
+  const runs = pairById(current.runs, baseline.runs);
+  const capacity = pairById(current.capacity, baseline.capacity);
+  return {
+    runs: runs.pairs.map(([run, before]): RunComparison => ({
       id: run.id,
       kind: run.kind,
       loadDifferences: loadDifferences(run, before),
       metrics: BASELINE_METRICS.map((metric) => ({ metric, ...compareValues(metric.value(run), metric.value(before), metric.better) })).filter(
         (comparison) => comparison.current !== null || comparison.baseline !== null,
       ),
-    });
-  }
-  const baselineCapacity = new Map(baseline.capacity.map((result) => [result.id, result]));
-  const currentCapacityIds = new Set(current.capacity.map((result) => result.id));
-  const capacity: CapacityComparison[] = [];
-  const capacityOnlyInCurrent: CapacityResult[] = [];
-  for (const result of current.capacity) {
-    const before = baselineCapacity.get(result.id);
-    if (before === undefined) {
-      capacityOnlyInCurrent.push(result);
-      continue;
-    }
-    capacity.push({ id: result.id, current: result, baseline: before, sustained: compareSustained(result, before) });
-  }
-  return {
-    runs,
-    onlyInCurrent,
-    onlyInBaseline: baseline.runs.filter((run) => !currentIds.has(run.id)),
-    capacity,
-    capacityOnlyInCurrent,
-    capacityOnlyInBaseline: baseline.capacity.filter((result) => !currentCapacityIds.has(result.id)),
+    })),
+    onlyInCurrent: runs.onlyInCurrent,
+    onlyInBaseline: runs.onlyInBaseline,
+    capacity: capacity.pairs.map(([result, before]): CapacityComparison => ({ id: result.id, current: result, baseline: before, sustained: compareSustained(result, before) })),
+    capacityOnlyInCurrent: capacity.onlyInCurrent,
+    capacityOnlyInBaseline: capacity.onlyInBaseline,
     environmentDifferences: environmentDifferences(current, baseline),
   };
 }
@@ -404,24 +396,12 @@ export function renderBaseline(current: ResultsFile, baseline: ResultsFile): str
         '</details>',
     );
   }
-  parts.push(
-    unmatched(
-      'Runs only in this file',
-      comparison.onlyInCurrent.map((run) => run.id),
-    ),
-    unmatched(
-      'Runs only in the baseline',
-      comparison.onlyInBaseline.map((run) => run.id),
-    ),
-    unmatched(
-      'Capacity searches only in this file',
-      comparison.capacityOnlyInCurrent.map((result) => result.id),
-    ),
-    unmatched(
-      'Capacity searches only in the baseline',
-      comparison.capacityOnlyInBaseline.map((result) => result.id),
-    ),
-    '</section>',
-  );
+  const unmatchedLists: [string, { id: string }[]][] = [
+    ['Runs only in this file', comparison.onlyInCurrent],
+    ['Runs only in the baseline', comparison.onlyInBaseline],
+    ['Capacity searches only in this file', comparison.capacityOnlyInCurrent],
+    ['Capacity searches only in the baseline', comparison.capacityOnlyInBaseline],
+  ];
+  parts.push(...unmatchedLists.map(([title, items]) => unmatched(title, items.map((item) => item.id))), '</section>');
   return parts.filter((part) => part !== '').join('\n');
 }
