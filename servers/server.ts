@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { PATHS, type TransportName } from '../scenarios/constants.ts';
+import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type TransportName } from '../scenarios/constants.ts';
 import { WireError } from '../scenarios/errors.ts';
 import { FeedPublisher } from './feed-publisher.ts';
 import { checkAuth, toWireError, writeError } from './http.ts';
@@ -24,6 +24,19 @@ const FACTORIES: Record<TransportName, TransportFactory> = {
 };
 
 const SHUTDOWN_GRACE_MS = 1000;
+
+/** Any origin may read the answers (the lab is a benchmark on loopback; nothing here is private to a site), and the long-poll cursor headers. */
+const CORS_HEADERS: [string, string][] = [
+  ['access-control-allow-origin', '*'],
+  ['access-control-expose-headers', `${CURSOR_HEADER}, ${TRUNCATED_HEADER}`],
+];
+const CORS_PREFLIGHT_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT',
+  'access-control-allow-headers': 'content-type, authorization, last-event-id',
+  'access-control-max-age': '600',
+  'content-length': '0',
+};
 
 export interface RunningServer {
   readonly transport: TransportName;
@@ -112,6 +125,15 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   });
 
   const server: Server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    // Browsers send Origin on cross-origin requests (pages are served from another port than the
+    // streams): answer them with CORS headers. Node clients send none and pay nothing.
+    if (req.headers.origin !== undefined) {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, CORS_PREFLIGHT_HEADERS).end();
+        return;
+      }
+      for (const [name, value] of CORS_HEADERS) res.setHeader(name, value);
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!adapter.handleRequest(req, res, url)) app(req, res);
   });
