@@ -1,4 +1,4 @@
-/** The bench's view of a server over HTTP (docs/PROTOCOL.md §10 and PUT /feed): works for a target server too. */
+/** The bench's view of a server over HTTP (docs/PROTOCOL.md §10, PUT /feed and POST /drop): works for a target server too. */
 import { request } from 'undici';
 import { PATHS, TRANSPORTS, type TransportName } from '../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
@@ -63,5 +63,21 @@ export class ServerApi {
     if (response.statusCode === 404 || response.statusCode === 405) return false;
     if (response.statusCode !== 200) throw new Error(`PUT ${PATHS.feed} answered ${response.statusCode}: ${text.slice(0, 300)}`);
     return true;
+  }
+
+  /** POST /drop: the server destroys every other open connection at once, as a network failure would; how many, or null when the server does not support it. */
+  async drop(): Promise<number | null> {
+    const response = await attempt(`POST ${PATHS.drop}`, () => request(this.path(PATHS.drop), { method: 'POST', headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
+    const text = await response.body.text();
+    if (response.statusCode === 404 || response.statusCode === 405) return null;
+    if (response.statusCode !== 200) throw new Error(`POST ${PATHS.drop} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+    let dropped: unknown;
+    try {
+      dropped = (JSON.parse(text) as { dropped?: unknown }).dropped;
+    } catch {
+      // not JSON: reported below
+    }
+    if (!Number.isInteger(dropped)) throw new Error(`POST ${PATHS.drop} answered without a "dropped" count: ${text.slice(0, 300)}`);
+    return dropped as number;
   }
 }

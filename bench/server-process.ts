@@ -13,6 +13,8 @@ const STOP_TIMEOUT_MS = 5_000;
 
 export interface ServerProcess {
   readonly baseUrl: string;
+  /** Every port it listens on, the main one (baseUrl) first: one server (see `extraPorts`). */
+  readonly baseUrls: readonly string[];
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -21,6 +23,8 @@ export interface ServerProcessOptions {
   transport: TransportName;
   payloadBytes: number;
   token: string | null;
+  /** Free ports to listen on besides the main one, for browser clients (6 HTTP/1.1 connections per host:port); default 0. */
+  extraPorts?: number;
   /** Every live child is registered here so an interrupted bench can kill them all. */
   registry: Set<ChildProcess>;
 }
@@ -28,18 +32,20 @@ export interface ServerProcessOptions {
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = ['--transport', options.transport, '--host', '127.0.0.1', '--port', '0', '--feed-rate', '0', '--payload-bytes', String(options.payloadBytes)];
   if (options.token !== null) args.push('--token', options.token);
+  if (options.extraPorts !== undefined && options.extraPorts > 0) args.push('--extra-ports', String(options.extraPorts));
   const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx', ...profilingArgs()], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   options.registry.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => options.registry.delete(child));
-  const baseUrl = await new Promise<string>((resolve, reject) => {
+  const baseUrls = await new Promise<string[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the ${options.transport} server did not start within ${READY_TIMEOUT_MS / 1000} s: ${stderr}`)), READY_TIMEOUT_MS);
-    child.on('message', (message: { type?: string; baseUrl?: string }) => {
+    child.on('message', (message: { type?: string; baseUrl?: string; baseUrls?: unknown }) => {
       if (message.type === 'ready' && typeof message.baseUrl === 'string') {
         clearTimeout(timer);
-        resolve(message.baseUrl);
+        const all = Array.isArray(message.baseUrls) ? message.baseUrls.filter((url): url is string => typeof url === 'string') : [];
+        resolve(all[0] === message.baseUrl ? all : [message.baseUrl, ...all]);
       }
     });
     child.once('exit', (code) => {
@@ -48,7 +54,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     });
   });
   return {
-    baseUrl,
+    baseUrl: baseUrls[0]!,
+    baseUrls,
     pid: child.pid!,
     async stop(): Promise<void> {
       if (child.exitCode !== null || child.signalCode !== null) return;

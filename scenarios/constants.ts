@@ -16,6 +16,8 @@ export const PATHS = {
   health: '/health',
   /** Optional admin endpoint: PUT sets the feed rate and payload size while clients stay connected. */
   feed: '/feed',
+  /** Optional admin endpoint: POST destroys every other open connection at once, as a network failure would. */
+  drop: '/drop',
 } as const;
 
 /** Response header that carries a long-poll client's position after a batch. */
@@ -61,4 +63,5 @@ export const SERVER_DEFAULTS = {
   pollTimeoutMs: 25_000,
   pollMaxBatchBytes: 1024 * 1024,
   sseRetryMs: 1000,
+  extraPorts: 0,
 } as const;

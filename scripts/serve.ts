@@ -23,6 +23,8 @@ const USAGE = `usage: npm run serve -- --transport ws|sse|long-poll [options]
   --poll-timeout-ms N       how long a long poll waits (default ${SERVER_DEFAULTS.pollTimeoutMs})
   --poll-max-batch-bytes N  most bytes in one poll response (default ${SERVER_DEFAULTS.pollMaxBatchBytes})
   --sse-retry-ms N          SSE retry: field (default ${SERVER_DEFAULTS.sseRetryMs})
+  --extra-ports N           also listen on N more free ports of the same host, 0 to 64 (default ${SERVER_DEFAULTS.extraPorts});
+                            one server: browsers open at most 6 HTTP/1.1 connections per host:port
   --help                    this text`;
 
 /** Flags are the option names in kebab case (feedRate is --feed-rate). */
@@ -66,7 +68,12 @@ runMain(async () => {
     throw err;
   });
   const topic = server.options.topics[0]!;
-  process.stdout.write(`pushbench ${server.transport} server listening\n  connect: ${server.connectUrl}?topic=${topic}\n  stats:   ${server.baseUrl}/stats\n`);
+  const extra = server.baseUrls.slice(1);
+  process.stdout.write(
+    `pushbench ${server.transport} server listening\n  connect: ${server.connectUrl}?topic=${topic}\n` +
+      (extra.length > 0 ? `  also on: ${extra.join(' ')}\n` : '') +
+      `  stats:   ${server.baseUrl}/stats\n`,
+  );
   const stop = (signal: string): void => {
     process.stderr.write(`pushbench: ${signal}, closing connections\n`);
     server.close().then(() => process.exit(0), () => process.exit(1));
@@ -75,7 +82,7 @@ runMain(async () => {
   process.once('SIGTERM', () => stop('SIGTERM'));
   // Started by the bench over IPC: report the address, and never outlive the bench.
   if (process.send !== undefined) {
-    process.send({ type: 'ready', transport: server.transport, baseUrl: server.baseUrl, connectUrl: server.connectUrl });
+    process.send({ type: 'ready', transport: server.transport, baseUrl: server.baseUrl, baseUrls: server.baseUrls, connectUrl: server.connectUrl });
     process.once('disconnect', () => stop('the bench exited'));
   }
 });

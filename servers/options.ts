@@ -24,6 +24,8 @@ export interface ServerOptions {
   pollTimeoutMs: number;
   pollMaxBatchBytes: number;
   sseRetryMs: number;
+  /** Free ports to listen on besides `port`, same host, same server (browsers allow 6 HTTP/1.1 connections per host:port). */
+  extraPorts: number;
 }
 
 export type ServerOptionsInput = Partial<ServerOptions> & { transport: TransportName };
@@ -45,6 +47,7 @@ export const INT_OPTION_RANGES = {
   pollTimeoutMs: { min: 10, max: 600_000 },
   pollMaxBatchBytes: { min: 1024, max: 256 * 1024 * 1024 },
   sseRetryMs: { min: 0, max: 3_600_000 },
+  extraPorts: { min: 0, max: 64 },
 } satisfies Record<string, IntRange>;
 
 function checkInt(name: keyof typeof INT_OPTION_RANGES, value: number): void {
@@ -71,6 +74,7 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     pollTimeoutMs: SERVER_DEFAULTS.pollTimeoutMs,
     pollMaxBatchBytes: SERVER_DEFAULTS.pollMaxBatchBytes,
     sseRetryMs: SERVER_DEFAULTS.sseRetryMs,
+    extraPorts: SERVER_DEFAULTS.extraPorts,
     ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
   } as ServerOptions;
   if (!TRANSPORTS.includes(options.transport)) {

@@ -1,9 +1,12 @@
 /**
  * One pushbench server: node:http with one transport adapter on the hot paths and an express app
- * for everything else. Binds 127.0.0.1 unless told otherwise.
+ * for everything else. Binds 127.0.0.1 unless told otherwise; with `extraPorts` it listens on that many
+ * more free ports of the same host with the same handlers, so browsers can spread their connections
+ * over several origins.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express from 'express';
 import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type TransportName } from '../scenarios/constants.ts';
 import { WireError } from '../scenarios/errors.ts';
@@ -41,8 +44,10 @@ const CORS_PREFLIGHT_HEADERS = {
 export interface RunningServer {
   readonly transport: TransportName;
   readonly options: ServerOptions;
-  /** http://host:port */
+  /** http://host:port of the main port */
   readonly baseUrl: string;
+  /** Every port the server listens on (the main one first, then `extraPorts` more): one server, one hub, one set of counters. */
+  readonly baseUrls: readonly string[];
   /** The URL a client connects to (ws://.../ws, http://.../sse or http://.../poll). */
   readonly connectUrl: string;
   readonly port: number;
@@ -50,8 +55,8 @@ export interface RunningServer {
   readonly publisher: FeedPublisher;
   readonly counters: ServerCounters;
   stats(resetLoopDelay?: boolean): ServerStatsSnapshot;
-  /** Destroys every open TCP connection at once, as a network failure would; returns how many. */
-  dropConnections(): number;
+  /** Destroys every open TCP connection (on every port) at once, as a network failure would, except `except`; returns how many (POST /drop). */
+  dropConnections(except?: Socket): number;
   close(): Promise<void>;
 }
 
@@ -98,6 +103,18 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
       reset,
     );
 
+  const dropConnections = (except?: Socket): number => {
+    let dropped = 0;
+    // A copy: destroying a socket removes it from the live set (on 'close', which may come later).
+    for (const socket of [...counters.sockets.openSockets()]) {
+      if (socket === except || socket.destroyed) continue;
+      socket.destroy();
+      dropped++;
+    }
+    counters.droppedDisconnects += dropped;
+    return dropped;
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -115,6 +132,12 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     publisher.configure(rate, payloadBytes);
     res.set('cache-control', 'no-store').json({ topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes });
   });
+  app.post(PATHS.drop, (req, res) => {
+    checkAuth(req, new URL(req.url, 'http://localhost'), options.token);
+    // Every connection but this request's own, which carries the answer.
+    const dropped = dropConnections(req.socket);
+    res.set('cache-control', 'no-store').json({ dropped });
+  });
   app.use((req, _res, next) => {
     next(new WireError('NOT_FOUND', `${req.method} ${req.path} is not an endpoint of this ${options.transport} server`));
   });
@@ -124,7 +147,8 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     writeError(res, wire);
   });
 
-  const server: Server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+  // One set of handlers for every listener: the main port and the extra ones are one server.
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     // Browsers send Origin on cross-origin requests (pages are served from another port than the
     // streams): answer them with CORS headers. Node clients send none and pay nothing.
     if (req.headers.origin !== undefined) {
@@ -136,30 +160,49 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!adapter.handleRequest(req, res, url)) app(req, res);
-  });
-  server.on('connection', (socket) => counters.sockets.track(socket));
-  server.on('upgrade', (req, socket, head) => {
+  };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     adapter.handleUpgrade(req, socket, head, url);
-  });
-  server.on('clientError', (_err, socket) => {
+  };
+  const onClientError = (_err: Error, socket: Duplex): void => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  };
+  const listen = async (port: number): Promise<Server> => {
+    const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, onRequest);
+    server.on('connection', (socket: Socket) => counters.sockets.track(socket));
+    server.on('upgrade', onUpgrade);
+    server.on('clientError', onClientError);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = `http://${formatHost(options.host)}:${port}`;
+    return server;
+  };
+
+  // The main port first, then the extra ones on free ports of the same host.
+  const servers: Server[] = [];
+  try {
+    servers.push(await listen(options.port));
+    for (let i = 0; i < options.extraPorts; i++) servers.push(await listen(0));
+  } catch (err) {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    adapter.shutdown();
+    counters.stop();
+    throw err;
+  }
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  const baseUrls = ports.map((port) => `http://${formatHost(options.host)}:${port}`);
+  const port = ports[0]!;
+  const baseUrl = baseUrls[0]!;
   const connectUrl = (options.transport === 'ws' ? baseUrl.replace(/^http/, 'ws') : baseUrl) + adapter.connectPath;
   publisher.configure(options.feedRate, options.payloadBytes);
 
@@ -168,11 +211,11 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     (closing ??= new Promise<void>((resolve) => {
       publisher.stop();
       adapter.shutdown();
-      server.close(() => {
+      void Promise.all(servers.map((server) => new Promise((closed) => server.close(closed)))).then(() => {
         counters.stop();
         resolve();
       });
-      server.closeIdleConnections();
+      for (const server of servers) server.closeIdleConnections();
       setTimeout(() => {
         for (const socket of counters.sockets.openSockets()) socket.destroy();
       }, SHUTDOWN_GRACE_MS).unref();
@@ -182,20 +225,14 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     transport: options.transport,
     options,
     baseUrl,
+    baseUrls,
     connectUrl,
     port,
     hub: adapter.hub,
     publisher,
     counters,
     stats,
-    dropConnections(): number {
-      let dropped = 0;
-      for (const socket of counters.sockets.openSockets()) {
-        socket.destroy();
-        dropped++;
-      }
-      return dropped;
-    },
+    dropConnections,
     close,
   };
 }

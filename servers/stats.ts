@@ -15,7 +15,8 @@ export interface ServerStatsSnapshot {
   connections: { open: number; total: number };
   messages: { published: number; chatIn: number; delivered: number };
   bytes: { written: number; read: number };
-  disconnects: { slowConsumer: number; heartbeat: number };
+  /** dropped: TCP connections destroyed by POST /drop. */
+  disconnects: { slowConsumer: number; heartbeat: number; dropped: number };
   replayTruncations: number;
   errors: Partial<Record<WireErrorCode, number>>;
   cpu: { userUs: number; systemUs: number };
@@ -31,6 +32,8 @@ export class ServerCounters {
   delivered = 0;
   slowConsumerDisconnects = 0;
   heartbeatDisconnects = 0;
+  /** TCP connections destroyed by POST /drop. */
+  droppedDisconnects = 0;
   replayTruncations = 0;
   connectionsTotal = 0;
   readonly errors: Partial<Record<WireErrorCode, number>> = {};
@@ -58,7 +61,7 @@ export class ServerCounters {
       connections: { open: extra.openConnections, total: this.connectionsTotal },
       messages: { published: extra.published, chatIn: extra.chatIn, delivered: this.delivered },
       bytes: { written, read },
-      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects },
+      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects, dropped: this.droppedDisconnects },
       replayTruncations: this.replayTruncations,
       errors: { ...this.errors },
       cpu: { userUs: cpu.user, systemUs: cpu.system },

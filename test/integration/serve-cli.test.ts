@@ -39,6 +39,24 @@ describe('npm run serve', () => {
     expect(server.err()).toContain('SIGTERM');
   });
 
+  it('--extra-ports N: prints every URL, and each one is the same server', async () => {
+    const server = serve(['--transport', 'sse', '--port', '0', '--extra-ports', '2', '--feed-rate', '0']);
+    await waitFor(() => server.out().includes('stats:'), 'the server to print its URLs', 10_000);
+    const main = new URL(/connect: (\S+)\?topic=ticks/.exec(server.out())![1]!).origin;
+    const extra = /also on: (.+)\n/.exec(server.out())![1]!.split(' ');
+    expect(extra).toHaveLength(2);
+    expect(new Set([main, ...extra]).size).toBe(3);
+    const client = createClient('sse', { url: extra[1]!, topics: ['ticks'], reconnect: false });
+    await client.connect();
+    for (const url of [main, ...extra]) {
+      const stats = (await (await fetch(`${url}/stats`)).json()) as { connections: { open: number } };
+      expect(stats.connections.open, url).toBe(1);
+    }
+    await client.close();
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+  });
+
   it.each([
     [['--transport', 'pigeon'], /--transport must be one of ws, sse, long-poll, got pigeon/],
     [['--transport', 'ws', '--port', 'eighty'], /--port takes a whole number, got "eighty"/],
@@ -46,6 +64,7 @@ describe('npm run serve', () => {
     [['--transport', 'ws', '--feed-rate=-5'], /--feed-rate must be an integer from 0 to 1000000, got -5/],
     [['--transport', 'ws', '--topics', 'a b'], /--topics must be one or more names/],
     [['--transprot', 'ws'], /Unknown option '--transprot'/],
+    [['--transport', 'ws', '--extra-ports', '65'], /--extra-ports must be an integer from 0 to 64, got 65/],
     [['--transport', 'ws', '--encoding', 'xml'], /--encoding must be one of json, binary, got xml/],
     [[], /--transport is required/],
   ])('refuses %j with a message that says what to fix', async (args, message) => {

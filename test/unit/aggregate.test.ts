@@ -222,7 +222,7 @@ function snapshot(o: { now: number; userUs: number; systemUs: number; delivered:
     connections: { open: 15, total: 15 },
     messages: { published: 0, chatIn: 0, delivered: o.delivered },
     bytes: { written: 0, read: 0 },
-    disconnects: { slowConsumer: o.slowConsumer ?? 0, heartbeat: 0 },
+    disconnects: { slowConsumer: o.slowConsumer ?? 0, heartbeat: 0, dropped: 0 },
     replayTruncations: 0,
     errors: {},
     cpu: { userUs: o.userUs, systemUs: o.systemUs },

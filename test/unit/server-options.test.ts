@@ -33,6 +33,7 @@ describe('resolveServerOptions: defaults', () => {
       pollTimeoutMs: 25_000,
       pollMaxBatchBytes: 1024 * 1024,
       sseRetryMs: 1000,
+      extraPorts: 0,
     });
     expect(resolveServerOptions({ transport: 'sse' }).maxRooms).toBe(SERVER_DEFAULTS.maxRooms);
   });
