@@ -1,6 +1,8 @@
 /** Payloads of a given size, the same bytes for JSON and binary, so encodings compare like for like. */
-const FILLER = 'pushbench-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ.';
+
+/** The text every payload repeats (exported for browser pages, which build the same payloads). */
+export const PAYLOAD_FILLER = 'pushbench-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ.';
 
 export function textPayload(bytes: number): string {
-  return FILLER.repeat(Math.ceil(bytes / FILLER.length)).slice(0, bytes);
+  return PAYLOAD_FILLER.repeat(Math.ceil(bytes / PAYLOAD_FILLER.length)).slice(0, bytes);
 }
