@@ -10,7 +10,8 @@ export const SCHEMA_VERSION = 1;
 
 export type ScenarioName = 'feed' | 'chat';
 export type ClientKind = 'node' | 'browser';
-export type RunKind = 'fixed' | 'capacity-step';
+/** reconnect: a fixed-load window in which the server cut every connection (POST /drop), browser clients only. */
+export type RunKind = 'fixed' | 'capacity-step' | 'reconnect';
 
 export interface Integrity {
   /** Deliveries the recipients should have had: every message published in the window, times its recipients. */
@@ -58,7 +59,76 @@ export interface ClientMetrics {
   maxWorkerCpuCores: number;
   /** The worst worker's event-loop delay p99 over the window, ms. */
   maxWorkerLoopDelayP99Ms: number;
+  /** Browser runs: what Chromium itself cost (absent for Node clients, and in files written before browser clients existed). */
+  browser?: BrowserCost;
 }
+
+/** Chromium's own cost in a browser run, measured from /proc over every process of every browser the run used. */
+export interface BrowserCost {
+  /** Chromium version, as the browser reports it. */
+  version: string;
+  /** Browser processes launched (each with its own profile), pages open, and Chromium processes in all. */
+  browsers: number;
+  pages: number;
+  processes: number;
+  /** Chromium's CPU over the window, all its processes, in cores. */
+  cpuCores: number;
+  /** Chromium's CPU per delivered message, µs (the Node process driving it is not included). */
+  cpuUsPerDelivery: number | null;
+  /** The busiest single Chromium process over the window, in cores: a renderer near 1 core limits its pages. */
+  busiestProcessCpuCores: number;
+  /** Proportional set size summed over Chromium's processes at the window's end, bytes (shared pages counted once). */
+  memoryBytes: number;
+  memoryBytesPerClient: number | null;
+}
+
+/** What a drop of every connection cost the clients, and how they came back (browser reconnect runs). */
+export interface ReconnectMetrics {
+  /** When the server cut every connection (POST /drop), ms after the window started. */
+  dropAtMs: number;
+  /** TCP connections the server destroyed (its answer to POST /drop). */
+  droppedConnections: number;
+  clients: number;
+  /** Clients whose page saw its connection end. Chromium retries a dropped idle poll by itself, so a page may see nothing. */
+  sawDisconnect: number;
+  /** Of those, how many were open again before the run was collected. */
+  reopened: number;
+  /** From the page noticing the loss to its transport open again, ms. */
+  reopen: Summary | null;
+  /** From the drop to each client's first message published after it, ms: the outage as a user sees it. */
+  resume: Summary | null;
+  /** Clients that received no message published after the drop before the run was collected. */
+  notResumed: number;
+  /** Reconnect attempts made by page code (WebSocket, long-poll: the seed backoff); the EventSource retries by itself, uncounted. */
+  attempts: number;
+  /** Messages published before the reopen that never arrived. */
+  missed: number;
+  /** Messages published before the reopen that arrived after it, through the resume (cursor, Last-Event-ID). */
+  recovered: number;
+  /** Messages that arrived again after the reopen. */
+  duplicates: number;
+}
+
+/** Chromium's limit of HTTP/1.1 connections per host:port, shown with EventSources (a finding, not a run). */
+export interface ConnectionLimitFinding {
+  kind: 'connections-per-origin';
+  transport: TransportName;
+  /** Chromium version, as the browser reports it. */
+  browserVersion: string;
+  /** Streams opened to one origin at once, in creation order. */
+  attempted: number;
+  /** How many were open after waitMs. */
+  openedAtOnce: number;
+  waitMs: number;
+  /** After the first stream was closed: ms until the first waiting stream opened; null when none waited or none opened. */
+  waitingOpenedAfterCloseMs: number | null;
+  /** Per stream, in creation order: ms from creation to open; null when it never opened. */
+  openMs: (number | null)[];
+  /** The same count spread over several origins (the lab's remedy): how many opened within waitMs. */
+  spread: { streams: number; origins: number; opened: number } | null;
+}
+
+export type Finding = ConnectionLimitFinding;
 
 export interface BytesMetrics {
   /** Bytes read + written at the client sockets during the window, per delivered message. */
@@ -121,6 +191,8 @@ export interface RunRecord {
   /** Compressed base64 HDR histograms in µs, mergeable and re-plottable. */
   histograms: { latency: string | null; rtt: string | null; connect: string | null };
   timeline: TimelinePoint[];
+  /** Reconnect runs only. */
+  reconnect?: ReconnectMetrics;
 }
 
 export interface CapacityResult {
@@ -174,4 +246,6 @@ export interface ResultsFile {
   runs: RunRecord[];
   capacity: CapacityResult[];
   notices: string[];
+  /** Measured facts that are not runs (absent in files written before browser clients existed). */
+  findings?: Finding[];
 }

@@ -52,7 +52,8 @@ export async function launchChromium(): Promise<LaunchedChromium> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'pushbench-chromium-'));
   let browser: Browser;
   try {
-    browser = await puppeteer.launch({ executablePath, args: chromiumArgs(userDataDir), headless: true });
+    // pipe: DevTools over the process's own pipes, so Chromium exits when its parent dies, even by SIGKILL.
+    browser = await puppeteer.launch({ executablePath, args: chromiumArgs(userDataDir), headless: true, pipe: true });
   } catch (err) {
     await rm(userDataDir, { recursive: true, force: true });
     throw err;

@@ -226,6 +226,39 @@ const capacityResult: CapacityResult = {
   steps: [step0.id, step1.id],
 };
 
+/** A browser reconnect run: the optional keys (client.browser, reconnect) present. */
+const feedRunCopy = structuredClone(feedRun);
+const browserReconnectRun: RunRecord = {
+  ...feedRunCopy,
+  id: 'ws/feed/json/browser/reconnect',
+  client: 'browser',
+  kind: 'reconnect',
+  metrics: {
+    ...feedRunCopy.metrics,
+    client: {
+      workers: 1,
+      cpuUsPerDelivery: 61.2,
+      maxWorkerCpuCores: 0.31,
+      maxWorkerLoopDelayP99Ms: 4.2,
+      browser: { version: 'Chromium/142.0.7444.59', browsers: 1, pages: 2, processes: 7, cpuCores: 0.42, cpuUsPerDelivery: 42.1, busiestProcessCpuCores: 0.31, memoryBytes: 412_000_000, memoryBytesPerClient: 4_120_000 },
+    },
+  },
+  reconnect: {
+    dropAtMs: 1000,
+    droppedConnections: 100,
+    clients: 100,
+    sawDisconnect: 100,
+    reopened: 100,
+    reopen: { p50: 1004, p90: 1010, p99: 1021, p999: 1021, max: 1021, mean: 1005, count: 100 },
+    resume: { p50: 1012, p90: 1030, p99: 1040, p999: 1040, max: 1040, mean: 1015, count: 100 },
+    notResumed: 0,
+    attempts: 100,
+    missed: 0,
+    recovered: 2000,
+    duplicates: 0,
+  },
+};
+
 const sample: ResultsFile = {
   schemaVersion: 1,
   complete: true,
@@ -255,9 +288,22 @@ const sample: ResultsFile = {
     maxAbsOffsetUs: 12.5,
     agreed: true,
   },
-  runs: [feedRun, chatRun, step0, step1],
+  runs: [feedRun, chatRun, step0, step1, browserReconnectRun],
   capacity: [capacityResult],
   notices: ['the machine had 2 cores: client and server share them'],
+  findings: [
+    {
+      kind: 'connections-per-origin',
+      transport: 'sse',
+      browserVersion: 'Chromium/142.0.7444.59',
+      attempted: 7,
+      openedAtOnce: 6,
+      waitMs: 1500,
+      waitingOpenedAfterCloseMs: 3.1,
+      openMs: [12.1, 12.4, 12.9, 13.0, 13.2, 13.3, null],
+      spread: { streams: 7, origins: 2, opened: 7 },
+    },
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -538,6 +584,9 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
   return found;
 }
 
+/** Optional in result-types.ts and in the schema: absent from files written before browser clients existed. */
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect']);
+
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);
   if (value === null) return;
@@ -555,8 +604,11 @@ function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<Schem
   }
   visited.add(resolved);
   const declared = Object.keys(resolved.properties).sort();
-  expect(Object.keys(value).sort(), `keys of ${pointer || '(root)'}`).toEqual(declared);
-  expect([...(resolved.required ?? [])].sort(), `required keys of ${pointer || '(root)'}`).toEqual(declared);
+  // Keys added after schemaVersion 1 shipped are optional, so older files stay readable; no other key is.
+  const required = declared.filter((key) => !OPTIONAL_KEYS.has(key));
+  expect(Object.keys(value).filter((key) => !OPTIONAL_KEYS.has(key) || !declared.includes(key)).sort(), `keys of ${pointer || '(root)'}`).toEqual(required);
+  expect(Object.keys(value).every((key) => declared.includes(key)), `keys of ${pointer || '(root)'} are all declared`).toBe(true);
+  expect([...(resolved.required ?? [])].sort(), `required keys of ${pointer || '(root)'}`).toEqual(required);
   expect(resolved.additionalProperties, `additionalProperties of ${pointer || '(root)'}`).toBe(false);
   for (const [key, child] of Object.entries(value)) {
     walk(child, resolved.properties[key]!, `${pointer}/${key}`, visited);
@@ -595,7 +647,7 @@ describe('result-types.ts and results.schema.json stay in step', () => {
     expect(enumAt(run.encoding!)).toEqual([...ENCODINGS].sort());
     expect(enumAt(run.scenario!)).toEqual(members<ScenarioName>({ feed: true, chat: true }));
     expect(enumAt(run.client!)).toEqual(members<ClientKind>({ node: true, browser: true }));
-    expect(enumAt(run.kind!)).toEqual(members<RunKind>({ fixed: true, 'capacity-step': true }));
+    expect(enumAt(run.kind!)).toEqual(members<RunKind>({ fixed: true, 'capacity-step': true, reconnect: true }));
     expect(enumAt(point.phase!)).toEqual(members<TimelinePoint['phase']>({ warmup: true, measure: true, drain: true }));
     expect(enumAt(capacity.stopReason!)).toEqual(
       members<CapacityResult['stopReason']>({
