@@ -6,7 +6,7 @@
 import type { ConnectReport, WindowReport } from '../clients/load/worker-protocol.ts';
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
 import { integrityOf, mergeTallies, type ChannelTally } from '../metrics/integrity.ts';
-import type { RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
+import type { BrowserCost, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 
 /** A worker using this much of a core, or with this much event-loop delay, may be what limits the run. */
@@ -72,6 +72,26 @@ export interface Aggregate {
   tallies: Map<string, ChannelTally>;
 }
 
+/** Chromium's cost over the window, summed over the browser workers; undefined for Node workers. */
+export function browserCost(reports: readonly WindowReport[], seconds: number, deliveries: number): BrowserCost | undefined {
+  const browsers = reports.flatMap((r) => (r.browser === undefined ? [] : [r.browser]));
+  if (browsers.length === 0) return undefined;
+  const cpuUs = sum(browsers.map((b) => b.chromiumCpuUs));
+  const memoryBytes = sum(browsers.map((b) => b.pssBytes));
+  const clients = sum(browsers.map((b) => b.clients));
+  return {
+    version: browsers[0]!.version,
+    browsers: browsers.length,
+    pages: sum(browsers.map((b) => b.pages)),
+    processes: sum(browsers.map((b) => b.processes)),
+    cpuCores: round(cpuUs / 1e6 / seconds, 3),
+    cpuUsPerDelivery: deliveries > 0 ? round(cpuUs / deliveries, 3) : null,
+    busiestProcessCpuCores: round(Math.max(...browsers.map((b) => b.busiestProcessCpuUs)) / 1e6 / seconds, 3),
+    memoryBytes,
+    memoryBytesPerClient: clients > 0 ? Math.round(memoryBytes / clients) : null,
+  };
+}
+
 export function aggregateWindow(input: WindowInput): Aggregate {
   const { reports, connect } = input;
   const seconds = input.durationMs / 1000;
@@ -87,14 +107,20 @@ export function aggregateWindow(input: WindowInput): Aggregate {
   const written = sum(reports.map((r) => r.bytesWritten));
   const clientCpuUs = sum(reports.map((r) => r.cpuUs));
   const sendsDue = sum(reports.map((r) => r.sendsDue));
-  const perMessage = arrivals > 0 ? round((read + written) / arrivals) : null;
-  const maxWorkerCpuCores = round(Math.max(0, ...reports.map((r) => r.cpuUs / 1e6 / seconds)), 3);
+  // A page cannot see socket bytes: browser runs do not measure them (null, not 0).
+  const bytesMeasured = reports.every((r) => r.browser === undefined);
+  const perMessage = bytesMeasured && arrivals > 0 ? round((read + written) / arrivals) : null;
+  // A browser worker's CPU is spread over Chromium's processes: what can saturate is its busiest one.
+  const maxWorkerCpuCores = round(Math.max(0, ...reports.map((r) => (r.browser?.busiestProcessCpuUs ?? r.cpuUs) / 1e6 / seconds)), 3);
+  const browser = browserCost(reports, seconds, arrivals);
   const maxWorkerLoopDelayP99Ms = round(Math.max(0, ...reports.map((r) => r.loopDelayP99MaxMs)), 3);
   const maxSendLagMs = Math.max(0, ...reports.map((r) => r.sendLagP99Ms));
 
   const clientBoundReasons: string[] = [];
-  if (maxWorkerCpuCores >= CLIENT_BOUND_CPU_CORES) clientBoundReasons.push(`a load worker used ${maxWorkerCpuCores} cores (limit ${CLIENT_BOUND_CPU_CORES})`);
-  if (maxWorkerLoopDelayP99Ms >= CLIENT_BOUND_LOOP_DELAY_MS) clientBoundReasons.push(`a load worker's event-loop delay p99 reached ${maxWorkerLoopDelayP99Ms} ms (limit ${CLIENT_BOUND_LOOP_DELAY_MS} ms)`);
+  const who = browser === undefined ? 'a load worker' : 'a Chromium process';
+  const loop = browser === undefined ? "a load worker's event-loop delay" : "a page's event-loop delay";
+  if (maxWorkerCpuCores >= CLIENT_BOUND_CPU_CORES) clientBoundReasons.push(`${who} used ${maxWorkerCpuCores} cores (limit ${CLIENT_BOUND_CPU_CORES})`);
+  if (maxWorkerLoopDelayP99Ms >= CLIENT_BOUND_LOOP_DELAY_MS) clientBoundReasons.push(`${loop} p99 reached ${maxWorkerLoopDelayP99Ms} ms (limit ${CLIENT_BOUND_LOOP_DELAY_MS} ms)`);
   if (maxSendLagMs >= CLIENT_BOUND_SEND_LAG_MS) clientBoundReasons.push(`chat sends left up to ${round(maxSendLagMs, 1)} ms after their due time (p99; limit ${CLIENT_BOUND_SEND_LAG_MS} ms)`);
 
   return {
@@ -106,10 +132,10 @@ export function aggregateWindow(input: WindowInput): Aggregate {
       bytes: {
         perMessage,
         overheadPerMessage: perMessage === null ? null : round(perMessage - input.payloadBytes),
-        downPerMessage: arrivals > 0 ? round(read / arrivals) : null,
-        upPerMessage: arrivals > 0 ? round(written / arrivals) : null,
+        downPerMessage: bytesMeasured && arrivals > 0 ? round(read / arrivals) : null,
+        upPerMessage: bytesMeasured && arrivals > 0 ? round(written / arrivals) : null,
         payloadBytes: input.payloadBytes,
-        handshakePerConnection: opened > 0 ? round(sum(connect.map((c) => c.handshakeBytes)) / opened, 1) : null,
+        handshakePerConnection: bytesMeasured && opened > 0 ? round(sum(connect.map((c) => c.handshakeBytes)) / opened, 1) : null,
       },
       server: input.server === null ? null : serverMetrics(input.server, opened),
       client: {
@@ -117,6 +143,7 @@ export function aggregateWindow(input: WindowInput): Aggregate {
         cpuUsPerDelivery: arrivals > 0 ? round(clientCpuUs / arrivals, 3) : null,
         maxWorkerCpuCores,
         maxWorkerLoopDelayP99Ms,
+        ...(browser === undefined ? {} : { browser }),
       },
       integrity: integrityOf(tallies.values()),
       errors: {

@@ -13,10 +13,13 @@ import type { BenchConfig, ScenarioName } from '../scenarios/bench-config.ts';
 import type { Encoding, TransportName } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { reportPathFor, writeReport } from '../reports/write-report.ts';
+import { findChromium } from '../clients/browser/chromium.ts';
+import { measureConnectionLimit } from '../clients/browser/connection-limit.ts';
 import { searchCapacity } from './capacity.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
 import { ServerApi } from './server-api.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { Session, type SessionKey } from './session.ts';
 
 /** Clocks agree when every offset is within its measurement uncertainty plus this much. */
@@ -37,6 +40,8 @@ export interface BenchIo {
   signal: AbortSignal;
   /** Child processes alive right now (servers, workers), for the caller's last-resort cleanup. */
   registry: Set<ChildProcess>;
+  /** Notices decided before the bench started (e.g. --no-browser), recorded in the results. */
+  notices?: string[];
 }
 
 function timestampDir(date: Date): string {
@@ -94,21 +99,33 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     transports = [served];
     notice(`measuring the ${served} server at ${config.target} (not started by the lab)`);
   }
-  if (config.clients.includes('browser')) {
-    if (!config.clients.includes('node')) throw new UsageError('NOT_AVAILABLE', '--clients browser is not available in this version of the lab yet: use --clients node (the default)');
-    notice('browser clients are not available in this version of the lab yet: only Node clients ran');
-  }
+  for (const text of io.notices ?? []) notice(text);
+  const browser = browserAvailability(config);
+  if (browser.notice !== null) notice(browser.notice);
 
-  progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')}; results in ${path}`);
+  progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')} x ${config.clients.join(', ')} clients; results in ${path}`);
   await save();
+  const collect: Collect = { addRun, notice, clockSamples, otherCores, results, save };
   try {
-    for (const scenario of config.scenarios as ScenarioName[]) {
-      for (const encoding of config.encodings as Encoding[]) {
-        for (const transport of transports) {
-          if (io.signal.aborted) break;
-          await runSession({ transport, scenario, encoding }, config, io, progress, { addRun, notice, clockSamples, otherCores, results, save });
+    if (config.clients.includes('node')) {
+      for (const scenario of config.scenarios as ScenarioName[]) {
+        for (const encoding of config.encodings as Encoding[]) {
+          for (const transport of transports) {
+            if (io.signal.aborted) break;
+            await runSession({ transport, scenario, encoding, client: 'node' }, config, io, progress, collect);
+          }
         }
       }
+    }
+    if (browser.run) {
+      // Browser clients speak JSON, the encoding browsers' own APIs hand over as text.
+      for (const scenario of config.scenarios as ScenarioName[]) {
+        for (const transport of transports) {
+          if (io.signal.aborted) break;
+          await runSession({ transport, scenario, encoding: 'json', client: 'browser' }, config, io, progress, collect);
+        }
+      }
+      if (config.browser.connectionLimit && config.target === null && !io.signal.aborted) await findConnectionLimit(config, io, progress, collect);
     }
   } finally {
     results.complete = !io.signal.aborted && results.interruption === null;
@@ -143,15 +160,65 @@ interface Collect {
   save(): Promise<void>;
 }
 
+/** Whether browser clients run, and what to tell the user when they were asked for and cannot. */
+function browserAvailability(config: BenchConfig): { run: boolean; notice: string | null } {
+  if (!config.clients.includes('browser')) return { run: false, notice: null };
+  try {
+    findChromium();
+  } catch (err) {
+    // Asked for on their own, a missing browser is an error; as part of the default profile, a notice.
+    if (!config.clients.includes('node')) throw err;
+    return { run: false, notice: `browser clients skipped: ${(err as Error).message}` };
+  }
+  if (!config.encodings.includes('json')) return { run: true, notice: `browser clients ran json only (not ${config.encodings.join(', ')}): browser pages here decode JSON text` };
+  if (config.encodings.length > 1) return { run: true, notice: 'browser clients ran json only: browser pages here decode JSON text' };
+  return { run: true, notice: null };
+}
+
+/** The dedicated measurement of Chromium's connections per origin, against an SSE server on two ports. */
+async function findConnectionLimit(config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
+  const label = 'browser connection limit';
+  progress.step(label, 'opening 7 EventSources to one origin in Chromium');
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServerProcess({ transport: 'sse', payloadBytes: config.feed.payloadBytes, token: config.token, registry: io.registry, extraPorts: 1 });
+    const finding = await measureConnectionLimit({ baseUrls: server.baseUrls, token: config.token });
+    (collect.results.findings ??= []).push(finding);
+    progress.step(label, `${finding.openedAtOnce} of ${finding.attempted} opened at once to one origin`);
+    await collect.save();
+  } catch (err) {
+    collect.notice(`${label} failed: ${(err as Error).message}`);
+  } finally {
+    await server?.stop();
+  }
+}
+
 async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
-  const label = `${key.transport} ${key.scenario} ${key.encoding}`;
-  const base = `${key.transport}/${key.scenario}/${key.encoding}/node`;
+  const label = `${key.transport} ${key.scenario} ${key.encoding}${key.client === 'browser' ? ' browser' : ''}`;
+  const base = `${key.transport}/${key.scenario}/${key.encoding}/${key.client}`;
   let session: Session | undefined;
   try {
     session = await Session.open(key, { config, registry: io.registry, progress, signal: io.signal });
-    const fixedRate = key.scenario === 'feed' ? config.feed.ratePerSec : config.chat.sendRatePerMember;
+    const fixedRate =
+      key.client === 'browser'
+        ? key.scenario === 'feed'
+          ? (config.browser.feedRatePerSec ?? config.feed.ratePerSec)
+          : (config.browser.chatSendRatePerMember ?? config.chat.sendRatePerMember)
+        : key.scenario === 'feed'
+          ? config.feed.ratePerSec
+          : config.chat.sendRatePerMember;
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
     await collect.addRun(label, run);
+    if (key.client === 'browser') {
+      if (key.scenario === 'feed' && config.browser.reconnect && !io.signal.aborted) {
+        // The drop comes early enough that the slowest first retry (1 s) is back well inside the window.
+        const dropAfterMs = Math.min(1000, Math.floor(config.durationMs / 3));
+        const reconnect = await session.measure({ id: `${base}/reconnect`, kind: 'reconnect', rate: fixedRate, warmupMs: config.warmupMs, durationMs: Math.max(config.durationMs, dropAfterMs + 3000), step: null, dropAfterMs });
+        await collect.addRun(label, reconnect);
+      }
+      // Capacity searches use Node clients: they measure the server, not the browser.
+      return;
+    }
     const steppable = key.scenario === 'chat' || session.feedControllable;
     if (!steppable && config.capacity.enabled) collect.notice(`${label}: capacity search skipped: the server does not let the lab set its feed rate (PUT /feed)`);
     if (config.capacity.enabled && steppable && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {

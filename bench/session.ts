@@ -7,14 +7,16 @@ import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import type { LoadEndpoint } from '../clients/load/load-connection.ts';
 import type { ConnectReport, TimelineTick, WorkerPlan } from '../clients/load/worker-protocol.ts';
+import { originsNeeded } from '../clients/browser/layout.ts';
 import { decodeHistogram, mergeHistograms } from '../metrics/histogram.ts';
 import type { ClockCheck, RunKind, RunRecord, TimelinePoint } from '../metrics/result-types.ts';
-import { type BenchConfig, type ScenarioName } from '../scenarios/bench-config.ts';
+import { type BenchConfig, type ClientKind, type ScenarioName } from '../scenarios/bench-config.ts';
 import { nowMicros } from '../scenarios/clock.ts';
 import { SERVER_DEFAULTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 import { aggregateWindow, type ServerWindow } from './aggregate.ts';
-import { connectionSpecs, shareOut, workerCount } from './plan.ts';
+import { browserWorkerCount, connectionSpecs, shareOut, streamsPerOrigin, workerCount } from './plan.ts';
+import { reconnectMetrics } from './reconnect.ts';
 import type { Progress } from './progress.ts';
 import { ServerApi } from './server-api.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
@@ -29,6 +31,7 @@ export interface SessionKey {
   transport: TransportName;
   scenario: ScenarioName;
   encoding: Encoding;
+  client: ClientKind;
 }
 
 export interface SessionDeps {
@@ -46,6 +49,8 @@ export interface MeasureSpec {
   warmupMs: number;
   durationMs: number;
   step: RunRecord['step'];
+  /** Reconnect runs: the server cuts every connection (POST /drop) this long into the window. */
+  dropAfterMs?: number;
 }
 
 interface TickSum {
@@ -113,15 +118,23 @@ export class Session {
   }
 
   private get label(): string {
-    return `${this.key.transport} ${this.key.scenario} ${this.key.encoding}`;
+    return `${this.key.transport} ${this.key.scenario} ${this.key.encoding}${this.key.client === 'browser' ? ' browser' : ''}`;
   }
 
   private async start(): Promise<void> {
     const { config, progress, registry } = this.deps;
     const payloadBytes = this.key.scenario === 'feed' ? config.feed.payloadBytes : config.chat.payloadBytes;
+    const browser = this.key.client === 'browser';
+    const specsCount = browser ? (this.key.scenario === 'feed' ? config.browser.feedSubscribers : config.browser.chatRooms * config.browser.chatMembersPerRoom) : 0;
+    const workers = browser ? browserWorkerCount(config, specsCount) : 0;
+    const perOrigin = streamsPerOrigin(this.key.scenario);
+    // Browser SSE and long-poll clients need several origins (6 connections per host:port in Chromium): one server, several ports.
+    const origins = browser ? originsNeeded(this.key.transport, Math.ceil(specsCount / workers), perOrigin) : 1;
     if (config.target === null) {
       progress.step(this.label, 'starting the server');
-      this.server = await startServerProcess({ transport: this.key.transport, payloadBytes, token: config.token, registry });
+      this.server = await startServerProcess({ transport: this.key.transport, payloadBytes, token: config.token, registry, extraPorts: origins - 1 });
+    } else if (origins > 1) {
+      throw new Error(`${specsCount} ${this.key.transport} browser clients need ${origins} origins (Chromium opens at most 6 connections per host:port), and --target serves one: use --browser-clients ${perOrigin * workers} or fewer`);
     }
     const baseUrl = this.server?.baseUrl ?? config.target!.replace(/\/$/, '');
     this.api = new ServerApi(baseUrl, config.token);
@@ -132,26 +145,30 @@ export class Session {
     await this.checkServerClock();
 
     const topic = before?.feed.topics[0] ?? SERVER_DEFAULTS.topics[0]!;
-    const specs = connectionSpecs(config, this.key.scenario, topic);
+    const specs = connectionSpecs(config, this.key.scenario, topic, this.key.client);
     this.connections = specs.length;
-    const workers = workerCount(config, specs.length, cpus().length);
-    this.pool = new WorkerPool(workers, { progress: (opened, failed) => progress.connecting(this.label, opened, failed, specs.length), tick: (w, t) => this.onTick(w, t) }, registry);
+    const poolSize = browser ? workers : workerCount(config, specs.length, cpus().length);
+    const kind = browser ? 'browser worker' : 'load worker';
+    this.pool = new WorkerPool(poolSize, { progress: (opened, failed) => progress.connecting(this.label, opened, failed, specs.length), tick: (w, t) => this.onTick(w, t) }, registry, this.key.client);
     const offsets = await this.pool.clock();
-    offsets.forEach((o, i) => this.clock.push({ process: `load worker ${i + 1} (${this.label})`, offsetUs: Math.round(o.offsetUs), uncertaintyUs: Math.round(o.uncertaintyUs) }));
+    offsets.forEach((o, i) => this.clock.push({ process: `${kind} ${i + 1} (${this.label})`, offsetUs: Math.round(o.offsetUs), uncertaintyUs: Math.round(o.uncertaintyUs) }));
 
     const endpoint: LoadEndpoint = { transport: this.key.transport, baseUrl, encoding: this.key.encoding, token: config.token };
-    const plans: WorkerPlan[] = shareOut(specs, workers).map((share, index) => ({
+    const browserPlan = browser ? { origins: [...(this.server?.baseUrls ?? [baseUrl])], streamsPerOrigin: perOrigin, clientsPerPage: config.browser.clientsPerPage } : undefined;
+    const plans: WorkerPlan[] = shareOut(specs, poolSize).map((share, index) => ({
       index,
       endpoint,
       connections: share,
-      connectRatePerSec: Math.max(1, Math.floor(config.connectRatePerSec / workers)),
-      maxConnectsInFlight: Math.max(1, Math.floor(config.maxConnectsInFlight / workers)),
+      connectRatePerSec: Math.max(1, Math.floor(config.connectRatePerSec / poolSize)),
+      maxConnectsInFlight: Math.max(1, Math.floor(config.maxConnectsInFlight / poolSize)),
       payloadBytes,
       originUs: this.originUs,
+      ...(browserPlan === undefined ? {} : { browser: browserPlan }),
     }));
     const timeoutMs = Math.max(CONNECT_TIMEOUT_FLOOR_MS, (specs.length / config.connectRatePerSec) * 3000);
-    progress.step(this.label, `opening ${specs.length} connections over ${workers} workers`);
+    progress.step(this.label, browser ? `opening ${specs.length} browser clients in ${poolSize} Chromium (${origins} origins)` : `opening ${specs.length} connections over ${poolSize} workers`);
     this.connectReports = await this.pool.connect(plans, timeoutMs);
+    for (const report of this.connectReports) for (const clock of report.clocks ?? []) this.clock.push({ ...clock, process: `${clock.process} (${this.label})` });
     const failed = this.connectReports.reduce((sum, r) => sum + r.failed, 0);
     if (failed > 0) {
       const reasons = [...new Set(this.connectReports.flatMap((r) => r.failures))].slice(0, 3).join('; ');
@@ -245,6 +262,18 @@ export class Session {
     const serverStart = await this.api.stats().catch(() => null);
     const busyStart = machineBusyUs();
     const ownStart = process.cpuUsage();
+    let drop: { atUs: number; dropped: number } | undefined;
+    if (spec.dropAfterMs !== undefined) {
+      await sleepUntil(startUs + spec.dropAfterMs * 1000, signal);
+      if (!signal.aborted) {
+        progress.step(this.label, `${spec.id}: the server drops every connection`);
+        const dropped = await this.api.drop();
+        if (dropped === null) throw new Error(`${this.api.baseUrl} has no POST /drop (docs/PROTOCOL.md §10.2): reconnects cannot be measured against it`);
+        // From the answer on, a message could only reach a client over a new connection.
+        drop = { atUs: nowMicros(), dropped };
+        pool.broadcast({ type: 'drop', atUs: drop.atUs });
+      }
+    }
     await sleepUntil(endUs, signal);
     const interrupted = signal.aborted;
     const actualEndUs = Math.min(endUs, nowMicros());
@@ -281,7 +310,7 @@ export class Session {
       id: spec.id,
       transport: this.key.transport,
       scenario: this.key.scenario,
-      client: 'node',
+      client: this.key.client,
       encoding: this.key.encoding,
       kind: spec.kind,
       step: spec.step,
@@ -305,6 +334,7 @@ export class Session {
       histograms: result.histograms,
       timeline: this.timeline(runStartUs, startUs, actualEndUs, nowMicros()),
     };
+    if (drop !== undefined) record.reconnect = reconnectMetrics(reports, { dropAtMs: Math.round((drop.atUs - startUs) / 100) / 10, droppedConnections: drop.dropped, clients: connections });
     return record;
   }
 

@@ -2,9 +2,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ConnectReport, FromWorker, TimelineTick, ToWorker, WindowReport, WorkerPlan } from '../clients/load/worker-protocol.ts';
+import type { ClientKind } from '../scenarios/bench-config.ts';
 import { nowMicros } from '../scenarios/clock.ts';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('../clients/load/worker.ts', import.meta.url));
+/** Node load workers and browser workers speak the same protocol. */
+const WORKER_SCRIPTS: Record<ClientKind, string> = {
+  node: fileURLToPath(new URL('../clients/load/worker.ts', import.meta.url)),
+  browser: fileURLToPath(new URL('../clients/browser/browser-worker.ts', import.meta.url)),
+};
 const REPLY_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -73,9 +78,10 @@ export class WorkerPool {
     count: number,
     private readonly events: PoolEvents,
     registry: Set<ChildProcess>,
+    kind: ClientKind = 'node',
   ) {
     for (let i = 0; i < count; i++) {
-      const child = fork(WORKER_SCRIPT, [], { execArgv: ['--import', 'tsx', ...profilingArgs()], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER_SCRIPTS[kind], [], { execArgv: ['--import', 'tsx', ...profilingArgs()], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       registry.add(child);
       child.once('exit', () => registry.delete(child));
       this.progress.push({ opened: 0, failed: 0 });

@@ -29,6 +29,24 @@ export interface ChatConfig {
   payloadBytes: number;
 }
 
+/** Clients inside headless Chromium (clients/browser/), run when `clients` includes 'browser'. */
+export interface BrowserConfig {
+  /** Feed subscribers and chat rooms x members for browser clients (Node clients use feed and chat). */
+  feedSubscribers: number;
+  chatRooms: number;
+  chatMembersPerRoom: number;
+  /** Feed messages per second and chat sends per member per second for browser runs; null: the Node runs' rates. */
+  feedRatePerSec: number | null;
+  chatSendRatePerMember: number | null;
+  clientsPerPage: number;
+  /** More clients than this start another Chromium (each has its own 6-per-origin pool and its own renderers). */
+  clientsPerBrowser: number;
+  /** After each browser feed run, a run in which the server cuts every connection mid-window. */
+  reconnect: boolean;
+  /** The dedicated measurement that shows Chromium's 6 connections per host:port. */
+  connectionLimit: boolean;
+}
+
 export interface CapacityConfig {
   enabled: boolean;
   scenarios: ScenarioName[];
@@ -51,6 +69,7 @@ export interface BenchConfig {
   encodings: Encoding[];
   feed: FeedConfig;
   chat: ChatConfig;
+  browser: BrowserConfig;
   warmupMs: number;
   durationMs: number;
   /** After a window, wait for late messages until arrivals stop, at most this long. */
@@ -92,6 +111,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     profile: 'quick',
     feed: { subscribers: 200, ratePerSec: 50, payloadBytes: 100 },
     chat: { rooms: 20, membersPerRoom: 10, sendRatePerMember: 2, payloadBytes: 100 },
+    browser: { feedSubscribers: 30, chatRooms: 3, chatMembersPerRoom: 10, feedRatePerSec: 20, chatSendRatePerMember: 1, clientsPerPage: 50, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
     warmupMs: 1000,
     durationMs: 3000,
     drainMaxMs: 2000,
@@ -100,8 +120,13 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
   default: {
     ...COMMON,
     profile: 'default',
+    clients: ['node', 'browser'],
     feed: { subscribers: 1000, ratePerSec: 100, payloadBytes: 100 },
     chat: { rooms: 100, membersPerRoom: 10, sendRatePerMember: 2, payloadBytes: 100 },
+    // A modest browser run beside the Node one: what users get, not what the transports cost. Chromium
+    // spent 150-250 µs of CPU per WebSocket or SSE message here and about 900 µs per long poll, so
+    // 100 clients at 100/s would need more than the machine's 2 cores.
+    browser: { feedSubscribers: 50, chatRooms: 5, chatMembersPerRoom: 10, feedRatePerSec: 20, chatSendRatePerMember: 1, clientsPerPage: 50, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
     warmupMs: 2000,
     durationMs: 5000,
     drainMaxMs: 3000,
@@ -152,6 +177,14 @@ const loopbackUrl: Check = (v) => {
   return undefined;
 };
 
+/** Browser clients in one run: each Chromium holds at most MAX_CLIENTS_PER_BROWSER, and this machine has 2 cores. */
+export const MAX_BROWSER_CLIENTS = 1000;
+/**
+ * Chat SSE and long-poll clients take 3 per origin (their sends need connections too) and a server
+ * offers at most 65 origins; Chromium also pools at most 256 sockets per profile.
+ */
+export const MAX_CLIENTS_PER_BROWSER = 180;
+
 /** Every option, by its path in BenchConfig, with its check. The same table validates files and flags. */
 export const OPTION_CHECKS: Record<string, Check> = {
   profile: oneOf(PROFILES),
@@ -166,6 +199,15 @@ export const OPTION_CHECKS: Record<string, Check> = {
   'chat.membersPerRoom': int(2, 1000),
   'chat.sendRatePerMember': int(1, 1000),
   'chat.payloadBytes': int(1, 65_536),
+  'browser.feedSubscribers': int(1, MAX_BROWSER_CLIENTS),
+  'browser.chatRooms': int(1, 100),
+  'browser.chatMembersPerRoom': int(2, 100),
+  'browser.feedRatePerSec': nullable(int(1, 100_000)),
+  'browser.chatSendRatePerMember': nullable(int(1, 1000)),
+  'browser.clientsPerPage': int(1, 200),
+  'browser.clientsPerBrowser': int(1, MAX_CLIENTS_PER_BROWSER),
+  'browser.reconnect': bool,
+  'browser.connectionLimit': bool,
   warmupMs: millis(0, 600_000),
   durationMs: millis(500, 3_600_000),
   drainMaxMs: millis(100, 60_000),
@@ -189,7 +231,7 @@ export const OPTION_CHECKS: Record<string, Check> = {
 /** The most connections one run opens (the per-process file limit here is 20,000; workers share them). */
 export const MAX_CONNECTIONS = 20_000;
 
-const NESTED = new Set(['feed', 'chat', 'capacity']);
+const NESTED = new Set(['feed', 'chat', 'browser', 'capacity']);
 
 /** How a layer names its options in messages: flags show as --flag, file keys as their path. */
 export interface LayerSource {
@@ -251,9 +293,10 @@ function checkOption(path: string, value: unknown, source: LayerSource): void {
 /**
  * Profile defaults, then each layer in order (later wins), then checks across options.
  * `chatMembers` (from --clients N / --connections N) sizes chat as N members in rooms of the
- * configured size, unless a layer set the room count itself.
+ * configured size, unless a layer set the room count itself; `browserChatMembers` does the same for
+ * browser clients.
  */
-export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[], options: { chatMembers?: number } = {}): BenchConfig {
+export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[], options: { chatMembers?: number; browserChatMembers?: number } = {}): BenchConfig {
   for (const { layer, source } of layers) validateLayer(layer, source);
   const profileLayer = [...layers].reverse().find((l) => l.layer.profile !== undefined);
   const profile = profileLayer?.layer.profile ?? 'default';
@@ -261,12 +304,22 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
   for (const { layer } of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      if (NESTED.has(key)) Object.assign(config[key as 'feed' | 'chat' | 'capacity'], value);
+      if (NESTED.has(key)) Object.assign(config[key as 'feed' | 'chat' | 'browser' | 'capacity'], value);
       else (config as unknown as Record<string, unknown>)[key] = value;
     }
   }
   if (options.chatMembers !== undefined && !layers.some((l) => l.layer.chat?.rooms !== undefined)) {
     config.chat.rooms = Math.max(1, Math.round(options.chatMembers / config.chat.membersPerRoom));
+  }
+  if (options.browserChatMembers !== undefined && !layers.some((l) => l.layer.browser?.chatRooms !== undefined)) {
+    config.browser.chatRooms = Math.max(1, Math.round(options.browserChatMembers / config.browser.chatMembersPerRoom));
+  }
+  const browserChat = config.browser.chatRooms * config.browser.chatMembersPerRoom;
+  if (config.clients.includes('browser') && config.scenarios.includes('chat') && browserChat > MAX_BROWSER_CLIENTS) {
+    throw new UsageError(
+      'BAD_OPTION',
+      `browser chat would open ${browserChat} clients (${config.browser.chatRooms} rooms x ${config.browser.chatMembersPerRoom} members); at most ${MAX_BROWSER_CLIENTS}: lower --connections or browser.chatRooms`,
+    );
   }
   const members = connectionsOf(config, 'chat');
   if (config.scenarios.includes('chat') && members > MAX_CONNECTIONS) {
@@ -282,7 +335,8 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
   return config;
 }
 
-/** Total connections a scenario opens. */
-export function connectionsOf(config: BenchConfig, scenario: ScenarioName): number {
+/** Total connections a scenario opens (with browser clients: the browser sizes). */
+export function connectionsOf(config: BenchConfig, scenario: ScenarioName, client: ClientKind = 'node'): number {
+  if (client === 'browser') return scenario === 'feed' ? config.browser.feedSubscribers : config.browser.chatRooms * config.browser.chatMembersPerRoom;
   return scenario === 'feed' ? config.feed.subscribers : config.chat.rooms * config.chat.membersPerRoom;
 }

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { runBench } from '../bench/run-bench.ts';
 import { renderSummary } from '../reports/terminal.ts';
-import { acceptedValues, CLIENT_KINDS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
+import { acceptedValues, CLIENT_KINDS, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
 import { ENCODINGS, TRANSPORTS } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { parseFlags, runMain } from './cli.ts';
@@ -25,12 +25,17 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
   --transports LIST         ${TRANSPORTS.join(',')} (default all)
   --scenarios LIST          feed,chat (default ${both((c) => c.scenarios)})
   --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
-                            or client kinds ${CLIENT_KINDS.join(',')} (default node; browser is not available yet)
+                            or client kinds ${CLIENT_KINDS.join(',')} (default ${both((c) => c.clients)}): browser runs the
+                            scenarios in headless Chromium with its own WebSocket, EventSource and fetch
+  --no-browser              skip the browser clients (and the reconnect and connection-limit measurements)
+  --browser-clients N       browser feed subscribers, and chat members in rooms of ${d.browser.chatMembersPerRoom}, 1 to ${MAX_BROWSER_CLIENTS}
+                            (default ${d.browser.feedSubscribers} and ${d.browser.chatRooms * d.browser.chatMembersPerRoom}; --connections sets them too when --clients names browser)
   --connections N           feed subscribers, and chat members in rooms of --room-size
                             (default ${d.feed.subscribers} subscribers and ${d.chat.rooms * d.chat.membersPerRoom} members; quick ${q.feed.subscribers} and ${q.chat.rooms * q.chat.membersPerRoom})
   --rooms N                 chat rooms (default ${both((c) => c.chat.rooms)})
   --room-size N             chat members per room (default ${both((c) => c.chat.membersPerRoom)})
-  --rate N                  feed messages published per second; every subscriber gets each (default ${both((c) => c.feed.ratePerSec)})
+  --rate N                  feed messages published per second; every subscriber gets each (default ${both((c) => c.feed.ratePerSec)};
+                            browser runs ${both((c) => c.browser.feedRatePerSec)}, set by --rate too)
   --send-rate N             chat messages each member sends per second, open loop (default ${both((c) => c.chat.sendRatePerMember)})
   --payload-bytes N         payload size of feed and chat messages (default ${both((c) => c.feed.payloadBytes)})
   --encoding LIST           ${ENCODINGS.join(',')} (default json)
@@ -61,6 +66,8 @@ const FLAGS = {
   scenarios: { type: 'string' },
   clients: { type: 'string' },
   connections: { type: 'string' },
+  'no-browser': { type: 'boolean' },
+  'browser-clients': { type: 'string' },
   rooms: { type: 'string' },
   'room-size': { type: 'string' },
   rate: { type: 'string' },
@@ -93,6 +100,7 @@ type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
 const FLAG_OPTION: Record<string, string> = {
   clients: 'feed.subscribers',
   connections: 'feed.subscribers',
+  'browser-clients': 'browser.feedSubscribers',
   rooms: 'chat.rooms',
   'room-size': 'chat.membersPerRoom',
   rate: 'feed.ratePerSec',
@@ -126,7 +134,7 @@ function duration(flag: string, value: string): number {
 }
 
 /** The flags as a configuration layer, remembering which flag set which option (for messages). */
-function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource; clientsCount: number | undefined } {
+function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource; clientsCount: number | undefined; browserCount: number | undefined } {
   const layer: Record<string, unknown> = {};
   const flagOf: Record<string, string> = {};
   const set = (path: string, flag: string, value: unknown): void => {
@@ -145,10 +153,26 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
   }
   const connections = flags.connections !== undefined ? whole('connections', flags.connections) : clientsCount;
   if (connections !== undefined) set('feed.subscribers', flags.connections !== undefined ? 'connections' : 'clients', connections);
+  // Browser clients follow --connections only when --clients names them: the default profile's browser run stays modest.
+  let browserCount: number | undefined;
+  if (flags['browser-clients'] !== undefined) {
+    browserCount = whole('browser-clients', flags['browser-clients']);
+    set('browser.feedSubscribers', 'browser-clients', browserCount);
+  } else if (connections !== undefined && flags.clients !== undefined && list(flags.clients).includes('browser')) {
+    browserCount = connections;
+    set('browser.feedSubscribers', flags.connections !== undefined ? 'connections' : 'clients', connections);
+  }
   if (flags.rooms !== undefined) set('chat.rooms', 'rooms', whole('rooms', flags.rooms));
   if (flags['room-size'] !== undefined) set('chat.membersPerRoom', 'room-size', whole('room-size', flags['room-size']));
-  if (flags.rate !== undefined) set('feed.ratePerSec', 'rate', whole('rate', flags.rate));
-  if (flags['send-rate'] !== undefined) set('chat.sendRatePerMember', 'send-rate', whole('send-rate', flags['send-rate']));
+  // Rates given as flags apply to browser clients too (the profiles give them their own, modest rates).
+  if (flags.rate !== undefined) {
+    set('feed.ratePerSec', 'rate', whole('rate', flags.rate));
+    set('browser.feedRatePerSec', 'rate', whole('rate', flags.rate));
+  }
+  if (flags['send-rate'] !== undefined) {
+    set('chat.sendRatePerMember', 'send-rate', whole('send-rate', flags['send-rate']));
+    set('browser.chatSendRatePerMember', 'send-rate', whole('send-rate', flags['send-rate']));
+  }
   if (flags['payload-bytes'] !== undefined) {
     const bytes = whole('payload-bytes', flags['payload-bytes']);
     set('feed.payloadBytes', 'payload-bytes', bytes);
@@ -172,7 +196,7 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
   if (flags.token !== undefined) set('token', 'token', flags.token);
   if (flags.out !== undefined) set('out', 'out', flags.out);
   if (flags.json) set('json', 'json', true);
-  return { layer: layer as BenchConfigLayer, source: { description: 'flags', flagOf }, clientsCount: connections };
+  return { layer: layer as BenchConfigLayer, source: { description: 'flags', flagOf }, clientsCount: connections, browserCount };
 }
 
 async function fileLayer(path: string): Promise<{ layer: BenchConfigLayer; source: LayerSource }> {
@@ -203,7 +227,19 @@ runMain(async () => {
   const fromFlags = flagLayer(flags);
   layers.push(fromFlags);
   // --clients N / --connections N size chat too: N members in rooms of the configured size.
-  const config = resolveBenchConfig(layers, fromFlags.clientsCount === undefined ? {} : { chatMembers: fromFlags.clientsCount });
+  const config = resolveBenchConfig(layers, {
+    ...(fromFlags.clientsCount === undefined ? {} : { chatMembers: fromFlags.clientsCount }),
+    ...(fromFlags.browserCount === undefined ? {} : { browserChatMembers: fromFlags.browserCount }),
+  });
+  const notices: string[] = [];
+  if (flags['no-browser']) {
+    if (flags.clients !== undefined && !/^\d+$/.test(flags.clients) && list(flags.clients).includes('browser')) {
+      throw new UsageError('BAD_FLAG', '--no-browser contradicts --clients naming browser: drop one of them');
+    }
+    if (config.clients.includes('browser')) notices.push('browser clients skipped (--no-browser): no browser runs, reconnect runs or connection-limit finding in this file');
+    config.clients = config.clients.filter((kind) => kind !== 'browser');
+    if (config.clients.length === 0) throw new UsageError('BAD_FLAG', '--no-browser leaves no client kind to run: use --clients node');
+  }
 
   const registry = new Set<ChildProcess>();
   const controller = new AbortController();
@@ -225,7 +261,7 @@ runMain(async () => {
     for (const child of registry) child.kill('SIGKILL');
   });
 
-  const outcome = await runBench(config, { stderr: (text) => process.stderr.write(text), signal: controller.signal, registry });
+  const outcome = await runBench(config, { stderr: (text) => process.stderr.write(text), signal: controller.signal, registry, notices });
   if (config.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
   else process.stdout.write(renderSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n');
   // Where things went: after the summary on stdout, or on stderr when stdout carries the JSON.

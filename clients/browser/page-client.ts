@@ -8,6 +8,8 @@
  *   start(plan)               opens every client with the browser's own API, resolves with a ConnectReport
  *   window(startUs, endUs)    starts a measurement window (messages published in [startUs, endUs) count)
  *   setSendRate(perSec, startUs)  chat: open-loop sends from every member (start() begins them itself)
+ *   markDrop(atUs)            the server cut every connection at atUs: time each client's first message published after it
+ *   deliveries()              in-window deliveries so far (the drain check)
  *   collect()                 the window's PageWindowReport, plus every reconnect event so far
  *   connectReport()           the first attempts' outcome so far
  *   close()                   closes every client deliberately: no reconnect
@@ -70,6 +72,10 @@ export interface PageReconnect {
 
 export interface PageWindowReport extends WindowReport {
   reconnects: PageReconnect[];
+  /** After markDrop(): per client, µs from the drop to its first message published after it (encoded HDR). */
+  resume: string;
+  /** Clients that have had no message published after the drop (0 without markDrop()). */
+  notResumed: number;
 }
 
 export interface PageError {
@@ -253,6 +259,8 @@ class Client {
     this.retryTimer = undefined;
     /** The latest reconnect event, fed until the next drop. */
     this.event = null;
+    /** After a drop: when the first message published after it arrived. */
+    this.resumedAtUs = null;
     for (const channel of spec.topics.concat(spec.rooms)) this.tracks.set(channel, { last: 0 });
   }
 
@@ -498,6 +506,8 @@ class Lab {
     this.secondLatency = newHistogram();
     this.reconnects = [];
     this.reconnectsDropped = 0;
+    this.dropAtUs = null;
+    this.resume = newHistogram();
     this.connect = { opened: 0, failed: 0, failures: [], times: newHistogram() };
     this.batch = { ticks: [], errors: [], errorsDropped: 0 };
     this.timers = [];
@@ -528,6 +538,11 @@ class Lab {
     if (track === undefined) client.tracks.set(channel, (track = { last: 0 }));
     const verdict = classifySeq(track, m.seq);
     if (client.event !== null) client.event.arrival(channel, m.seq, m.ts, verdict, at);
+    // The outage as a user sees it: from the drop to the first message that could only come after it.
+    if (this.dropAtUs !== null && client.resumedAtUs === null && m.ts > this.dropAtUs) {
+      client.resumedAtUs = at;
+      record(this.resume, at - this.dropAtUs);
+    }
     this.arrivals++;
     this.secondDeliveries++;
     const own = m.type === 'chat' && m.from === client.spec.id;
@@ -654,6 +669,12 @@ class Lab {
     ];
   }
 
+  markDrop(atUs) {
+    this.dropAtUs = atUs;
+    this.resume = newHistogram();
+    for (const client of this.clients) client.resumedAtUs = null;
+  }
+
   collect() {
     for (const timer of this.markTimers) clearTimeout(timer);
     if (this.startArrivals === undefined) this.startArrivals = this.arrivals;
@@ -686,6 +707,8 @@ class Lab {
       disconnects: this.disconnects,
       problems: this.problems.slice(),
       reconnects: this.reconnects.map((event) => event.report()),
+      resume: encode(this.resume),
+      notResumed: this.dropAtUs === null ? 0 : this.clients.filter((client) => client.resumedAtUs === null).length,
     };
   }
 
@@ -775,6 +798,12 @@ window.pushbench = {
   },
   setSendRate(perMemberPerSec, startUs) {
     lab.setSendRate(perMemberPerSec, startUs);
+  },
+  markDrop(atUs) {
+    lab.markDrop(atUs);
+  },
+  deliveries() {
+    return lab === undefined ? 0 : lab.deliveries;
   },
   collect() {
     return lab.collect();

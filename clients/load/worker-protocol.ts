@@ -1,6 +1,20 @@
-/** Messages between the bench coordinator and its load worker processes (IPC). */
+/**
+ * Messages between the bench coordinator and its load worker processes (IPC). Browser workers
+ * (clients/browser/browser-worker.ts) speak the same protocol, so the coordinator runs either
+ * without knowing which.
+ */
 import type { LoadConnectionSpec, LoadEndpoint } from './load-connection.ts';
 import type { ChannelTally } from '../../metrics/integrity.ts';
+import type { PageReconnect } from '../browser/page-client.ts';
+
+/** How a browser worker lays its clients out in Chromium. */
+export interface BrowserPlan {
+  /** The server's origins (http://host:port, one server on several ports); WebSocket clients use the first. */
+  origins: string[];
+  /** SSE and long-poll clients per origin: Chromium opens at most 6 HTTP/1.1 connections per host:port. */
+  streamsPerOrigin: number;
+  clientsPerPage: number;
+}
 
 export interface WorkerPlan {
   index: number;
@@ -13,6 +27,8 @@ export interface WorkerPlan {
   payloadBytes: number;
   /** Host-clock µs that timeline second 0 starts at. */
   originUs: number;
+  /** Browser workers only. */
+  browser?: BrowserPlan;
 }
 
 export type ToWorker =
@@ -22,6 +38,8 @@ export type ToWorker =
   | { type: 'window'; startUs: number; endUs: number }
   /** Chat: every connection that sends does so at this rate from startUs on (0 stops). */
   | { type: 'send-rate'; perConnectionPerSec: number; startUs: number }
+  /** The server cut every connection at atUs (POST /drop): time how long until each client hears from it again. */
+  | { type: 'drop'; atUs: number }
   | { type: 'drain-status' }
   | { type: 'collect' }
   | { type: 'close' };
@@ -35,6 +53,8 @@ export interface ConnectReport {
   connect: string;
   /** Bytes read + written by all connections until they were open. */
   handshakeBytes: number;
+  /** Clocks the worker checked itself (a browser worker: its pages' clocks against its own). */
+  clocks?: { process: string; offsetUs: number; uncertaintyUs: number }[];
 }
 
 export interface TimelineTick {
@@ -67,6 +87,26 @@ export interface WindowReport {
   sendFailures: number;
   disconnects: number;
   problems: string[];
+  /** Browser workers only. */
+  browser?: BrowserWindowReport;
+}
+
+export interface BrowserWindowReport {
+  version: string;
+  pages: number;
+  clients: number;
+  /** Chromium processes at the window's end. */
+  processes: number;
+  /** Chromium's CPU between the window's marks (all its processes), and that of its busiest process, µs. */
+  chromiumCpuUs: number;
+  busiestProcessCpuUs: number;
+  /** PSS summed over Chromium's processes at the window's end. */
+  pssBytes: number;
+  /** Every drop a page saw, and what its reconnect brought back. */
+  reconnects: PageReconnect[];
+  /** After a 'drop': µs from the drop to each client's first message published after it (encoded HDR). */
+  resume: string;
+  notResumed: number;
 }
 
 export type FromWorker =

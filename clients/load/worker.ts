@@ -148,6 +148,8 @@ class Worker {
         void this.close();
         break;
       case 'plan':
+      case 'drop':
+        // Node load clients do not reconnect: drops are measured with browser clients.
         break;
     }
   }
