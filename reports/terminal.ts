@@ -4,98 +4,13 @@
  * meaning (CLIENT-BOUND, INCOMPLETE, loss counts); colour, when asked for, only underlines them.
  */
 import { TRANSPORTS } from '../scenarios/constants.ts';
-import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
+import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
+import { MISSING, formatBytes, formatCount, formatMs, usable } from './format.ts';
+import { findingLines, reconnectLines } from './terminal-browser.ts';
+import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Number formatting, shared with the other renderers.
-
-const MISSING = '-';
-
-const usable = (value: number | null | undefined): value is number =>
-  typeof value === 'number' && Number.isFinite(value);
-
-/** A count or rate, rounded, with thousands separators: 301241.6 -> "301,242". null -> "-". */
-export function formatCount(value: number | null | undefined): string {
-  if (!usable(value)) return MISSING;
-  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/**
- * Three significant digits (0.512, 21.4, 305), whole numbers with separators from 1,000 up, and
- * never finer than a microsecond (0.0123 -> "0.012"). null -> "-", never 0.
- */
-export function formatMs(value: number | null | undefined): string {
-  if (!usable(value)) return MISSING;
-  if (value === 0) return '0';
-  const rounded = Number(value.toPrecision(3));
-  const size = Math.abs(rounded);
-  if (size >= 1000) return formatCount(value);
-  return rounded.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : size >= 1 ? 2 : 3);
-}
-
-const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
-
-/** A size with its unit, 1 KB = 1024 B: 512 -> "512 B", 12_595 -> "12.3 KB". null -> "-". */
-export function formatBytes(value: number | null | undefined): string {
-  if (!usable(value)) return MISSING;
-  if (Math.abs(value) < 1024) return `${formatCount(value)} B`;
-  let scaled = value / 1024;
-  let unit = 0;
-  while (Math.abs(scaled) >= 1024 && unit < BYTE_UNITS.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return `${formatMs(scaled)} ${BYTE_UNITS[unit]}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Colour and a tiny table formatter.
-
-type Style = 'bold' | 'red' | 'green' | 'yellow';
-type Paint = (text: string, style?: Style) => string;
-
-const ANSI: Record<Style, string> = { bold: '1', red: '31', green: '32', yellow: '33' };
-
-function painter(color: boolean): Paint {
-  return (text, style) => (color && style && text ? `\x1b[${ANSI[style]}m${text}\x1b[0m` : text);
-}
-
-interface Cell {
-  text: string;
-  style?: Style;
-}
-
-interface Column<R> {
-  header: string;
-  align: 'left' | 'right';
-  cell: (row: R) => string | Cell;
-}
-
-const INDENT = '  ';
-const GAP = '  ';
-
-/** Header, rule and rows, every line padded to the same width (colour is applied after padding). */
-function renderTable<R>(columns: Column<R>[], rows: R[], paint: Paint): string[] {
-  const cells = rows.map((row) =>
-    columns.map((column): Cell => {
-      const value = column.cell(row);
-      return typeof value === 'string' ? { text: value } : value;
-    }),
-  );
-  const widths = columns.map((column, i) =>
-    Math.max(column.header.length, ...cells.map((row) => row[i]?.text.length ?? 0)),
-  );
-  const pad = (text: string, i: number): string => {
-    const width = widths[i] ?? 0;
-    return columns[i]?.align === 'right' ? text.padStart(width) : text.padEnd(width);
-  };
-  const line = (parts: string[]): string => INDENT + parts.join(GAP);
-  return [
-    line(columns.map((column, i) => paint(pad(column.header, i), 'bold'))),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...cells.map((row) => line(row.map((cell, i) => paint(pad(cell.text, i), cell.style)))),
-  ];
-}
+// The formatters lived here first; the other renderers still import them from this module.
+export { formatBytes, formatCount, formatMs };
 
 // ---------------------------------------------------------------------------------------------
 // Sections.
@@ -161,11 +76,18 @@ function flagsCell(run: RunRecord): Cell {
   return flags.length > 0 ? { text: flags.join(' '), style: 'red' } : { text: '' };
 }
 
-function runColumns(scenario: ScenarioName, runs: RunRecord[]): Column<RunRecord>[] {
+/** Chromium's cost in a browser run; the Node process driving it is not included. */
+const chromium = (run: RunRecord): BrowserCost | undefined => run.metrics.client.browser;
+
+/**
+ * The columns of one client kind's table. Browser rows have no socket bytes (a page cannot see
+ * them) and their client cost is Chromium's, so those columns differ.
+ */
+function runColumns(scenario: ScenarioName, client: ClientKind): Column<RunRecord>[] {
+  const browser = client === 'browser';
   const columns: (Column<RunRecord> | null)[] = [
     { header: 'transport', align: 'left', cell: (r) => r.transport },
     { header: 'encoding', align: 'left', cell: (r) => r.encoding },
-    new Set(runs.map((r) => r.client)).size > 1 ? { header: 'client', align: 'left', cell: (r) => r.client } : null,
     { header: 'conns', align: 'right', cell: (r) => formatCount(r.load.connections) },
     { header: 'deliv/s', align: 'right', cell: (r) => formatCount(r.metrics.throughput.deliveriesPerSec) },
     { header: 'p50', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p50) },
@@ -173,7 +95,7 @@ function runColumns(scenario: ScenarioName, runs: RunRecord[]): Column<RunRecord
     { header: 'p99.9', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p999) },
     scenario === 'chat' ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
     { header: 'conn p99', align: 'right', cell: (r) => formatMs(r.metrics.connect?.p99) },
-    { header: 'bytes/msg', align: 'right', cell: bytesCell },
+    browser ? null : { header: 'bytes/msg', align: 'right', cell: bytesCell },
     { header: 'cpu/1k', align: 'right', cell: (r) => formatMs(r.metrics.server?.cpuMsPer1kDeliveries) },
     {
       header: 'KB/conn',
@@ -183,7 +105,20 @@ function runColumns(scenario: ScenarioName, runs: RunRecord[]): Column<RunRecord
         return formatMs(usable(perConnection) ? perConnection / 1024 : null);
       },
     },
-    { header: 'lab µs/msg', align: 'right', cell: (r) => formatMs(r.metrics.client.cpuUsPerDelivery) },
+    browser
+      ? { header: 'chromium', align: 'right', cell: (r) => formatMs(chromium(r)?.cpuCores) }
+      : { header: 'lab µs/msg', align: 'right', cell: (r) => formatMs(r.metrics.client.cpuUsPerDelivery) },
+    browser ? { header: 'chr µs/msg', align: 'right', cell: (r) => formatMs(chromium(r)?.cpuUsPerDelivery) } : null,
+    browser
+      ? {
+          header: 'MB/client',
+          align: 'right',
+          cell: (r) => {
+            const perClient = chromium(r)?.memoryBytesPerClient;
+            return formatMs(usable(perClient) ? perClient / 1024 ** 2 : null);
+          },
+        }
+      : null,
     { header: 'loss', align: 'left', cell: lossCell },
     { header: 'flags', align: 'left', cell: flagsCell },
   ];
@@ -196,28 +131,40 @@ const RUN_LEGEND = [
   'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
 ];
 
+const BROWSER_LEGEND = [
+  'browser clients: Chromium\'s native WebSocket, EventSource and fetch; a page cannot see socket bytes, so none are shown',
+  'chromium: Chromium\'s CPU over the window, cores (all its processes); chr µs/msg: its CPU per delivery; MB/client: its memory (PSS) per client',
+];
+
+const CLIENT_ORDER: readonly ClientKind[] = ['node', 'browser'];
+
 function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
   const fixed = results.runs.filter((run) => run.kind === 'fixed');
   if (fixed.length === 0) return ['No fixed-load runs.'];
+  // Browser runs get their own tables: other loads, other columns, never read as Node rows.
+  const split = new Set(fixed.map((run) => run.client)).size > 1;
   const lines: string[] = [];
   for (const scenario of SCENARIOS) {
-    const runs = fixed
-      .filter((run) => run.scenario === scenario)
-      .sort(
-        byKeys<RunRecord>(
-          (r) => r.encoding,
-          (r) => r.client,
-          (r) => r.load.connections,
-          (r) => r.load.payloadBytes,
-          (r) => r.load.offeredDeliveriesPerSec,
-          transportOrder,
-        ),
-      );
-    if (runs.length === 0) continue;
-    lines.push(paint(`${scenario === 'feed' ? 'Feed' : 'Chat'}: fixed load (${plural(runs.length, 'run', 'runs')})`, 'bold'));
-    lines.push(...renderTable(runColumns(scenario, runs), runs, paint), '');
+    for (const client of CLIENT_ORDER) {
+      const runs = fixed
+        .filter((run) => run.scenario === scenario && run.client === client)
+        .sort(
+          byKeys<RunRecord>(
+            (r) => r.encoding,
+            (r) => r.load.connections,
+            (r) => r.load.payloadBytes,
+            (r) => r.load.offeredDeliveriesPerSec,
+            transportOrder,
+          ),
+        );
+      if (runs.length === 0) continue;
+      const who = split || client !== 'node' ? `, ${client === 'node' ? 'Node' : 'browser'} clients` : '';
+      lines.push(paint(`${scenario === 'feed' ? 'Feed' : 'Chat'}: fixed load${who} (${plural(runs.length, 'run', 'runs')})`, 'bold'));
+      lines.push(...renderTable(runColumns(scenario, client), runs, paint), '');
+    }
   }
   lines.push(...RUN_LEGEND.map((text) => INDENT + text));
+  if (fixed.some((run) => run.client === 'browser')) lines.push(...BROWSER_LEGEND.map((text) => INDENT + text));
   return lines;
 }
 
@@ -278,7 +225,7 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
 }
 
 function describeRun(run: RunRecord): string {
-  const step = run.step ? ` capacity step ${run.step.index}` : '';
+  const step = run.step ? ` capacity step ${run.step.index}` : run.kind === 'reconnect' ? ' reconnect' : '';
   return `${run.scenario} ${run.transport} ${run.encoding} ${run.client}, ${formatCount(run.load.connections)} conns${step}`;
 }
 
@@ -323,6 +270,8 @@ export function renderSummary(results: ResultsFile, options: { color?: boolean }
     header(results, paint),
     fixedRunTables(results, paint),
     capacityTable(results, paint),
+    reconnectLines(results, paint),
+    findingLines(results, paint),
     closingLines(results, paint),
   ].filter((section) => section.length > 0);
   return sections.map((section) => section.join('\n')).join('\n\n') + '\n';

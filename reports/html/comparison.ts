@@ -3,6 +3,7 @@ import { TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
 import type { ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import { formatBytes, formatMs } from '../terminal.ts';
 import type { ComparisonCell, ComparisonRow, ReportInput } from './types.ts';
+import { reconnectEvidence, reconnectRunOf } from './reconnect.ts';
 import { comparedEncoding, fixedRun, runFlags } from './verdict.ts';
 
 export const NOT_MEASURED_IN_RUN = 'not measured in this run';
@@ -120,6 +121,17 @@ function binarySupport(results: ResultsFile, transport: TransportName, claim: st
   return measured(claim, `${parts.join('; ')}; ${BINARY_CARRIAGE[transport]}`);
 }
 
+/**
+ * The browser reconnect run: who reconnected, how long the outage lasted, what was missed. Files
+ * without any reconnect run keep their old wording.
+ */
+function autoReconnect(results: ResultsFile, transport: TransportName, claim: string): ComparisonCell {
+  const run = reconnectRunOf(results, transport);
+  if (run !== null) return measured(claim, `${reconnectEvidence(run)}${flagsNote(run)}`);
+  const any = results.runs.some((r) => r.kind === 'reconnect');
+  return notMeasured(claim, any ? `no browser reconnect run for ${transport}` : 'reconnects are measured with browser clients: the default profile, or --clients browser');
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export function comparisonRows(input: ReportInput): ComparisonRow[] {
@@ -127,7 +139,7 @@ export function comparisonRows(input: ReportInput): ComparisonRow[] {
   return [
     row('Bidirectional', (transport, claim) => bidirectional(results, transport, claim)),
     row('Data flow', (transport, claim) => dataFlow(results, transport, claim)),
-    row('Auto-reconnect', (_transport, claim) => notMeasured(claim, 'no reconnect scenario yet')),
+    row('Auto-reconnect', (transport, claim) => autoReconnect(results, transport, claim)),
     row('Binary support', (transport, claim) => binarySupport(results, transport, claim)),
     row('Proxy friendly', (_transport, claim) => notMeasured(claim, 'no proxy scenario')),
     row('Complexity', (_transport, claim) => notMeasured(claim, 'qualitative')),

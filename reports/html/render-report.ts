@@ -7,7 +7,8 @@
  * page script are all inline, and a Content-Security-Policy forbids any network access.
  *
  * This module assembles the document; each section renders in its own module under sections/
- * (header, answer, comparison, evidence, baseline, environment).
+ * (header, answer, comparison, evidence, reconnect, connection limit, baseline, environment). The
+ * two browser sections appear only in files that have browser runs or their figures.
  */
 import { comparisonRows } from './comparison.ts';
 import { escapeHtml, escapeScriptSource, jsonForScript } from './html.ts';
@@ -15,9 +16,11 @@ import { CHART_DATA_ID, PAGE_SCRIPT } from './page-script.ts';
 import { renderAnswer } from './sections/answer.ts';
 import { renderBaseline } from './sections/baseline.ts';
 import { renderComparison } from './sections/comparison.ts';
+import { CONNECTION_LIMIT_SECTION_ID, CONNECTION_LIMIT_TITLE, renderConnectionLimit } from './sections/connection-limit.ts';
 import { formatDate, renderEnvironment, shortCommit } from './sections/environment.ts';
 import { chartSections, renderEvidence, sectionIds } from './sections/evidence.ts';
 import { renderHeader, type NavEntry } from './sections/header.ts';
+import { RECONNECT_SECTION_ID, RECONNECT_TITLE, renderReconnect } from './sections/reconnect.ts';
 import { REPORT_CSS } from './style.ts';
 import type { ChartSection, ComparisonRow, ReportInput, Verdict } from './types.ts';
 import { verdicts } from './verdict.ts';
@@ -56,10 +59,14 @@ export function renderDocument(input: ReportInput, assets: ReportAssets, parts: 
     const id = ids[i];
     if (section.kind === 'chart' && id !== undefined) configs[id] = section.spec.config;
   });
+  const reconnect = renderReconnect(results);
+  const connectionLimit = renderConnectionLimit(results);
   const nav: NavEntry[] = [
     { id: 'answer', label: 'The answer' },
     { id: 'comparison', label: 'WebSocket vs SSE vs long polling' },
     { id: 'evidence', label: 'Evidence' },
+    ...(reconnect === '' ? [] : [{ id: RECONNECT_SECTION_ID, label: RECONNECT_TITLE }]),
+    ...(connectionLimit === '' ? [] : [{ id: CONNECTION_LIMIT_SECTION_ID, label: CONNECTION_LIMIT_TITLE }]),
     ...(input.baseline === null ? [] : [{ id: 'baseline', label: 'Baseline' }]),
     { id: 'environment', label: 'Environment' },
   ];
@@ -70,6 +77,8 @@ export function renderDocument(input: ReportInput, assets: ReportAssets, parts: 
     renderAnswer(results, parts.verdicts),
     renderComparison(parts.comparison),
     renderEvidence(parts.sections, ids),
+    reconnect,
+    connectionLimit,
     input.baseline === null ? '' : renderBaseline(results, input.baseline),
     renderEnvironment(results),
     '</main>',

@@ -5,7 +5,7 @@
  * the test passed or failed.
  */
 import { writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { treePids } from '../../clients/browser/process-tree.ts';
 import { readResultsFile } from '../../metrics/results-io.ts';
 import type { ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
-import { isAlive, runBenchProcess } from '../support/bench-run.ts';
+import { runBenchProcess, survivors } from '../support/bench-run.ts';
 
 const TRANSPORTS: TransportName[] = ['ws', 'sse', 'long-poll'];
 const CLIENTS = 12;
@@ -21,10 +21,16 @@ const seen = new Set<number>();
 
 afterAll(async () => {
   // Whatever the tests did: nothing the bench started may still run.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const alive = [...seen].filter(isAlive);
+  const alive = await survivors(seen);
+  const described = alive.map((pid) => {
+    try {
+      return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`;
+    } catch {
+      return `${pid} (exited while being described)`;
+    }
+  });
   for (const pid of alive) process.kill(pid, 'SIGKILL');
-  expect(alive, 'processes left behind by the bench').toEqual([]);
+  expect(described, 'processes left behind by the bench').toEqual([]);
 });
 
 function run(results: ResultsFile, id: string): RunRecord {

@@ -1,5 +1,6 @@
 /** Runs `npm run bench` as a user would (a real process), for the integration tests. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,11 +42,28 @@ export async function childrenOf(pid: number): Promise<number[]> {
   }
 }
 
+/** Running, not merely a zombie waiting for its (possibly re-assigned) parent to reap it. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `ms` for every PID to be gone; returns those still running. */
+export async function survivors(pids: Iterable<number>, ms = 5000): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let alive = [...pids].filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
 }

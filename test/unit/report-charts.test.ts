@@ -247,7 +247,7 @@ describe('the hand-built results', () => {
 
 describe('CHART_BUILDERS', () => {
   it('lists the chart families in report order', () => {
-    expect(CHART_BUILDERS.map((b) => b.id)).toEqual(['latency-percentiles', 'throughput', 'bytes', 'server-cost', 'timelines']);
+    expect(CHART_BUILDERS.map((b) => b.id)).toEqual(['latency-percentiles', 'throughput', 'bytes', 'server-cost', 'timelines', 'node-vs-browser']);
   });
 
   it('gives every transport its own colour and point style', () => {

@@ -185,7 +185,7 @@ describe('comparisonRows: the seed notes\' claims', () => {
     const file = resultsFile([...feedRuns(), ...chatRuns(), ...feedRuns('binary'), ...chatRuns('binary')], ['json', 'binary']);
     expect(rowOf(file, 'Auto-reconnect').cells.sse).toEqual({
       claim: 'Yes: built-in',
-      evidence: 'not measured in this run (no reconnect scenario yet)',
+      evidence: 'not measured in this run (reconnects are measured with browser clients: the default profile, or --clients browser)',
       support: 'not-measured',
     });
     expect(rowOf(file, 'Proxy friendly').cells.ws.evidence).toBe('not measured in this run (no proxy scenario)');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../metrics/histogram.ts';
-import type { CapacityResult, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
+import type { BrowserCost, CapacityResult, ConnectionLimitFinding, ReconnectMetrics, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
+import { validateResults } from '../../metrics/results-io.ts';
 import { formatBytes, formatCount, formatMs, renderSummary } from '../../reports/terminal.ts';
 
 const ESC = '\x1b';
@@ -26,6 +27,10 @@ interface RunSpec {
   reordered?: number;
   clientBound?: string[];
   complete?: boolean;
+  kind?: RunRecord['kind'];
+  connections?: number;
+  browser?: BrowserCost;
+  reconnect?: ReconnectMetrics;
 }
 
 function run(spec: RunSpec): RunRecord {
@@ -38,14 +43,14 @@ function run(spec: RunSpec): RunRecord {
     scenario: spec.scenario ?? 'feed',
     client: spec.client ?? 'node',
     encoding: 'json',
-    kind: 'fixed',
+    kind: spec.kind ?? 'fixed',
     step: null,
     complete: spec.complete ?? true,
     clientBound: (spec.clientBound ?? []).length > 0,
     clientBoundReasons: spec.clientBound ?? [],
     notes: [],
     load: {
-      connections: 1000,
+      connections: spec.connections ?? 1000,
       publishRatePerSec: 100,
       sendRatePerMember: null,
       rooms: null,
@@ -81,7 +86,7 @@ function run(spec: RunSpec): RunRecord {
               deliveredPerSec: spec.deliveriesPerSec,
               slowConsumerDisconnects: 0,
             },
-      client: { workers: 2, cpuUsPerDelivery: 3, maxWorkerCpuCores: 0.6, maxWorkerLoopDelayP99Ms: 4 },
+      client: { workers: 2, cpuUsPerDelivery: 3, maxWorkerCpuCores: 0.6, maxWorkerLoopDelayP99Ms: 4, ...(spec.browser ? { browser: spec.browser } : {}) },
       integrity: {
         expected,
         received: expected - lost,
@@ -93,6 +98,7 @@ function run(spec: RunSpec): RunRecord {
     },
     histograms: { latency: null, rtt: null, connect: null },
     timeline: [],
+    ...(spec.reconnect ? { reconnect: spec.reconnect } : {}),
   };
 }
 
@@ -235,8 +241,9 @@ describe('number formatting', () => {
   });
 });
 
+const plain = renderSummary(results());
+
 describe('renderSummary', () => {
-  const plain = renderSummary(results());
 
   it('starts with the environment header', () => {
     const first = plain.split('\n')[0];
@@ -282,12 +289,18 @@ describe('renderSummary', () => {
     expect(row(chat, 'ws')).toMatchObject({ p99: '3.21', 'rtt p99': '4.56', 'bytes/msg': '180 (+80)' });
   });
 
-  it('shows the client column only when more than one client kind ran', () => {
+  it('puts browser runs in their own table, so they are never read as Node rows', () => {
     const mixed = results();
     mixed.runs = mixed.runs.map((r) => (r.id === 'sse' ? { ...r, client: 'browser' } : r));
-    const feed = table(renderSummary(mixed), 'Feed: fixed load');
-    expect(row(feed, 'sse').client).toBe('browser');
-    expect(row(feed, 'ws').client).toBe('node');
+    const output = renderSummary(mixed);
+    const node = table(output, 'Feed: fixed load, Node clients (2 runs)');
+    expect(node.slice(2).map((line) => line.trim().split(/\s+/)[0])).toEqual(['ws', 'long-poll']);
+    const browser = table(output, 'Feed: fixed load, browser clients (1 run)');
+    expect(row(browser, 'sse')).toMatchObject({ transport: 'sse', p99: '48.7' });
+    expect(browser[0]).not.toContain('bytes/msg');
+    expect(node[0]).not.toContain('client ');
+    // Without a browser run, the titles read as they always did.
+    expect(plain).toContain('Feed: fixed load (3 runs)');
   });
 
   it('aligns every table: all lines of a table have the same width', () => {
@@ -337,5 +350,137 @@ describe('renderSummary', () => {
     const colored = renderSummary(results(), { color: true });
     expect(colored).toContain(`${ESC}[31mCLIENT-BOUND`);
     expect(stripAnsi(colored)).toBe(plain);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Browser clients: their own tables, Chromium's cost, the reconnect block and the finding.
+
+const chromiumCost: BrowserCost = {
+  version: 'Chromium/142.0.7444.59',
+  browsers: 1,
+  pages: 2,
+  processes: 7,
+  cpuCores: 0.42,
+  cpuUsPerDelivery: 42.1,
+  busiestProcessCpuCores: 0.31,
+  memoryBytes: 412_000_000,
+  memoryBytesPerClient: 4_120_000,
+};
+
+function drop(overrides: Partial<ReconnectMetrics> = {}): ReconnectMetrics {
+  return {
+    dropAtMs: 1000,
+    droppedConnections: 100,
+    clients: 100,
+    sawDisconnect: 100,
+    reopened: 100,
+    reopen: latency(1004, 1021, 1021),
+    resume: latency(1012, 1040, 1040),
+    notResumed: 0,
+    attempts: 100,
+    missed: 0,
+    recovered: 2000,
+    duplicates: 0,
+    ...overrides,
+  };
+}
+
+const finding: ConnectionLimitFinding = {
+  kind: 'connections-per-origin',
+  transport: 'sse',
+  browserVersion: 'Chromium/142.0.7444.59',
+  attempted: 7,
+  openedAtOnce: 6,
+  waitMs: 1500,
+  waitingOpenedAfterCloseMs: 3.1,
+  openMs: [12.1, 12.4, 12.9, 13, 13.2, 13.3, 1515.2],
+  spread: { streams: 7, origins: 2, opened: 7 },
+};
+
+function browserResults(): ResultsFile {
+  const base = results();
+  const browser = (spec: Omit<RunSpec, 'client' | 'connections' | 'browser'>): RunRecord =>
+    // A page cannot see socket bytes: the aggregate writes zeros, which must never read as measured.
+    run({ bytes: [0, -100], ...spec, client: 'browser', connections: 100, browser: chromiumCost });
+  return {
+    ...base,
+    runs: [
+      ...base.runs,
+      browser({ id: 'ws/feed/json/browser', transport: 'ws', deliveriesPerSec: 10_000, latency: latency(6.8, 15.1, 22) }),
+      browser({ id: 'sse/feed/json/browser', transport: 'sse', deliveriesPerSec: 10_000, latency: latency(1.6, 3.6, 8) }),
+      browser({ id: 'ws/feed/json/browser/reconnect', transport: 'ws', kind: 'reconnect', deliveriesPerSec: 9_000, latency: latency(2, 900, 1000), reconnect: drop() }),
+      browser({
+        id: 'sse/feed/json/browser/reconnect',
+        transport: 'sse',
+        kind: 'reconnect',
+        deliveriesPerSec: 9_000,
+        latency: latency(2, 900, 1000),
+        reconnect: drop({ attempts: 0, reopen: latency(3000, 3050, 3050), resume: latency(3010, 3100, 3100), recovered: 5980 }),
+      }),
+      browser({
+        id: 'long-poll/feed/json/browser/reconnect',
+        transport: 'long-poll',
+        kind: 'reconnect',
+        deliveriesPerSec: 9_000,
+        latency: latency(2, 900, 1000),
+        reconnect: drop({ sawDisconnect: 0, reopened: 0, reopen: null, attempts: 0, resume: latency(15, 1800, 1800), missed: 12, recovered: 0, duplicates: 3 }),
+      }),
+    ],
+    findings: [finding],
+  };
+}
+
+describe('renderSummary with browser clients', () => {
+  const file = browserResults();
+  const output = renderSummary(file);
+
+  it('builds a results file the schema accepts', () => {
+    expect(validateResults(JSON.parse(JSON.stringify(file)), 'test').runs).toHaveLength(9);
+  });
+
+  it("shows Chromium's CPU and memory per client on browser rows, and no socket bytes", () => {
+    const browser = table(output, 'Feed: fixed load, browser clients (2 runs)');
+    expect(browser).toHaveLength(2 + 2);
+    expect(row(browser, 'ws')).toMatchObject({ conns: '100', 'deliv/s': '10,000', p50: '6.80', p99: '15.1', chromium: '0.420', 'chr µs/msg': '42.1', 'MB/client': '3.93', loss: '0/150,000' });
+    expect(browser[0]).not.toMatch(/bytes|lab µs/);
+    expect(browser.join('\n')).not.toContain('(-100)');
+    expect(output).toContain("chromium: Chromium's CPU over the window, cores (all its processes)");
+    // The Node table keeps its columns, and reconnect runs are not fixed-load rows.
+    const node = table(output, 'Feed: fixed load, Node clients (3 runs)');
+    expect(row(node, 'ws')).toMatchObject({ 'bytes/msg': '102 (+2)', 'lab µs/msg': '3.00' });
+    expect(node).toHaveLength(2 + 3);
+    expect([...node, ...browser].join('\n')).not.toContain('9,000'); // the reconnect runs' deliveries
+  });
+
+  it('prints a reconnect row per transport: reopen p50, resume p99, missed, recovered and duplicates', () => {
+    const reconnect = table(output, 'Reconnect (browser clients; the server cut every connection at once)');
+    expect(row(reconnect, 'ws')).toMatchObject({ clients: '100', 'saw drop': '100', reopened: '100', 'reopen p50': '1,004', 'resume p50': '1,012', 'resume p99': '1,040', attempts: '100', missed: '0', recovered: '2,000', dup: '0' });
+    expect(row(reconnect, 'sse')).toMatchObject({ attempts: 'not counted', 'resume p99': '3,100', recovered: '5,980' });
+    expect(row(reconnect, 'long-poll')).toMatchObject({ 'saw drop': '0', 'reopen p50': '-', 'resume p99': '1,800', missed: '12', dup: '3' });
+    expect(new Set(reconnect.map((line) => line.length)).size).toBe(1);
+    expect(output).toContain('long-poll: none of the 100 pages saw the drop: Chromium retries a dropped idle poll by itself, so a page may never notice; the resume time still measures the outage each client had');
+  });
+
+  it('prints the connection-limit finding in one line, and why the lab spreads browser clients over ports', () => {
+    expect(output).toContain(
+      'Finding: Chromium 142.0.7444.59 opened 6 of 7 EventSources to one origin within 1.5 s; the 7th opened only 3.10 ms after the first was closed. Spread over 2 origins, all 7 opened.',
+    );
+    expect(output).toContain('the lab spreads its browser SSE and long-poll clients over several ports');
+  });
+
+  it('never prints NaN, undefined or null, and colour changes nothing but the escapes', () => {
+    expect(output).not.toMatch(/NaN|undefined|null/);
+    expect(stripAnsi(renderSummary(file, { color: true }))).toBe(output);
+  });
+
+  it('names reconnect runs as such among the client-bound ones', () => {
+    const bound = browserResults();
+    bound.runs = bound.runs.map((r) => (r.id === 'ws/feed/json/browser/reconnect' ? { ...r, clientBound: true, clientBoundReasons: ['renderer CPU 0.97 cores'] } : r));
+    expect(renderSummary(bound)).toContain('feed ws json browser, 100 conns reconnect: renderer CPU 0.97 cores');
+  });
+
+  it('says nothing of reconnects or findings in files without them', () => {
+    expect(plain).not.toMatch(/Reconnect|Finding|browser|Chromium/);
   });
 });

@@ -13,8 +13,11 @@ import {
   formatRatio,
   formatSmallBytes,
   groupRuns,
+  hasBrowserRuns,
   idMaker,
+  isNodeFixedRun,
   joinWords,
+  noNodeFixedRunsReason,
   runFlags,
   runName,
   seriesLabels,
@@ -61,9 +64,9 @@ function compare(bars: Bar[]): string | null {
   return text;
 }
 
-function chartFor(runs: RunRecord[], id: string): ChartSection {
+function chartFor(runs: RunRecord[], id: string, browsersToo: boolean): ChartSection {
   const scenario = (runs[0] as RunRecord).scenario;
-  const title = `${TITLE}: ${scenario}`;
+  const title = `${TITLE}: ${scenario}${browsersToo ? ' (Node clients)' : ''}`;
   const labels = seriesLabels(runs);
   const bars = runs.map((run, i) => barOf(run, labels[i] ?? run.transport));
   const drawn = bars.filter((bar) => bar.payload !== null);
@@ -135,7 +138,9 @@ function chartFor(runs: RunRecord[], id: string): ChartSection {
       reading,
       config,
       table: {
-        caption: `Bytes per delivered message at the client sockets (${scenario}; fixed-load runs). down/up: received/sent per message; handshake: bytes until a connection could receive.`,
+        caption:
+          `Bytes per delivered message at the client sockets (${scenario}; fixed-load runs${browsersToo ? ' of Node clients: a page cannot see socket bytes, so browser runs have none' : ''}). ` +
+          'down/up: received/sent per message; handshake: bytes until a connection could receive.',
         columns: ['transport', 'payload', 'overhead', 'total per message', 'down per message', 'up per message', 'handshake per connection'],
         rows: bars.map((bar) => {
           const b = bar.run.metrics.bytes;
@@ -158,12 +163,13 @@ function chartFor(runs: RunRecord[], id: string): ChartSection {
 export const bytes: ChartBuilder = {
   id: FAMILY,
   build(input: ReportInput): ChartSection[] {
-    const fixed = input.results.runs.filter((run) => run.kind === 'fixed');
-    if (fixed.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: 'no fixed-load runs in this results file' }];
+    // A page cannot see socket bytes: browser runs have none to draw.
+    const fixed = input.results.runs.filter(isNodeFixedRun);
+    if (fixed.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: noNodeFixedRunsReason(input.results) }];
     const nextId = idMaker();
     return SCENARIOS.flatMap((scenario) => {
       const runs = groupRuns(fixed.filter((run) => run.scenario === scenario)).flatMap((group) => group.runs);
-      return runs.length === 0 ? [] : [chartFor(runs, nextId(FAMILY, scenario))];
+      return runs.length === 0 ? [] : [chartFor(runs, nextId(FAMILY, scenario), hasBrowserRuns(input.results))];
     });
   },
 };

@@ -217,7 +217,26 @@ export function groupRuns(runs: RunRecord[]): RunGroup[] {
   });
 }
 
-/** The fixed-load runs of a results file, grouped for drawing. */
+/**
+ * The lab compares transports with its Node clients: browser runs hold other loads (fewer
+ * connections) and measure other things (no socket bytes), so only the views about browsers draw them.
+ */
+export const isNodeFixedRun = (run: RunRecord): boolean => run.kind === 'fixed' && run.client === 'node';
+
+export const hasBrowserRuns = (results: ResultsFile): boolean => results.runs.some((run) => run.client === 'browser');
+
+/**
+ * The fixed-load Node-client runs of a results file, grouped for drawing. When the file has browser
+ * runs too, each label says "Node clients", so nobody takes these figures for the browsers'.
+ */
 export function fixedRunGroups(results: ResultsFile): RunGroup[] {
-  return groupRuns(results.runs.filter((run) => run.kind === 'fixed'));
+  const groups = groupRuns(results.runs.filter(isNodeFixedRun));
+  return hasBrowserRuns(results) ? groups.map((group) => ({ ...group, label: `${group.label}, Node clients` })) : groups;
+}
+
+/** Why a family drawn from Node fixed-load runs has nothing to draw. */
+export function noNodeFixedRunsReason(results: ResultsFile): string {
+  return results.runs.some((run) => run.kind === 'fixed')
+    ? 'no fixed-load runs with Node clients in this results file (browser runs are drawn under "Node vs browser clients")'
+    : 'no fixed-load runs in this results file';
 }

@@ -1,9 +1,13 @@
-/** Every chart family of the report, in the order they appear. Add a builder here to add a chart. */
+/**
+ * Every chart family of the report, in the order they appear. Add a builder here to add a chart.
+ * The Node-client comparisons come first; Node vs browser last, next to the browser sections.
+ */
 import type { ChartBuilder } from '../types.ts';
 import { bytes } from './bytes.ts';
 import { latencyPercentiles } from './latency-percentiles.ts';
+import { nodeVsBrowser } from './node-vs-browser.ts';
 import { serverCost } from './server-cost.ts';
 import { throughput } from './throughput.ts';
 import { timelines } from './timelines.ts';
 
-export const CHART_BUILDERS: ChartBuilder[] = [latencyPercentiles, throughput, bytes, serverCost, timelines];
+export const CHART_BUILDERS: ChartBuilder[] = [latencyPercentiles, throughput, bytes, serverCost, timelines, nodeVsBrowser];

@@ -18,6 +18,7 @@ import {
   formatRatio,
   idMaker,
   lineDataset,
+  noNodeFixedRunsReason,
   runFlags,
   runName,
   type RunGroup,
@@ -186,7 +187,7 @@ export const latencyPercentiles: ChartBuilder = {
   id: FAMILY,
   build(input: ReportInput): ChartSection[] {
     const groups = fixedRunGroups(input.results);
-    if (groups.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: 'no fixed-load runs in this results file' }];
+    if (groups.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: noNodeFixedRunsReason(input.results) }];
     const nextId = idMaker();
     return groups.map((group) => chartFor(group, nextId(FAMILY, group.scenario, group.label)));
   },

@@ -14,6 +14,7 @@ import {
   fixedRunGroups,
   formatRatio,
   joinWords,
+  noNodeFixedRunsReason,
   runFlags,
   runName,
   transportRank,
@@ -138,7 +139,7 @@ function chartFor(metric: Metric, groups: RunGroup[]): ChartSection {
     },
     options: chartOptions(
       {
-        x: axis(groups.some((g) => g.label.includes(',')) ? 'Transport, by scenario, encoding and load' : 'Transport, by scenario and encoding'),
+        x: axis(groups.some((g) => g.label.includes('connections')) ? 'Transport, by scenario, encoding and load' : 'Transport, by scenario and encoding'),
         y: axis(metric.axisTitle, { beginAtZero: true }),
       },
       { plugins: { legend: { display: true, position: 'bottom' } } },
@@ -208,7 +209,8 @@ export const serverCost: ChartBuilder = {
   build(input: ReportInput): ChartSection[] {
     const groups = fixedRunGroups(input.results);
     if (groups.length === 0) {
-      return [CPU_METRIC, RSS_METRIC].map((metric) => ({ kind: 'missing', id: metric.id, title: metric.title, reason: 'no fixed-load runs in this results file' }));
+      const reason = noNodeFixedRunsReason(input.results);
+      return [CPU_METRIC, RSS_METRIC].map((metric) => ({ kind: 'missing', id: metric.id, title: metric.title, reason }));
     }
     return [chartFor(CPU_METRIC, groups), chartFor(RSS_METRIC, groups)];
   },

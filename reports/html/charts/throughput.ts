@@ -13,6 +13,7 @@ import {
   chartOptions,
   compareRuns,
   formatSmallBytes,
+  hasBrowserRuns,
   idMaker,
   lineDataset,
   runFlags,
@@ -60,7 +61,7 @@ function judge(run: RunRecord, capacity: CapacityResult | null, sustainedIndex: 
 function searchesOf(input: ReportInput): Search[] {
   const bySearch = new Map<string, RunRecord[]>();
   for (const run of input.results.runs) {
-    if (run.kind !== 'capacity-step' || run.step === null) continue;
+    if (run.kind !== 'capacity-step' || run.step === null || run.client !== 'node') continue;
     const list = bySearch.get(run.step.search);
     if (list === undefined) bySearch.set(run.step.search, [run]);
     else list.push(run);
@@ -282,14 +283,14 @@ export const throughput: ChartBuilder = {
     }
     const nextId = idMaker();
     const firsts = [...charts.values()].map((group) => group[0]?.steps[0]?.run as RunRecord);
-    const clients = new Set(firsts.map((run) => run.client));
     return [...charts.values()].map((group) => {
       group.sort((a, b) => transportRank(a.steps[0]?.run.transport ?? 'ws') - transportRank(b.steps[0]?.run.transport ?? 'ws'));
       const run = group[0]?.steps[0]?.run as RunRecord;
       const parts: string[] = [run.encoding];
-      if (clients.size > 1) parts.push(run.client);
       const alike = firsts.filter((r) => r.scenario === run.scenario && r.encoding === run.encoding && r.client === run.client);
       if (new Set(alike.map((r) => `${r.load.connections}|${r.load.payloadBytes}`)).size > 1) parts.push(`${formatCount(run.load.connections)} connections`);
+      // Searches are of Node clients only; say so when browsers ran too.
+      if (hasBrowserRuns(input.results)) parts.push('Node clients');
       return chartFor(group, parts.join(', '), nextId(FAMILY, run.scenario, ...parts));
     });
   },

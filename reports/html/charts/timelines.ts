@@ -15,6 +15,7 @@ import {
   idMaker,
   joinWords,
   lineDataset,
+  noNodeFixedRunsReason,
   runFlags,
   runName,
   type RunGroup,
@@ -259,7 +260,7 @@ export const timelines: ChartBuilder = {
   id: FAMILY,
   build(input: ReportInput): ChartSection[] {
     const groups = fixedRunGroups(input.results);
-    if (groups.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: 'no fixed-load runs in this results file' }];
+    if (groups.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: noNodeFixedRunsReason(input.results) }];
     const nextId = idMaker();
     return groups.flatMap((group): ChartSection[] => {
       const series: Series[] = group.runs.map((run, i) => ({ run, label: group.series[i] ?? run.transport, window: windowOf(run) }));

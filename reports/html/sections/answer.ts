@@ -58,9 +58,9 @@ export function summarySentence(verdict: Verdict): string {
   return sentence;
 }
 
-/** The loads a scenario ran at (fixed-load runs), in words. */
+/** The loads a scenario's verdict compares (fixed-load Node-client runs), in words. */
 function scenarioLoad(results: ResultsFile, scenario: ScenarioName): string {
-  const runs = results.runs.filter((run) => run.scenario === scenario && run.kind === 'fixed');
+  const runs = results.runs.filter((run) => run.scenario === scenario && run.kind === 'fixed' && run.client === 'node');
   if (runs.length === 0) return '';
   const describe = (run: RunRecord): string => {
     const load = run.load;

@@ -31,7 +31,8 @@ export const BASELINE_METRICS: BaselineMetric[] = [
   { id: 'latency-p50', label: 'Delivery latency p50', better: 'lower', value: (r) => r.metrics.latency?.p50 ?? null, format: ms },
   { id: 'latency-p99', label: 'Delivery latency p99', better: 'lower', value: (r) => r.metrics.latency?.p99 ?? null, format: ms },
   { id: 'rtt-p99', label: 'Round trip p99', better: 'lower', value: (r) => r.metrics.rtt?.p99 ?? null, format: ms },
-  { id: 'bytes', label: 'Bytes per message', better: 'lower', value: (r) => r.metrics.bytes.perMessage, format: perMessageBytes },
+  // A page cannot see socket bytes: a browser run's byte figures are not measurements.
+  { id: 'bytes', label: 'Bytes per message', better: 'lower', value: (r) => (r.client === 'node' ? r.metrics.bytes.perMessage : null), format: perMessageBytes },
   {
     id: 'server-cpu',
     label: 'Server CPU per 1k deliveries',
@@ -47,6 +48,23 @@ export const BASELINE_METRICS: BaselineMetric[] = [
     format: formatBytes,
   },
   { id: 'lost', label: 'Lost deliveries', better: 'lower', value: (r) => r.metrics.integrity.lost, format: formatCount },
+  // Browser and reconnect runs only: null elsewhere, so files without them compare as before.
+  {
+    id: 'chromium-cpu',
+    label: 'Chromium CPU per delivery',
+    better: 'lower',
+    value: (r) => r.metrics.client.browser?.cpuUsPerDelivery ?? null,
+    format: (v) => `${formatMs(v)} µs`,
+  },
+  {
+    id: 'chromium-memory',
+    label: 'Chromium memory per client',
+    better: 'lower',
+    value: (r) => r.metrics.client.browser?.memoryBytesPerClient ?? null,
+    format: formatBytes,
+  },
+  { id: 'resume-p99', label: 'Resume after the drop p99', better: 'lower', value: (r) => r.reconnect?.resume?.p99 ?? null, format: ms },
+  { id: 'missed', label: 'Missed after the drop', better: 'lower', value: (r) => r.reconnect?.missed ?? null, format: formatCount },
 ];
 
 export interface ValueComparison {
@@ -386,8 +404,10 @@ export function renderBaseline(current: ResultsFile, baseline: ResultsFile): str
     );
   }
   const fixed = comparison.runs.filter((run) => run.kind === 'fixed');
-  const steps = comparison.runs.filter((run) => run.kind !== 'fixed');
+  const steps = comparison.runs.filter((run) => run.kind === 'capacity-step');
+  const reconnect = comparison.runs.filter((run) => run.kind === 'reconnect');
   if (fixed.length > 0) parts.push(runTable(fixed, 'Fixed-load runs: key figures, current vs baseline'));
+  if (reconnect.length > 0) parts.push(runTable(reconnect, 'Reconnect runs (browser clients): key figures, current vs baseline'));
   parts.push(capacityTable(comparison.capacity));
   if (steps.length > 0) {
     parts.push(

@@ -59,6 +59,19 @@ export function renderBanners(results: ResultsFile): string {
   return banners.join('\n');
 }
 
+/** "6 fixed-load (3 Node, 3 browser), 3 reconnect runs, 3 capacity searches"; the client split only when browsers ran. */
+function runCounts(results: ResultsFile): string {
+  const fixed = results.runs.filter((run) => run.kind === 'fixed');
+  const browser = fixed.filter((run) => run.client === 'browser').length;
+  const reconnect = results.runs.filter((run) => run.kind === 'reconnect').length;
+  return (
+    `${formatCount(fixed.length)} fixed-load` +
+    (browser > 0 ? ` (${formatCount(fixed.length - browser)} Node, ${formatCount(browser)} browser)` : '') +
+    (reconnect > 0 ? `, ${plural(reconnect, 'reconnect run', 'reconnect runs')}` : '') +
+    (results.capacity.length > 0 ? `, ${plural(results.capacity.length, 'capacity search', 'capacity searches')}` : '')
+  );
+}
+
 /** One link of the table of contents: a section's id and its title. */
 export interface NavEntry {
   id: string;
@@ -70,18 +83,11 @@ export function renderHeader(input: ReportInput, nav: NavEntry[]): string {
   const { results } = input;
   const env = results.environment;
   const profile = profileOf(results);
-  const fixedRuns = results.runs.filter((run) => run.kind === 'fixed').length;
   const meta = [
     ['Date', escapeHtml(formatDate(env.startedAt))],
     ['Commit', `<code>${escapeHtml(shortCommit(results))}</code>`],
     ['Profile', escapeHtml(profile ?? 'unknown')],
-    [
-      'Runs',
-      escapeHtml(
-        `${formatCount(fixedRuns)} fixed-load` +
-          (results.capacity.length > 0 ? `, ${plural(results.capacity.length, 'capacity search', 'capacity searches')}` : ''),
-      ),
-    ],
+    ['Runs', escapeHtml(runCounts(results))],
     ['Machine', escapeHtml(`${env.cpuModel} × ${env.cpuCount}, ${formatBytes(env.totalMemoryBytes)}`)],
   ]
     .map(([label, value]) => `<span>${label} <b>${value}</b></span>`)
