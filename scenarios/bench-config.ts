@@ -294,9 +294,9 @@ function checkOption(path: string, value: unknown, source: LayerSource): void {
  * Profile defaults, then each layer in order (later wins), then checks across options.
  * `chatMembers` (from --clients N / --connections N) sizes chat as N members in rooms of the
  * configured size, unless a layer set the room count itself; `browserChatMembers` does the same for
- * browser clients.
+ * browser clients; `excludeBrowser` (--no-browser) drops browser clients before any check about them.
  */
-export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[], options: { chatMembers?: number; browserChatMembers?: number } = {}): BenchConfig {
+export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: LayerSource }[], options: { chatMembers?: number; browserChatMembers?: number; excludeBrowser?: boolean } = {}): BenchConfig {
   for (const { layer, source } of layers) validateLayer(layer, source);
   const profileLayer = [...layers].reverse().find((l) => l.layer.profile !== undefined);
   const profile = profileLayer?.layer.profile ?? 'default';
@@ -311,6 +311,11 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
   if (options.chatMembers !== undefined && !layers.some((l) => l.layer.chat?.rooms !== undefined)) {
     config.chat.rooms = Math.max(1, Math.round(options.chatMembers / config.chat.membersPerRoom));
   }
+  // --no-browser: browser clients are out before any check about them.
+  if (options.excludeBrowser === true) {
+    config.clients = config.clients.filter((kind) => kind !== 'browser');
+    if (config.clients.length === 0) throw new UsageError('BAD_FLAG', '--no-browser leaves no client kind to run: use --clients node');
+  }
   if (options.browserChatMembers !== undefined && !layers.some((l) => l.layer.browser?.chatRooms !== undefined)) {
     config.browser.chatRooms = Math.max(1, Math.round(options.browserChatMembers / config.browser.chatMembersPerRoom));
   }
@@ -318,7 +323,7 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
   if (config.clients.includes('browser') && config.scenarios.includes('chat') && browserChat > MAX_BROWSER_CLIENTS) {
     throw new UsageError(
       'BAD_OPTION',
-      `browser chat would open ${browserChat} clients (${config.browser.chatRooms} rooms x ${config.browser.chatMembersPerRoom} members); at most ${MAX_BROWSER_CLIENTS}: lower --connections or browser.chatRooms`,
+      `browser chat would open ${browserChat} clients (${config.browser.chatRooms} rooms x ${config.browser.chatMembersPerRoom} members); at most ${MAX_BROWSER_CLIENTS}: lower --browser-clients (or --connections with --clients browser), browser.chatRooms or browser.chatMembersPerRoom`,
     );
   }
   const members = connectionsOf(config, 'chat');

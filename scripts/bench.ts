@@ -227,18 +227,21 @@ runMain(async () => {
   const fromFlags = flagLayer(flags);
   layers.push(fromFlags);
   // --clients N / --connections N size chat too: N members in rooms of the configured size.
+  const noBrowser = flags['no-browser'] === true;
+  if (noBrowser && flags.clients !== undefined && !/^\d+$/.test(flags.clients) && list(flags.clients).includes('browser')) {
+    throw new UsageError('BAD_FLAG', '--no-browser contradicts --clients naming browser: drop one of them');
+  }
   const config = resolveBenchConfig(layers, {
     ...(fromFlags.clientsCount === undefined ? {} : { chatMembers: fromFlags.clientsCount }),
     ...(fromFlags.browserCount === undefined ? {} : { browserChatMembers: fromFlags.browserCount }),
+    excludeBrowser: noBrowser,
   });
   const notices: string[] = [];
-  if (flags['no-browser']) {
-    if (flags.clients !== undefined && !/^\d+$/.test(flags.clients) && list(flags.clients).includes('browser')) {
-      throw new UsageError('BAD_FLAG', '--no-browser contradicts --clients naming browser: drop one of them');
-    }
-    if (config.clients.includes('browser')) notices.push('browser clients skipped (--no-browser): no browser runs, reconnect runs or connection-limit finding in this file');
-    config.clients = config.clients.filter((kind) => kind !== 'browser');
-    if (config.clients.length === 0) throw new UsageError('BAD_FLAG', '--no-browser leaves no client kind to run: use --clients node');
+  // Said only when the profile or scenario file would have run them.
+  const profile = [...layers].reverse().find((l) => l.layer.profile !== undefined)?.layer.profile ?? 'default';
+  const clientsAsked = [...layers].reverse().find((l) => l.layer.clients !== undefined)?.layer.clients ?? PROFILE_DEFAULTS[profile].clients;
+  if (noBrowser && clientsAsked.includes('browser')) {
+    notices.push('browser clients skipped (--no-browser): no browser runs, reconnect runs or connection-limit finding in this file');
   }
 
   const registry = new Set<ChildProcess>();

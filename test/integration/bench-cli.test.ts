@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_DEFAULTS } from '../../scenarios/bench-config.ts';
+import { MAX_BROWSER_CLIENTS } from '../../scenarios/bench-config.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -154,7 +155,6 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
     { label: '--duration 100ms', args: ['--duration', '100ms'], code: 'BAD_OPTION', message: '--duration must be a duration from 0.5 s to 3600 s (in ms: an integer from 500 to 3600000), got 100' },
     { label: '--profile huge', args: ['--profile', 'huge'], code: 'BAD_OPTION', message: '--profile must be one of quick, default, got "huge"' },
     { label: '--capacity --no-capacity', args: ['--capacity', '--no-capacity'], code: 'BAD_FLAG', message: 'pushbench: give --capacity or --no-capacity, not both [BAD_FLAG]\n' },
-    { label: '--clients browser (not available yet)', args: ['--clients', 'browser'], code: 'NOT_AVAILABLE', message: 'pushbench: --clients browser is not available in this version of the lab yet: use --clients node (the default) [NOT_AVAILABLE]\n' },
     { label: '--unknown-flag', args: ['--unknown-flag'], code: 'BAD_FLAG', message: /^pushbench: Unknown option '--unknown-flag'[\s\S]*usage: npm run bench[\s\S]*--connections N/ },
     { label: '--rate -5', args: ['--rate', '-5'], code: 'BAD_FLAG', message: /^pushbench: Option '--rate' argument is ambiguous\.[\s\S]*'--rate=-XYZ'/ },
     { label: '--rate=-5', args: ['--rate=-5'], code: 'BAD_FLAG', message: 'pushbench: --rate takes an integer from 1 to 100000, got "-5" [BAD_FLAG]\n' },
@@ -224,7 +224,7 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
       content: '{"nope.x": 1}',
       code: 'UNKNOWN_OPTION',
       message: (f) => [
-        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json [UNKNOWN_OPTION]\n`,
+        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json [UNKNOWN_OPTION]\n`,
       ],
     },
     { label: 'an out-of-range nested value', name: 'range.json', content: '{"feed": {"subscribers": 20001}}', code: 'BAD_OPTION', message: (f) => [`pushbench: option "feed.subscribers" (scenario file ${f}) must be an integer from 1 to 20000, got 20001 [BAD_OPTION]`] },
@@ -257,5 +257,94 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
   it.concurrent('a valid file with a profile of its own and an unknown --profile: the flag is refused', async () => {
     const full = await file('profile-quick.json', '{"profile": "quick"}');
     expectRefusal(await refused(['--scenario-file', full, '--profile', 'huge']), 'BAD_OPTION', 'pushbench: --profile must be one of quick, default, got "huge" [BAD_OPTION]\n');
+  });
+});
+
+describe('npm run bench browser flags: --no-browser, --browser-clients, and --connections with --clients browser', () => {
+  const UNREACHABLE = ['--target', 'http://127.0.0.1:1'];
+  const file = async (name: string, content: string): Promise<string> => {
+    const full = path.join(dir, name);
+    await writeFile(full, content);
+    return full;
+  };
+
+  it('--help documents --no-browser and --browser-clients with its range and defaults', async () => {
+    const run = await bench(['--help']);
+    expect(run.code).toBe(0);
+    const entries = helpEntries(run.stdout);
+    expect(entries.get('no-browser')).toMatch(/skip the browser clients/);
+    const d = PROFILE_DEFAULTS.default;
+    const entry = entries.get('browser-clients')!;
+    expect(entry).toContain(`1 to ${MAX_BROWSER_CLIENTS}`);
+    expect(entry).toContain(`(default ${d.browser.feedSubscribers} and ${d.browser.chatRooms * d.browser.chatMembersPerRoom};`);
+    expect(entries.get('clients')).toContain(`default node,browser; quick node`);
+  });
+
+  it.concurrent.for<{ label: string; args: string[]; code: string; message: string }>([
+    { label: '--no-browser --clients browser', args: ['--no-browser', '--clients', 'browser'], code: 'BAD_FLAG', message: 'pushbench: --no-browser contradicts --clients naming browser: drop one of them [BAD_FLAG]\n' },
+    { label: '--no-browser --clients browser,node', args: ['--no-browser', '--clients', 'browser,node'], code: 'BAD_FLAG', message: 'pushbench: --no-browser contradicts --clients naming browser: drop one of them [BAD_FLAG]\n' },
+    { label: '--browser-clients 0', args: ['--browser-clients', '0'], code: 'BAD_OPTION', message: `pushbench: --browser-clients must be an integer from 1 to ${MAX_BROWSER_CLIENTS}, got 0 [BAD_OPTION]\n` },
+    { label: '--browser-clients 5000', args: ['--browser-clients', '5000'], code: 'BAD_OPTION', message: `pushbench: --browser-clients must be an integer from 1 to ${MAX_BROWSER_CLIENTS}, got 5000 [BAD_OPTION]\n` },
+    { label: '--browser-clients abc', args: ['--browser-clients', 'abc'], code: 'BAD_FLAG', message: `pushbench: --browser-clients takes an integer from 1 to ${MAX_BROWSER_CLIENTS}, got "abc" [BAD_FLAG]\n` },
+    // --connections sizes browser clients when --clients names browser: the browser cap applies to it.
+    { label: '--clients browser --connections 1001', args: ['--clients', 'browser', '--connections', '1001'], code: 'BAD_OPTION', message: `pushbench: --connections must be an integer from 1 to ${MAX_BROWSER_CLIENTS}, got 1001 [BAD_OPTION]\n` },
+    { label: '--clients node,browser --connections 5000', args: ['--clients', 'node,browser', '--connections', '5000'], code: 'BAD_OPTION', message: `pushbench: --connections must be an integer from 1 to ${MAX_BROWSER_CLIENTS}, got 5000 [BAD_OPTION]\n` },
+  ])('$label', async ({ args, code, message }) => {
+    const run = await refused(args);
+    expectRefusal(run, code, message);
+    expect(run.stderr).toBe(message);
+  });
+
+  it.concurrent.for<{ label: string; args: string[] }>([
+    // Without --clients naming browser, --connections leaves the (modest) browser run alone: 5000 is fine.
+    { label: '--connections 5000 (default profile: node and browser)', args: ['--connections', '5000'] },
+    { label: '--clients node --connections 5000', args: ['--clients', 'node', '--connections', '5000'] },
+    { label: '--clients 5000 (a number names no kind)', args: ['--clients', '5000'] },
+    // --browser-clients wins over --connections for the browser clients.
+    { label: '--clients browser --connections 5000 --browser-clients 10', args: ['--clients', 'browser', '--connections', '5000', '--browser-clients', '10'] },
+    { label: '--browser-clients 1000 (the top of the range; chat: 100 rooms of 10)', args: ['--browser-clients', '1000'] },
+    { label: '--no-browser --clients node', args: ['--no-browser', '--clients', 'node'] },
+    { label: '--no-browser with the default profile', args: ['--no-browser'] },
+  ])('$label gets past every config check (to the unreachable --target)', async ({ args }) => {
+    const run = await refused([...args, ...UNREACHABLE]);
+    expectRefusal(run, 'TARGET_UNREACHABLE', 'pushbench: cannot reach --target http://127.0.0.1:1 (');
+  });
+
+  it.concurrent('a scenario file with browser.clientsPerPage 0 is refused naming the option, the file and the range', async () => {
+    const full = await file('browser-page.json', '{"browser":{"clientsPerPage":0}}');
+    const run = await refused(['--scenario-file', full]);
+    expectRefusal(run, 'BAD_OPTION', `pushbench: option "browser.clientsPerPage" (scenario file ${full}) must be an integer from 1 to 200, got 0 [BAD_OPTION]\n`);
+  });
+
+  it.concurrent('a scenario file with an unknown browser key lists the browser keys', async () => {
+    const full = await file('browser-unknown.json', '{"browser":{"pages":2}}');
+    expectRefusal(await refused(['--scenario-file', full]), 'UNKNOWN_OPTION', `pushbench: unknown option "browser.pages" in scenario file ${full}; accepted: browser.feedSubscribers, browser.chatRooms,`);
+  });
+
+  it.concurrent('browser chat above the cap is refused: a file with 11 rooms of 91', async () => {
+    const full = await file('browser-chat.json', '{"browser":{"chatRooms":11,"chatMembersPerRoom":91}}');
+    expectRefusal(
+      await refused(['--scenario-file', full]),
+      'BAD_OPTION',
+      `pushbench: browser chat would open 1001 clients (11 rooms x 91 members); at most ${MAX_BROWSER_CLIENTS}: lower --browser-clients (or --connections with --clients browser), browser.chatRooms or browser.chatMembersPerRoom [BAD_OPTION]\n`,
+    );
+  });
+
+  it.concurrent('--browser-clients sizes browser chat in rooms of browser.chatMembersPerRoom, then the cap applies (1000 in rooms of 7: 143 x 7)', async () => {
+    const full = await file('browser-seven.json', '{"browser":{"chatMembersPerRoom":7}}');
+    expectRefusal(await refused(['--scenario-file', full, '--browser-clients', '1000']), 'BAD_OPTION', `browser chat would open 1001 clients (143 rooms x 7 members); at most ${MAX_BROWSER_CLIENTS}`);
+    // 994 in rooms of 7 is 142 rooms, 994 clients: within the cap.
+    expectRefusal(await refused(['--scenario-file', full, '--browser-clients', '994', ...UNREACHABLE]), 'TARGET_UNREACHABLE', 'cannot reach --target');
+  });
+
+  it.concurrent('--no-browser leaving no client kind is refused', async () => {
+    const full = await file('browser-only.json', '{"clients":["browser"]}');
+    expectRefusal(await refused(['--scenario-file', full, '--no-browser']), 'BAD_FLAG', 'pushbench: --no-browser leaves no client kind to run: use --clients node [BAD_FLAG]\n');
+  });
+
+  // --no-browser drops browser clients before the checks about them: a browser size it makes irrelevant does not refuse the run.
+  it('--no-browser with an oversized browser chat in the scenario file still runs the Node clients', async () => {
+    const full = await file('browser-big.json', '{"browser":{"chatRooms":100,"chatMembersPerRoom":100}}');
+    expectRefusal(await refused(['--scenario-file', full, '--no-browser', ...UNREACHABLE]), 'TARGET_UNREACHABLE', 'cannot reach --target');
   });
 });

@@ -15,6 +15,9 @@ import type { ChannelTally } from '../../metrics/integrity.ts';
 import { PROFILE_DEFAULTS, type BenchConfig } from '../../scenarios/bench-config.ts';
 import { NAME_PATTERN } from '../../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../../servers/stats.ts';
+import { browserCost } from '../../bench/aggregate.ts';
+import { browserWorkerCount, streamsPerOrigin } from '../../bench/plan.ts';
+import type { BrowserWindowReport } from '../../clients/load/worker-protocol.ts';
 
 const T0_US = 1_767_225_600_000_000;
 
@@ -376,5 +379,165 @@ describe('plan: connectionSpecs', () => {
       expect(room).toMatch(NAME_PATTERN);
       expect(members).toBe(11);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Browser workers: Chromium's cost instead of socket bytes, its busiest process as the worker's CPU.
+
+function chromium(overrides: Partial<BrowserWindowReport> = {}): BrowserWindowReport {
+  return {
+    version: 'HeadlessChrome/142.0.7444.59',
+    pages: 2,
+    clients: 50,
+    processes: 6,
+    chromiumCpuUs: 600_000,
+    busiestProcessCpuUs: 300_000,
+    pssBytes: 200_000_000,
+    reconnects: [],
+    resume: encoded(),
+    notResumed: 0,
+    ...overrides,
+  };
+}
+
+// Two browser workers over the 2 s window. cpuUs (Chromium + driver) is far above the busiest process's on purpose.
+const BROWSER_A = report({ ...WORKER_A, cpuUs: 3_000_000, browser: chromium() });
+const BROWSER_B = report({
+  ...WORKER_B,
+  cpuUs: 500_000,
+  browser: chromium({ version: 'HeadlessChrome/other', pages: 1, clients: 25, processes: 4, chromiumCpuUs: 200_000, busiestProcessCpuUs: 150_000, pssBytes: 100_000_000 }),
+});
+
+describe('browserCost', () => {
+  it('is undefined for Node workers', () => {
+    expect(browserCost([WORKER_A, WORKER_B], 2, 1600)).toBeUndefined();
+    expect(browserCost([], 2, 0)).toBeUndefined();
+  });
+
+  it('sums Chromium over the browser workers: CPU in cores and per delivery, busiest process, PSS per client', () => {
+    expect(browserCost([BROWSER_A, BROWSER_B], 2, 1600)).toEqual({
+      version: 'HeadlessChrome/142.0.7444.59',
+      browsers: 2,
+      pages: 3,
+      processes: 10,
+      // 800,000 µs over 2 s; per each of 1,600 deliveries.
+      cpuCores: 0.4,
+      cpuUsPerDelivery: 500,
+      // The busiest single process of any browser: 300,000 µs over 2 s.
+      busiestProcessCpuCores: 0.15,
+      memoryBytes: 300_000_000,
+      memoryBytesPerClient: 4_000_000,
+    });
+  });
+
+  it('per-delivery CPU is null without deliveries; per-client memory null without clients', () => {
+    const cost = browserCost([report({ browser: chromium({ clients: 0 }) })], 4, 0)!;
+    expect(cost.cpuUsPerDelivery).toBeNull();
+    expect(cost.memoryBytesPerClient).toBeNull();
+    expect(cost.cpuCores).toBe(0.15);
+    expect(cost.busiestProcessCpuCores).toBe(0.075);
+  });
+
+  it('counts only the reports that have a browser field', () => {
+    expect(browserCost([WORKER_A, BROWSER_B], 2, 100)).toMatchObject({ browsers: 1, pages: 1, processes: 4, cpuCores: 0.1, cpuUsPerDelivery: 2000, memoryBytes: 100_000_000 });
+  });
+});
+
+describe('aggregateWindow with browser workers', () => {
+  const { metrics, clientBoundReasons } = aggregateWindow(input({ reports: [BROWSER_A, BROWSER_B] }));
+
+  it('bytes are not measured (null, not 0): a page cannot see its sockets; the payload size stays', () => {
+    expect(metrics.bytes).toEqual({ perMessage: null, overheadPerMessage: null, downPerMessage: null, upPerMessage: null, payloadBytes: 100, handshakePerConnection: null });
+  });
+
+  it('the busiest Chromium process, not the worker’s whole cpuUs, is its maxWorkerCpuCores', () => {
+    // cpuUs 3,000,000 over 2 s would be 1.5 cores; the busiest process used 300,000 µs: 0.15.
+    expect(metrics.client.maxWorkerCpuCores).toBe(0.15);
+    expect(clientBoundReasons).toEqual([]);
+  });
+
+  it('client CPU per delivery still counts the whole cpuUs (Chromium and its driver)', () => {
+    expect(metrics.client.cpuUsPerDelivery).toBe(2187.5); // 3,500,000 µs / 1,600 arrivals
+    expect(metrics.client.workers).toBe(2);
+  });
+
+  it('metrics.client.browser is browserCost over the window and its arrivals', () => {
+    expect(metrics.client.browser).toEqual(browserCost([BROWSER_A, BROWSER_B], 2, 1600));
+    expect(metrics.client.browser!.cpuUsPerDelivery).toBe(500);
+  });
+
+  it('Node runs have no metrics.client.browser at all, and keep their bytes', () => {
+    const node = aggregateWindow(input()).metrics;
+    expect(node.client).not.toHaveProperty('browser');
+    expect(Object.keys(node.client).sort()).toEqual(['cpuUsPerDelivery', 'maxWorkerCpuCores', 'maxWorkerLoopDelayP99Ms', 'workers']);
+    expect(node.bytes.perMessage).toBe(156.25);
+  });
+
+  it('a mix with any browser report measures no bytes', () => {
+    expect(aggregateWindow(input({ reports: [WORKER_A, BROWSER_B] })).metrics.bytes.perMessage).toBeNull();
+  });
+
+  it('the rest is merged as for Node workers: latency, integrity, errors', () => {
+    const node = aggregateWindow(input()).metrics;
+    expect(metrics.latency).toEqual(node.latency);
+    expect(metrics.integrity).toEqual(node.integrity);
+    expect(metrics.errors).toEqual(node.errors);
+    expect(metrics.throughput).toEqual(node.throughput);
+  });
+
+  it(`is client-bound when one Chromium process uses ${CLIENT_BOUND_CPU_CORES} cores, named as such`, () => {
+    const busy = report({ cpuUs: 100, arrivalsBetweenMarks: 10, browser: chromium({ busiestProcessCpuUs: 1_800_000, chromiumCpuUs: 2_500_000 }) });
+    const { clientBoundReasons: reasons, metrics: m } = aggregateWindow(input({ reports: [BROWSER_B, busy] }));
+    expect(m.client.maxWorkerCpuCores).toBe(0.9);
+    expect(reasons).toEqual(['a Chromium process used 0.9 cores (limit 0.85)']);
+    expect(reasons[0]).not.toContain('load worker');
+  });
+
+  it(`is client-bound when a page's event-loop delay p99 reaches ${CLIENT_BOUND_LOOP_DELAY_MS} ms, named as such`, () => {
+    const slow = report({ loopDelayP99MaxMs: 62.5, browser: chromium() });
+    const reasons = aggregateWindow(input({ reports: [slow] })).clientBoundReasons;
+    expect(reasons).toEqual(["a page's event-loop delay p99 reached 62.5 ms (limit 50 ms)"]);
+    expect(reasons[0]).not.toContain('load worker');
+  });
+
+  it('chat send lag reads the same for browser workers', () => {
+    const reasons = aggregateWindow(input({ reports: [report({ sendLagP99Ms: 80, browser: chromium() })] })).clientBoundReasons;
+    expect(reasons).toEqual([expect.stringMatching(/^chat sends left up to 80 ms after their due time/)]);
+  });
+});
+
+describe('plan: browser clients', () => {
+  const browserConfig = (overrides: Partial<BenchConfig['browser']> = {}): BenchConfig => config({ browser: { ...PROFILE_DEFAULTS.quick.browser, ...overrides } });
+
+  it('connectionSpecs for browser clients use the browser sizes and ids prefixed b', () => {
+    const c = browserConfig({ feedSubscribers: 7, chatRooms: 2, chatMembersPerRoom: 3 });
+    const feed = connectionSpecs(c, 'feed', 'ticks', 'browser');
+    expect(feed).toHaveLength(7);
+    expect(feed[0]).toEqual({ id: 'bf0', topics: ['ticks'], rooms: [] });
+    expect(feed.every((s) => s.id.startsWith('bf') && s.id.match(NAME_PATTERN) !== null)).toBe(true);
+    const chat = connectionSpecs(c, 'chat', 'ticks', 'browser');
+    expect(chat.map((s) => s.id)).toEqual(['br0m0', 'br0m1', 'br0m2', 'br1m0', 'br1m1', 'br1m2']);
+    expect(chat.map((s) => s.rooms[0])).toEqual(['room0', 'room0', 'room0', 'room1', 'room1', 'room1']);
+    // Node clients keep the Node sizes and unprefixed ids, so the two kinds never share an id.
+    expect(connectionSpecs(c, 'feed', 'ticks')).toHaveLength(c.feed.subscribers);
+    expect(connectionSpecs(c, 'feed', 'ticks', 'node')[0]!.id).toBe('f0');
+    const nodeIds = new Set(connectionSpecs(c, 'chat', 'ticks').map((s) => s.id));
+    expect(chat.some((s) => nodeIds.has(s.id))).toBe(false);
+  });
+
+  it('browserWorkerCount: one Chromium per clientsPerBrowser clients, at least one', () => {
+    const c = browserConfig({ clientsPerBrowser: 150 });
+    expect(browserWorkerCount(c, 0)).toBe(1);
+    expect(browserWorkerCount(c, 1)).toBe(1);
+    expect(browserWorkerCount(c, 150)).toBe(1);
+    expect(browserWorkerCount(c, 151)).toBe(2);
+    expect(browserWorkerCount(c, 1000)).toBe(7);
+    expect(browserWorkerCount(browserConfig({ clientsPerBrowser: 1 }), 5)).toBe(5);
+  });
+
+  it('streamsPerOrigin: 6 for feed (Chromium’s per-origin limit), 3 for chat (its sends need connections too)', () => {
+    expect(streamsPerOrigin('feed')).toBe(6);
+    expect(streamsPerOrigin('chat')).toBe(3);
   });
 });

@@ -13,6 +13,7 @@ import {
   type LayerSource,
 } from '../../scenarios/bench-config.ts';
 import { UsageError } from '../../scenarios/errors.ts';
+import { MAX_BROWSER_CLIENTS, MAX_CLIENTS_PER_BROWSER } from '../../scenarios/bench-config.ts';
 
 const FILE: LayerSource = { description: 'scenario file my.json' };
 const FLAGS: LayerSource = {
@@ -374,7 +375,7 @@ describe('layers are all checked before any is applied; dotted keys belong in th
   it('an unknown dotted key such as {"nope.x": 1} lists the accepted top-level keys', () => {
     const err = refusal(() => validateLayer({ 'nope.x': 1 }, FILE), 'UNKNOWN_OPTION', 'unknown option "nope.x"');
     expect(err.message).toBe(
-      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json',
+      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json',
     );
     expect(err.message).not.toMatch(/accepted: .*\w\.\w/);
     expect(err.message).not.toContain('write {');
@@ -414,5 +415,159 @@ describe('chatMembers (--clients N / --connections N) sizes the chat rooms', () 
   it('sizes chat even when chat is not run, but only refuses when it is', () => {
     expect(withMembers(20_000, [{ scenarios: ['feed'], chat: { membersPerRoom: 3 } }, FLAGS]).chat.rooms).toBe(6667);
     refusal(() => withMembers(20_000, [{ scenarios: ['chat'], chat: { membersPerRoom: 3 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20001 connections');
+  });
+});
+
+describe('browser options', () => {
+  const withSizes = (sizes: { chatMembers?: number; browserChatMembers?: number }, ...layers: [unknown, LayerSource][]) =>
+    resolveBenchConfig(
+      layers.map(([layer, source]) => ({ layer: layer as BenchConfigLayer, source })),
+      sizes,
+    );
+
+  it('the default profile runs Node and browser clients; quick runs Node only', () => {
+    expect(PROFILE_DEFAULTS.default.clients).toEqual(['node', 'browser']);
+    expect(PROFILE_DEFAULTS.quick.clients).toEqual(['node']);
+    expect(resolve().clients).toEqual(['node', 'browser']);
+    expect(resolve([{ profile: 'quick' }, FLAGS]).clients).toEqual(['node']);
+  });
+
+  it.each(PROFILES)('%s: browser defaults are modest and inside every limit', (name) => {
+    const { browser } = PROFILE_DEFAULTS[name];
+    expect(browser.feedSubscribers).toBeLessThanOrEqual(MAX_BROWSER_CLIENTS);
+    expect(browser.chatRooms * browser.chatMembersPerRoom).toBeLessThanOrEqual(MAX_BROWSER_CLIENTS);
+    expect(browser.clientsPerBrowser).toBeLessThanOrEqual(MAX_CLIENTS_PER_BROWSER);
+    expect(browser.feedSubscribers).toBeLessThan(PROFILE_DEFAULTS[name].feed.subscribers);
+    expect(() => validateLayer({ browser }, FILE)).not.toThrow();
+  });
+
+  it('the caps: 1000 browser clients per run, 180 per Chromium', () => {
+    expect(MAX_BROWSER_CLIENTS).toBe(1000);
+    expect(MAX_CLIENTS_PER_BROWSER).toBe(180);
+  });
+
+  it('OPTION_CHECKS has exactly these browser.* options', () => {
+    expect(Object.keys(OPTION_CHECKS).filter((k) => k.startsWith('browser.'))).toEqual([
+      'browser.feedSubscribers',
+      'browser.chatRooms',
+      'browser.chatMembersPerRoom',
+      'browser.feedRatePerSec',
+      'browser.chatSendRatePerMember',
+      'browser.clientsPerPage',
+      'browser.clientsPerBrowser',
+      'browser.reconnect',
+      'browser.connectionLimit',
+    ]);
+    expect(Object.keys(PROFILE_DEFAULTS.default.browser).sort()).toEqual(
+      Object.keys(OPTION_CHECKS)
+        .filter((k) => k.startsWith('browser.'))
+        .map((k) => k.slice('browser.'.length))
+        .sort(),
+    );
+  });
+
+  it.each<[string, string]>([
+    ['browser.feedSubscribers', `an integer from 1 to ${MAX_BROWSER_CLIENTS}`],
+    ['browser.chatRooms', 'an integer from 1 to 100'],
+    ['browser.chatMembersPerRoom', 'an integer from 2 to 100'],
+    ['browser.clientsPerPage', 'an integer from 1 to 200'],
+    ['browser.clientsPerBrowser', `an integer from 1 to ${MAX_CLIENTS_PER_BROWSER}`],
+  ])('%s accepts %s', (path, expected) => {
+    expect(acceptedValues(path)).toBe(expected);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['browser.feedSubscribers', 0, `an integer from 1 to ${MAX_BROWSER_CLIENTS}, got 0`],
+    ['browser.feedSubscribers', MAX_BROWSER_CLIENTS + 1, `an integer from 1 to ${MAX_BROWSER_CLIENTS}, got ${MAX_BROWSER_CLIENTS + 1}`],
+    ['browser.clientsPerPage', 0, 'an integer from 1 to 200, got 0'],
+    ['browser.clientsPerBrowser', MAX_CLIENTS_PER_BROWSER + 1, `an integer from 1 to ${MAX_CLIENTS_PER_BROWSER}, got ${MAX_CLIENTS_PER_BROWSER + 1}`],
+    ['browser.chatMembersPerRoom', 1, 'an integer from 2 to 100, got 1'],
+    ['browser.feedRatePerSec', 0, 'an integer from 1 to 100000, got 0'],
+    ['browser.feedRatePerSec', '20', 'an integer from 1 to 100000, got "20"'],
+    ['browser.chatSendRatePerMember', 1001, 'an integer from 1 to 1000, got 1001'],
+    ['browser.reconnect', 'no', 'true or false, got "no"'],
+    ['browser.connectionLimit', 0, 'true or false, got 0'],
+  ])('refuses %s = %j: "must be %s"', (path, value, expected) => {
+    const err = refusal(() => validateLayer(layerOf(path, value), FILE), 'BAD_OPTION', expected);
+    expect(err.message).toBe(`option "${path}" (scenario file my.json) must be ${expected}`);
+  });
+
+  it('the browser rates may be null (the Node runs’ rates)', () => {
+    const config = resolve([{ browser: { feedRatePerSec: null, chatSendRatePerMember: null } }, FILE]);
+    expect(config.browser.feedRatePerSec).toBeNull();
+    expect(config.browser.chatSendRatePerMember).toBeNull();
+  });
+
+  it('an unknown browser key lists the browser keys only', () => {
+    const err = refusal(() => validateLayer({ browser: { clients: 5 } }, FILE), 'UNKNOWN_OPTION', 'unknown option "browser.clients" in scenario file my.json; accepted: browser.feedSubscribers, ');
+    expect(err.message).toContain('browser.connectionLimit');
+    expect(err.message).not.toContain('feed.subscribers,');
+  });
+
+  it('a browser group that is not an object lists its keys; {"browser.reconnect": false} is told the nested form', () => {
+    refusal(
+      () => validateLayer({ browser: true }, FILE),
+      'BAD_SCENARIO',
+      'option "browser" (scenario file my.json) must be an object with keys feedSubscribers, chatRooms, chatMembersPerRoom, feedRatePerSec, chatSendRatePerMember, clientsPerPage, clientsPerBrowser, reconnect, connectionLimit',
+    );
+    refusal(() => validateLayer({ 'browser.reconnect': false }, FILE), 'UNKNOWN_OPTION', 'write {"browser": {"reconnect": ...}}');
+  });
+
+  it('the browser group merges key by key over the profile, and apart from feed and chat', () => {
+    const config = resolve([{ browser: { feedSubscribers: 80, reconnect: false } }, FILE], [{ browser: { clientsPerPage: 10 } }, FLAGS]);
+    expect(config.browser).toEqual({ ...PROFILE_DEFAULTS.default.browser, feedSubscribers: 80, reconnect: false, clientsPerPage: 10 });
+    expect(config.feed).toEqual(PROFILE_DEFAULTS.default.feed);
+    expect(PROFILE_DEFAULTS.default.browser.feedSubscribers).toBe(50);
+  });
+
+  it('connectionsOf counts browser clients from the browser sizes, Node clients from feed and chat', () => {
+    const config = resolve([{ feed: { subscribers: 300 }, chat: { rooms: 4, membersPerRoom: 5 }, browser: { feedSubscribers: 40, chatRooms: 3, chatMembersPerRoom: 7 } }, FILE]);
+    expect(connectionsOf(config, 'feed', 'browser')).toBe(40);
+    expect(connectionsOf(config, 'chat', 'browser')).toBe(21);
+    expect(connectionsOf(config, 'feed', 'node')).toBe(300);
+    expect(connectionsOf(config, 'chat', 'node')).toBe(20);
+    expect(connectionsOf(config, 'chat')).toBe(20);
+  });
+
+  it('browserChatMembers sizes browser chat as N members in rooms of browser.chatMembersPerRoom; chat is left alone', () => {
+    const config = withSizes({ browserChatMembers: 95 }, [{}, FLAGS]);
+    expect(config.browser.chatRooms).toBe(10); // round(9.5)
+    expect(config.chat.rooms).toBe(PROFILE_DEFAULTS.default.chat.rooms);
+    expect(withSizes({ browserChatMembers: 3 }, [{}, FLAGS]).browser.chatRooms).toBe(1);
+    expect(withSizes({ browserChatMembers: 60 }, [{ browser: { chatMembersPerRoom: 4 } }, FILE]).browser.chatRooms).toBe(15);
+    // And chatMembers leaves the browser rooms alone.
+    const nodeOnly = withSizes({ chatMembers: 500 }, [{}, FLAGS]);
+    expect(nodeOnly.chat.rooms).toBe(50);
+    expect(nodeOnly.browser.chatRooms).toBe(PROFILE_DEFAULTS.default.browser.chatRooms);
+  });
+
+  it('a browser.chatRooms set by a layer wins over browserChatMembers', () => {
+    expect(withSizes({ browserChatMembers: 500 }, [{ browser: { chatRooms: 7 } }, FILE]).browser.chatRooms).toBe(7);
+    expect(withSizes({ browserChatMembers: 500 }, [{}, FILE], [{ browser: { chatRooms: 9 } }, FLAGS]).browser.chatRooms).toBe(9);
+    // chat.rooms set by a layer does not stop the browser sizing.
+    expect(withSizes({ browserChatMembers: 500 }, [{ chat: { rooms: 7 } }, FILE]).browser.chatRooms).toBe(50);
+  });
+
+  it(`refuses browser chat above ${MAX_BROWSER_CLIENTS} clients, naming the total, the rooms and what to lower`, () => {
+    const err = refusal(() => resolve([{ browser: { chatRooms: 11, chatMembersPerRoom: 91 } }, FILE]), 'BAD_OPTION', 'browser chat would open 1001 clients');
+    expect(err.message).toBe(`browser chat would open 1001 clients (11 rooms x 91 members); at most ${MAX_BROWSER_CLIENTS}: lower --browser-clients (or --connections with --clients browser), browser.chatRooms or browser.chatMembersPerRoom`);
+    // Sized by browserChatMembers: 2000 members in rooms of 10.
+    refusal(() => withSizes({ browserChatMembers: 2000 }, [{}, FLAGS]), 'BAD_OPTION', 'browser chat would open 2000 clients (200 rooms x 10 members)');
+  });
+
+  it('accepts exactly the cap; does not refuse without browser clients or without chat', () => {
+    expect(connectionsOf(resolve([{ browser: { chatRooms: 10, chatMembersPerRoom: 100 } }, FILE]), 'chat', 'browser')).toBe(MAX_BROWSER_CLIENTS);
+    expect(connectionsOf(withSizes({ browserChatMembers: 1000 }, [{}, FLAGS]), 'chat', 'browser')).toBe(MAX_BROWSER_CLIENTS);
+    const big = { browser: { chatRooms: 100, chatMembersPerRoom: 100 } };
+    expect(() => resolve([{ ...big, clients: ['node'] }, FILE])).not.toThrow();
+    expect(() => resolve([{ ...big, profile: 'quick' }, FILE])).not.toThrow();
+    expect(() => resolve([{ ...big, scenarios: ['feed'] }, FILE])).not.toThrow();
+    refusal(() => resolve([{ ...big, clients: ['browser'] }, FILE]), 'BAD_OPTION', 'browser chat would open 10000 clients (100 rooms x 100 members)');
+  });
+
+  it('Node and browser chat are capped apart: 20,000 Node members and 1,000 browser members both pass', () => {
+    const config = withSizes({ chatMembers: 20_000, browserChatMembers: 1000 }, [{ chat: { membersPerRoom: 4 } }, FLAGS]);
+    expect(connectionsOf(config, 'chat')).toBe(MAX_CONNECTIONS);
+    expect(connectionsOf(config, 'chat', 'browser')).toBe(MAX_BROWSER_CLIENTS);
   });
 });
