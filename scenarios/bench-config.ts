@@ -111,7 +111,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     profile: 'quick',
     feed: { subscribers: 200, ratePerSec: 50, payloadBytes: 100 },
     chat: { rooms: 20, membersPerRoom: 10, sendRatePerMember: 2, payloadBytes: 100 },
-    browser: { feedSubscribers: 30, chatRooms: 3, chatMembersPerRoom: 10, feedRatePerSec: 20, chatSendRatePerMember: 1, clientsPerPage: 25, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
+    browser: { feedSubscribers: 30, chatRooms: 3, chatMembersPerRoom: 10, feedRatePerSec: 10, chatSendRatePerMember: 1, clientsPerPage: 25, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
     warmupMs: 1000,
     durationMs: 3000,
     drainMaxMs: 2000,
@@ -124,9 +124,9 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     feed: { subscribers: 1000, ratePerSec: 100, payloadBytes: 100 },
     chat: { rooms: 100, membersPerRoom: 10, sendRatePerMember: 2, payloadBytes: 100 },
     // A modest browser run beside the Node one: what users get, not what the transports cost. Chromium
-    // spent 150-250 µs of CPU per WebSocket or SSE message here and about 900 µs per long poll, so
-    // 100 clients at 100/s would need more than the machine's 2 cores.
-    browser: { feedSubscribers: 50, chatRooms: 5, chatMembersPerRoom: 10, feedRatePerSec: 20, chatSendRatePerMember: 1, clientsPerPage: 25, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
+    // spent about 180 µs of CPU per WebSocket message, 240 µs per SSE message and 1.5 ms per long-poll
+    // delivery here: 50 long-poll clients at 20/s already took 1.6 of the machine's 2 cores.
+    browser: { feedSubscribers: 50, chatRooms: 5, chatMembersPerRoom: 10, feedRatePerSec: 10, chatSendRatePerMember: 1, clientsPerPage: 25, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
     warmupMs: 2000,
     durationMs: 5000,
     drainMaxMs: 3000,
