@@ -36,7 +36,8 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
   --room-size N             chat members per room (default ${both((c) => c.chat.membersPerRoom)})
   --rate N                  feed messages published per second; every subscriber gets each (default ${both((c) => c.feed.ratePerSec)};
                             browser runs ${both((c) => c.browser.feedRatePerSec)}, set by --rate too)
-  --send-rate N             chat messages each member sends per second, open loop (default ${both((c) => c.chat.sendRatePerMember)})
+  --send-rate N             chat messages each member sends per second, open loop (default ${both((c) => c.chat.sendRatePerMember)};
+                            browser runs ${both((c) => c.browser.chatSendRatePerMember)}, set by --send-rate too)
   --payload-bytes N         payload size of feed and chat messages (default ${both((c) => c.feed.payloadBytes)})
   --encoding LIST           ${ENCODINGS.join(',')} (default json)
   --duration TIME           measured window per run, e.g. 5s, 1500ms (default ${both((c) => c.durationMs)} ms)
