@@ -169,9 +169,13 @@ describe('browser page clients', () => {
           // second drop ends them.
           server.publisher.configure(0, 64);
           expect(server.dropConnections()).toBeGreaterThanOrEqual(count);
-          // The second drop must find the retried polls held (on a busy machine they take a while to arrive).
-          const deadline = Date.now() + 5000;
+          // The second drop must find the retried polls held (on a busy machine they take a while to
+          // arrive): first the dropped polls leave the server's books, then the retries arrive.
+          let deadline = Date.now() + 1000;
+          while (server.stats().connections.open > 0 && Date.now() < deadline) await sleep(5);
+          deadline = Date.now() + 5000;
           while (server.stats().connections.open < count && Date.now() < deadline) await sleep(20);
+          await sleep(50);
           expect(server.stats().connections.open).toBe(count);
           expect(server.dropConnections()).toBeGreaterThanOrEqual(count);
           server.publisher.configure(50, 64);
