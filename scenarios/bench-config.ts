@@ -126,7 +126,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     // A modest browser run beside the Node one: what users get, not what the transports cost. Chromium
     // spent about 180 µs of CPU per WebSocket message, 240 µs per SSE message and 1.5 ms per long-poll
     // delivery here: 50 long-poll clients at 20/s already took 1.6 of the machine's 2 cores.
-    browser: { feedSubscribers: 50, chatRooms: 5, chatMembersPerRoom: 10, feedRatePerSec: 10, chatSendRatePerMember: 1, clientsPerPage: 25, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
+    browser: { feedSubscribers: 50, chatRooms: 3, chatMembersPerRoom: 10, feedRatePerSec: 10, chatSendRatePerMember: 1, clientsPerPage: 25, clientsPerBrowser: 150, reconnect: true, connectionLimit: true },
     warmupMs: 2000,
     durationMs: 5000,
     drainMaxMs: 3000,
