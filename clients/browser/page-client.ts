@@ -321,7 +321,12 @@ class Client {
     }
     if (m === null || typeof m !== 'object') this.lab.problem(this, 'decode', 'not a JSON object: ' + text.slice(0, 80));
     else if (m.type === 'feed' || m.type === 'chat') this.data(m, at);
-    else if (m.type === 'welcome') this.hold(parseCursor(m.cursor));
+    else if (m.type === 'welcome') {
+      this.hold(parseCursor(m.cursor));
+      // A WebSocket is usable once welcomed: the server accepts every upgrade and refuses a bad token
+      // with a 4001 close right after, so the open event alone proves nothing (docs/PROTOCOL.md §7).
+      if (!this.open) this.opened(at);
+    }
     else if (m.type === 'error') this.lab.problem(this, 'server-error', m.code + ': ' + m.message);
   }
 
@@ -377,10 +382,8 @@ class WsClient extends Client {
       if (pending) this.lab.releaseWebSocketSlot();
       pending = false;
     };
-    ws.onopen = () => {
-      settle();
-      this.opened();
-    };
+    // Opened on its welcome (Client.message), not here: see there.
+    ws.onopen = () => settle();
     ws.onmessage = (event) => {
       if (typeof event.data === 'string') this.message(event.data, nowUs());
       else this.lab.problem(this, 'decode', 'a binary frame on a json connection');

@@ -36,17 +36,22 @@ export class WsClient extends BaseClient {
       } as WebSocket.ClientOptions);
       this.socket = ws;
       let established = false;
-      ws.on('open', () => {
-        established = true;
-        resolve();
-      });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         try {
           if (isBinary) this.delivered(decodeDataBinary(data).envelope);
           else {
             const text = data.toString('utf8');
             if (isDataJson(text)) this.delivered(decodeDataJson(text));
-            else this.control(decodeControl(text));
+            else {
+              const control = decodeControl(text);
+              this.control(control);
+              // Established once welcomed: the server accepts every upgrade and refuses a bad token with a
+              // 4001 close right after (docs/PROTOCOL.md §7), so the upgrade alone proves nothing.
+              if (!established && control.type === 'welcome') {
+                established = true;
+                resolve();
+              }
+            }
           }
         } catch (err) {
           this.reportError(err as Error);

@@ -163,7 +163,7 @@ describe('browser page clients', () => {
       const report = await measure(page, 3500, async () => {
         await sleep(1000);
         // Long-poll: Chromium retries a GET whose reused keep-alive connection dies before any answer,
-        // so pages may not see this drop at all (test/browser/page-backoff.test.ts covers the page's
+        // so pages may not see this drop at all (test/browser/page-reconnect.test.ts covers the page's
         // own long-poll reconnect with a server that goes away); either way nothing may be lost.
         expect(server.dropConnections()).toBeGreaterThanOrEqual(count);
         await sleep(3000);

@@ -32,12 +32,17 @@ export class WsLoadConnection implements LoadConnection {
       } as WebSocket.ClientOptions);
       this.ws = ws;
       let opened = false;
-      ws.on('open', () => {
-        opened = true;
-        resolve();
-      });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         const at = nowMicros();
+        // Open once welcomed: the server accepts every upgrade and refuses a bad token with a 4001
+        // close right after (docs/PROTOCOL.md §7), so the upgrade alone does not mean the client can receive.
+        if (!opened) {
+          if (!isBinary && isWelcome(data.toString())) {
+            opened = true;
+            resolve();
+          }
+          return;
+        }
         try {
           if (isBinary) {
             peekBinary(data, 0, peeked);
@@ -95,5 +100,14 @@ export class WsLoadConnection implements LoadConnection {
 
   bytes(): { read: number; written: number } {
     return { read: this.socket?.bytesRead ?? 0, written: this.socket?.bytesWritten ?? 0 };
+  }
+}
+
+/** The first message of a WS connection, parsed once per connection (field order is not assumed). */
+function isWelcome(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { type?: unknown }).type === 'welcome';
+  } catch {
+    return false;
   }
 }
