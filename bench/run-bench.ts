@@ -193,20 +193,20 @@ async function findConnectionLimit(config: BenchConfig, io: BenchIo, progress: P
   }
 }
 
+/** The fixed run's rate: feed messages per second or chat sends per member per second; browser runs may have their own. */
+function fixedRateOf(config: BenchConfig, key: SessionKey): number {
+  const node = key.scenario === 'feed' ? config.feed.ratePerSec : config.chat.sendRatePerMember;
+  if (key.client === 'node') return node;
+  return (key.scenario === 'feed' ? config.browser.feedRatePerSec : config.browser.chatSendRatePerMember) ?? node;
+}
+
 async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
   const label = `${key.transport} ${key.scenario} ${key.encoding}${key.client === 'browser' ? ' browser' : ''}`;
   const base = `${key.transport}/${key.scenario}/${key.encoding}/${key.client}`;
   let session: Session | undefined;
   try {
     session = await Session.open(key, { config, registry: io.registry, progress, signal: io.signal });
-    const fixedRate =
-      key.client === 'browser'
-        ? key.scenario === 'feed'
-          ? (config.browser.feedRatePerSec ?? config.feed.ratePerSec)
-          : (config.browser.chatSendRatePerMember ?? config.chat.sendRatePerMember)
-        : key.scenario === 'feed'
-          ? config.feed.ratePerSec
-          : config.chat.sendRatePerMember;
+    const fixedRate = fixedRateOf(config, key);
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
     await collect.addRun(label, run);
     if (key.client === 'browser') {

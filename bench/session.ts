@@ -10,8 +10,8 @@ import type { ConnectReport, TimelineTick, WorkerPlan } from '../clients/load/wo
 import { originsNeeded } from '../clients/browser/layout.ts';
 import { decodeHistogram, mergeHistograms } from '../metrics/histogram.ts';
 import type { ClockCheck, RunKind, RunRecord, TimelinePoint } from '../metrics/result-types.ts';
-import { type BenchConfig, type ClientKind, type ScenarioName } from '../scenarios/bench-config.ts';
-import { nowMicros } from '../scenarios/clock.ts';
+import { connectionsOf, type BenchConfig, type ClientKind, type ScenarioName } from '../scenarios/bench-config.ts';
+import { everySecondSince, nowMicros } from '../scenarios/clock.ts';
 import { SERVER_DEFAULTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 import { aggregateWindow, type ServerWindow } from './aggregate.ts';
@@ -89,7 +89,7 @@ export class Session {
   readonly otherCpuCores: number[] = [];
   private readonly ticks = new Map<number, TickSum>();
   private readonly serverSamples: { second: number; stats: ServerStatsSnapshot }[] = [];
-  private samplerTimer: NodeJS.Timeout | undefined;
+  private stopSampler: () => void = () => undefined;
   private connectReports: ConnectReport[] = [];
   /** False when a target server has no PUT /feed: it publishes at its own rate. */
   feedControllable = true;
@@ -99,7 +99,6 @@ export class Session {
   private api!: ServerApi;
   private baselineRssBytes = 0;
   private connections = 0;
-  private stopped = false;
 
   private constructor(
     readonly key: SessionKey,
@@ -125,7 +124,7 @@ export class Session {
     const { config, progress, registry } = this.deps;
     const payloadBytes = this.key.scenario === 'feed' ? config.feed.payloadBytes : config.chat.payloadBytes;
     const browser = this.key.client === 'browser';
-    const specsCount = browser ? (this.key.scenario === 'feed' ? config.browser.feedSubscribers : config.browser.chatRooms * config.browser.chatMembersPerRoom) : 0;
+    const specsCount = connectionsOf(config, this.key.scenario, this.key.client);
     const workers = browser ? browserWorkerCount(config, specsCount) : 0;
     const perOrigin = streamsPerOrigin(this.key.scenario);
     // Browser SSE and long-poll clients need several origins (6 connections per host:port in Chromium): one server, several ports.
@@ -202,25 +201,14 @@ export class Session {
 
   /** Samples the server's /stats once a second (resetting its loop-delay histogram each time). */
   private startSampler(): void {
-    // Counts seconds rather than re-deriving them from the clock (an early timer would sample one second twice).
-    let next = Math.ceil((nowMicros() - this.originUs + 1) / 1_000_000);
-    const schedule = (): void => {
-      this.samplerTimer = setTimeout(
-        () => {
-          const second = next - 1;
-          next++;
-          this.api.stats(true).then(
-            (stats) => {
-              if (stats !== null) this.serverSamples.push({ second, stats });
-            },
-            () => undefined,
-          );
-          if (!this.stopped) schedule();
+    this.stopSampler = everySecondSince(this.originUs, (second) => {
+      this.api.stats(true).then(
+        (stats) => {
+          if (stats !== null) this.serverSamples.push({ second, stats });
         },
-        Math.max(0, (this.originUs + next * 1_000_000 - nowMicros()) / 1000) + 1,
+        () => undefined,
       );
-    };
-    schedule();
+    });
   }
 
   private async setRate(rate: number): Promise<void> {
@@ -367,8 +355,7 @@ export class Session {
   }
 
   async close(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.samplerTimer);
+    this.stopSampler();
     await this.pool?.close();
     await this.server?.stop();
   }

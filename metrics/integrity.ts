@@ -31,8 +31,11 @@ export interface SeqTrack {
   gaps?: [number, number][];
 }
 
-/** Gaps remembered per recipient; beyond this the oldest are forgotten (a late arrival into one then counts as a duplicate). */
-const MAX_GAPS = 1000;
+/**
+ * Gaps remembered per recipient; beyond this the oldest are forgotten (a late arrival into one then
+ * counts as a duplicate). Exported under this name because browser pages embed classifySeq's text.
+ */
+export const MAX_GAPS = 1000;
 
 export type SeqVerdict = 'new' | 'duplicate' | 'reorder';
 

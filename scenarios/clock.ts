@@ -7,3 +7,30 @@ import { performance } from 'node:perf_hooks';
 export function nowMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
+
+/**
+ * Calls `tick(second)` just after each whole second since `originUs` ends, so every process's
+ * second n covers the same time. Seconds are counted, not re-derived from the clock: a timer that
+ * fires a little early must not report one second twice. Returns a stop function.
+ */
+export function everySecondSince(originUs: number, tick: (second: number) => void): () => void {
+  let next = Math.ceil((nowMicros() - originUs + 1) / 1_000_000);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = (): void => {
+    timer = setTimeout(
+      () => {
+        const second = next - 1;
+        next++;
+        tick(second);
+        if (!stopped) schedule();
+      },
+      Math.max(0, (originUs + next * 1_000_000 - nowMicros()) / 1000) + 1,
+    );
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

@@ -7,7 +7,7 @@
  * (it is driven over a pipe).
  */
 import type { Page } from 'puppeteer-core';
-import { nowMicros } from '../../scenarios/clock.ts';
+import { everySecondSince, nowMicros } from '../../scenarios/clock.ts';
 import type { BrowserWindowReport, ConnectReport, FromWorker, ToWorker, WindowReport, WorkerPlan } from '../load/worker-protocol.ts';
 import { launchChromium, type LaunchedChromium } from './chromium.ts';
 import { startDriverPage, type DriverPageServer } from './driver-page.ts';
@@ -41,7 +41,7 @@ class BrowserWorker {
   private startMark: CpuMark | undefined;
   private endMark: CpuMark | undefined;
   private pssBytes = 0;
-  private tickTimer: NodeJS.Timeout | undefined;
+  private stopTimeline: () => void = () => undefined;
 
   constructor(private readonly plan: WorkerPlan) {}
 
@@ -118,23 +118,14 @@ class BrowserWorker {
 
   /** Chromium's CPU (and this driver's) per second on the coordinator's boundaries; the pages tick their own deliveries. */
   private startTimeline(): void {
-    let next = Math.ceil((nowMicros() - this.plan.originUs + 1) / 1_000_000);
     let last = this.cpuMark();
-    const schedule = (): void => {
-      this.tickTimer = setTimeout(
-        () => {
-          const mark = this.cpuMark();
-          const chromium = cpuBetween(last.chromium, mark.chromium).totalUs;
-          const own = process.cpuUsage(last.own);
-          last = mark;
-          reply({ type: 'tick', second: next - 1, deliveries: 0, latency: null, connections: 0, cpuUs: chromium + own.user + own.system, loopDelayP99Ms: 0 });
-          next++;
-          schedule();
-        },
-        Math.max(0, (this.plan.originUs + next * 1_000_000 - nowMicros()) / 1000) + 1,
-      );
-    };
-    schedule();
+    this.stopTimeline = everySecondSince(this.plan.originUs, (second) => {
+      const mark = this.cpuMark();
+      const chromium = cpuBetween(last.chromium, mark.chromium).totalUs;
+      const own = process.cpuUsage(last.own);
+      last = mark;
+      reply({ type: 'tick', second, deliveries: 0, latency: null, connections: 0, cpuUs: chromium + own.user + own.system, loopDelayP99Ms: 0 });
+    });
   }
 
   private cpuMark(): CpuMark {
@@ -215,7 +206,7 @@ class BrowserWorker {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.tickTimer);
+    this.stopTimeline();
     for (const timer of this.markTimers) clearTimeout(timer);
     const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
     // Deliberate closes first (no reconnect), then the browser itself.

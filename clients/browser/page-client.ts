@@ -18,11 +18,14 @@
  * batches every 250 ms through `window.pushbenchReport(batch)` (page.exposeFunction), never per message.
  *
  * Plain modern JavaScript on purpose: the text below is what Chromium runs, untouched by TypeScript.
- * It holds no backtick and no dollar-brace, and String.raw keeps its backslashes.
+ * It holds no backtick and no dollar-brace of its own (the interpolated values are inserted as they
+ * are), and String.raw keeps its backslashes. The integrity functions are metrics/integrity.ts's own,
+ * by their compiled text: they use nothing but their arguments and MAX_GAPS.
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { classifySeq, countArrival, MAX_GAPS, newTally } from '../../metrics/integrity.ts';
 import { PAYLOAD_FILLER } from '../../scenarios/payload.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
 import type { ConnectReport, TimelineTick, WindowReport } from '../load/worker-protocol.ts';
@@ -109,7 +112,7 @@ export const PAGE_CLIENT_SOURCE: string = String.raw`(function () {
 
 const FILLER = ${JSON.stringify(PAYLOAD_FILLER)};
 const MAX_PROBLEMS = 5;
-const MAX_GAPS = 1000;
+const MAX_GAPS = ${MAX_GAPS};
 const MAX_RECONNECT_EVENTS = 1000;
 const MAX_ERRORS_PER_BATCH = 100;
 const TICK_SLACK_US = 100000;
@@ -136,40 +139,12 @@ const newHistogram = () => hdr.build({ bitBucketSize: 64, autoResize: false, low
 const record = (histogram, us) => histogram.recordValue(us < 1 ? 1 : us > 600000000 ? 600000000 : Math.round(us));
 const encode = (histogram) => hdr.encodeIntoCompressedBase64(histogram);
 
-// ---- Integrity: metrics/integrity.ts, line for line.
-const newTally = () => ({ lo: 0, hi: 0, recipients: 0, received: 0, duplicated: 0, reordered: 0 });
+// ---- Integrity: metrics/integrity.ts itself, its compiled text, so pages and Node workers count alike.
+${newTally.toString()}
 
-function classifySeq(track, seq) {
-  if (seq > track.last) {
-    if (track.last > 0 && seq > track.last + 1) {
-      const gaps = (track.gaps = track.gaps || []);
-      gaps.push([track.last + 1, seq - 1]);
-      if (gaps.length > MAX_GAPS) gaps.shift();
-    }
-    track.last = seq;
-    return 'new';
-  }
-  if (seq === track.last || track.gaps === undefined) return 'duplicate';
-  const index = track.gaps.findIndex((gap) => seq >= gap[0] && seq <= gap[1]);
-  if (index < 0) return 'duplicate';
-  const from = track.gaps[index][0];
-  const to = track.gaps[index][1];
-  const rest = [];
-  if (from < seq) rest.push([from, seq - 1]);
-  if (seq < to) rest.push([seq + 1, to]);
-  track.gaps.splice(index, 1, ...rest);
-  return 'reorder';
-}
+${classifySeq.toString()}
 
-function countArrival(tally, seq, verdict) {
-  if (tally.lo === 0 || seq < tally.lo) tally.lo = seq;
-  if (seq > tally.hi) tally.hi = seq;
-  if (verdict === 'duplicate') tally.duplicated++;
-  else {
-    tally.received++;
-    if (verdict === 'reorder') tally.reordered++;
-  }
-}
+${countArrival.toString()}
 
 const textPayload = (bytes) => FILLER.repeat(Math.ceil(bytes / FILLER.length)).slice(0, bytes);
 const formatCursor = (position) => Array.from(position, (entry) => entry[0] + ':' + entry[1]).join(',');

@@ -3,7 +3,7 @@
  * the coordinator over IPC (clients/load/worker-protocol.ts). It exits with its parent.
  */
 import { createHistogram, encodeHistogram, recordMicros } from '../../metrics/histogram.ts';
-import { nowMicros } from '../../scenarios/clock.ts';
+import { everySecondSince, nowMicros } from '../../scenarios/clock.ts';
 import { textPayload } from '../../scenarios/payload.ts';
 import { createLoadConnection } from './create-connection.ts';
 import { LoadContext, type LoadConnection } from './load-connection.ts';
@@ -26,7 +26,7 @@ class Worker {
   private readonly senders: LoadConnection[];
   private readonly payload: string;
   private sendTimer: NodeJS.Timeout | undefined;
-  private tickTimer: NodeJS.Timeout | undefined;
+  private stopTimeline: () => void = () => undefined;
 
   constructor(private readonly plan: WorkerPlan) {
     let recorder: Recorder | undefined;
@@ -91,19 +91,7 @@ class Worker {
 
   /** Ticks on the coordinator's second boundaries, so every worker's second n covers the same time. */
   private startTimeline(): void {
-    // Counts seconds rather than re-deriving them from the clock: a timer that fires a little early must not report one second twice.
-    let next = Math.ceil((nowMicros() - this.plan.originUs + 1) / 1_000_000);
-    const schedule = (): void => {
-      this.tickTimer = setTimeout(
-        () => {
-          reply({ type: 'tick', ...this.recorder.tick(next - 1, nowMicros()) });
-          next++;
-          schedule();
-        },
-        Math.max(0, (this.plan.originUs + next * 1_000_000 - nowMicros()) / 1000) + 1,
-      );
-    };
-    schedule();
+    this.stopTimeline = everySecondSince(this.plan.originUs, (second) => reply({ type: 'tick', ...this.recorder.tick(second, nowMicros()) }));
   }
 
   setSendRate(perConnectionPerSec: number, startUs: number): void {
@@ -156,7 +144,7 @@ class Worker {
 
   async close(): Promise<void> {
     clearInterval(this.sendTimer);
-    clearTimeout(this.tickTimer);
+    this.stopTimeline();
     this.recorder.stop();
     const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
     await Promise.race([Promise.allSettled(this.connections.map((c) => c.close())), timeout]);
