@@ -27,8 +27,8 @@ export interface ServerWindow {
 export interface WindowInput {
   durationMs: number;
   payloadBytes: number;
-  connect: ConnectReport[];
-  reports: WindowReport[];
+  connect: readonly ConnectReport[];
+  reports: readonly WindowReport[];
   server: ServerWindow | null;
 }
 

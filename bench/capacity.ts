@@ -4,7 +4,8 @@
  * search as client-bound: that is the lab's limit, never reported as the server's.
  */
 import type { CapacityResult, RunRecord } from '../metrics/result-types.ts';
-import type { MeasureSpec, Session } from './session.ts';
+import type { Session } from './session.ts';
+import type { MeasureSpec } from './window-runner.ts';
 import { sloBreaches, type Slo } from './slo.ts';
 
 export interface CapacityPlan {
@@ -16,8 +17,8 @@ export interface CapacityPlan {
 }
 
 export async function searchCapacity(session: Session, plan: CapacityPlan, onRun: (run: RunRecord) => Promise<void>, signal: AbortSignal): Promise<CapacityResult> {
-  const { transport, scenario, encoding } = session.key;
-  const result: CapacityResult = { id: plan.id, transport, scenario, client: 'node', encoding, slo: plan.slo, sustained: null, broke: null, stopReason: 'all-steps-passed', steps: [] };
+  const { transport, scenario, encoding, client } = session.key;
+  const result: CapacityResult = { id: plan.id, transport, scenario, client, encoding, slo: plan.slo, sustained: null, broke: null, stopReason: 'all-steps-passed', steps: [] };
   for (const [index, rate] of plan.rates.entries()) {
     if (signal.aborted) {
       result.stopReason = 'interrupted';

@@ -1,6 +1,6 @@
 /** Progress lines on stderr while the bench runs (stdout is kept for the summary or --json). */
 import type { RunRecord } from '../metrics/result-types.ts';
-import { formatCount, formatMs } from '../reports/terminal.ts';
+import { formatCount, formatMs } from '../reports/format.ts';
 
 export class Progress {
   private readonly started = performance.now();

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { ClockCheck, ResultsFile, RunRecord } from '../metrics/result-types.ts';
 import { SCHEMA_VERSION } from '../metrics/result-types.ts';
 import { writeResultsFile } from '../metrics/results-io.ts';
-import type { BenchConfig, ScenarioName } from '../scenarios/bench-config.ts';
-import type { Encoding, TransportName } from '../scenarios/constants.ts';
-import { UsageError } from '../scenarios/errors.ts';
+import type { BenchConfig } from '../scenarios/bench-config.ts';
+import type { TransportName } from '../scenarios/constants.ts';
+import { scenarioOf } from '../scenarios/registry.ts';
 import { reportPathFor, writeReport } from '../reports/write-report.ts';
 import { findChromium } from '../clients/browser/chromium.ts';
 import { measureConnectionLimit } from '../clients/browser/connection-limit.ts';
@@ -19,8 +19,9 @@ import { searchCapacity } from './capacity.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
 import { ServerApi } from './server-api.ts';
+import { targetTransport } from './target.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
-import { Session, type SessionKey } from './session.ts';
+import { Session, sessionLabel, type SessionKey } from './session.ts';
 
 /** Clocks agree when every offset is within its measurement uncertainty plus this much. */
 const CLOCK_TOLERANCE_US = 1000;
@@ -92,10 +93,7 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
 
   let transports: TransportName[] = config.transports;
   if (config.target !== null) {
-    const served = await new ServerApi(config.target, config.token).transport().catch((err: Error) => {
-      throw new UsageError('TARGET_UNREACHABLE', `cannot reach --target ${config.target} (${err.message}): start the server first, or check the host and port`);
-    });
-    if (transports.length > 0 && !transports.includes(served)) throw new UsageError('TARGET_MISMATCH', `--target ${config.target} serves ${served}, not ${transports.join(', ')}: drop --transports or name ${served}`);
+    const served = await targetTransport(new ServerApi(config.target, config.token), transports, '--transports');
     transports = [served];
     notice(`measuring the ${served} server at ${config.target} (not started by the lab)`);
   }
@@ -108,8 +106,8 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
   const collect: Collect = { addRun, notice, clockSamples, otherCores, results, save };
   try {
     if (config.clients.includes('node')) {
-      for (const scenario of config.scenarios as ScenarioName[]) {
-        for (const encoding of config.encodings as Encoding[]) {
+      for (const scenario of config.scenarios) {
+        for (const encoding of config.encodings) {
           for (const transport of transports) {
             if (io.signal.aborted) break;
             await runSession({ transport, scenario, encoding, client: 'node' }, config, io, progress, collect);
@@ -119,7 +117,7 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     }
     if (browser.run) {
       // Browser clients speak JSON, the encoding browsers' own APIs hand over as text.
-      for (const scenario of config.scenarios as ScenarioName[]) {
+      for (const scenario of config.scenarios) {
         for (const transport of transports) {
           if (io.signal.aborted) break;
           await runSession({ transport, scenario, encoding: 'json', client: 'browser' }, config, io, progress, collect);
@@ -193,24 +191,18 @@ async function findConnectionLimit(config: BenchConfig, io: BenchIo, progress: P
   }
 }
 
-/** The fixed run's rate: feed messages per second or chat sends per member per second; browser runs may have their own. */
-function fixedRateOf(config: BenchConfig, key: SessionKey): number {
-  const node = key.scenario === 'feed' ? config.feed.ratePerSec : config.chat.sendRatePerMember;
-  if (key.client === 'node') return node;
-  return (key.scenario === 'feed' ? config.browser.feedRatePerSec : config.browser.chatSendRatePerMember) ?? node;
-}
-
 async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
-  const label = `${key.transport} ${key.scenario} ${key.encoding}${key.client === 'browser' ? ' browser' : ''}`;
+  const label = sessionLabel(key);
   const base = `${key.transport}/${key.scenario}/${key.encoding}/${key.client}`;
+  const scenario = scenarioOf(key.scenario);
   let session: Session | undefined;
   try {
     session = await Session.open(key, { config, registry: io.registry, progress, signal: io.signal });
-    const fixedRate = fixedRateOf(config, key);
+    const fixedRate = scenario.fixedRate(config, key.client);
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
     await collect.addRun(label, run);
     if (key.client === 'browser') {
-      if (key.scenario === 'feed' && config.browser.reconnect && !io.signal.aborted) {
+      if (scenario.reconnectRun && config.browser.reconnect && !io.signal.aborted) {
         // The drop comes early enough that the slowest first retry (1 s) is back well inside the window.
         const dropAfterMs = Math.min(1000, Math.floor(config.durationMs / 3));
         const reconnect = await session.measure({ id: `${base}/reconnect`, kind: 'reconnect', rate: fixedRate, warmupMs: config.warmupMs, durationMs: Math.max(config.durationMs, dropAfterMs + 3000), step: null, dropAfterMs });
@@ -219,14 +211,14 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
       // Capacity searches use Node clients: they measure the server, not the browser.
       return;
     }
-    const steppable = key.scenario === 'chat' || session.feedControllable;
+    const steppable = session.rateControllable;
     if (!steppable && config.capacity.enabled) collect.notice(`${label}: capacity search skipped: the server does not let the lab set its feed rate (PUT /feed)`);
     if (config.capacity.enabled && steppable && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {
       const capacity = await searchCapacity(
         session,
         {
           id: `${base}/capacity`,
-          rates: key.scenario === 'feed' ? config.capacity.feedRates : config.capacity.chatRates,
+          rates: scenario.capacityRates(config),
           warmupMs: config.capacity.stepWarmupMs,
           durationMs: config.capacity.stepDurationMs,
           slo: { p99Ms: config.capacity.sloP99Ms, maxLoss: config.capacity.sloMaxLoss },

@@ -25,6 +25,8 @@ export interface ServerProcessOptions {
   token: string | null;
   /** Free ports to listen on besides the main one, for browser clients (6 HTTP/1.1 connections per host:port); default 0. */
   extraPorts?: number;
+  /** More `npm run serve` flags, e.g. ['--sse-retry-ms', '50'] (tests start servers with small limits). */
+  serveArgs?: readonly string[];
   /** Every live child is registered here so an interrupted bench can kill them all. */
   registry: Set<ChildProcess>;
 }
@@ -33,6 +35,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const args = ['--transport', options.transport, '--host', '127.0.0.1', '--port', '0', '--feed-rate', '0', '--payload-bytes', String(options.payloadBytes)];
   if (options.token !== null) args.push('--token', options.token);
   if (options.extraPorts !== undefined && options.extraPorts > 0) args.push('--extra-ports', String(options.extraPorts));
+  args.push(...(options.serveArgs ?? []));
   const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx', ...profilingArgs()], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   options.registry.add(child);
   let stderr = '';

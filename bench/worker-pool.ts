@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ConnectReport, FromWorker, TimelineTick, ToWorker, WindowReport, WorkerPlan } from '../clients/load/worker-protocol.ts';
-import type { ClientKind } from '../scenarios/bench-config.ts';
+import type { ClientKind } from '../scenarios/constants.ts';
 import { nowMicros } from '../scenarios/clock.ts';
 
 /** Node load workers and browser workers speak the same protocol. */

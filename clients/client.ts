@@ -4,6 +4,7 @@
  * loop, and byte counting; adapters only open a connection, transmit, and report what arrives.
  */
 import { EventEmitter } from 'node:events';
+import { connectQuery } from '../scenarios/connect-query.ts';
 import { SERVER_DEFAULTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage, Envelope } from '../scenarios/envelope.ts';
 import { formatCursor, parseCursor, type Position } from '../scenarios/names.ts';
@@ -134,14 +135,7 @@ export abstract class BaseClient extends EventEmitter<ClientEvents> implements P
 
   /** The query every transport sends when it connects. */
   protected connectQuery(cursor: string | undefined): URLSearchParams {
-    const query = new URLSearchParams();
-    for (const topic of this.topics) query.append('topic', topic);
-    for (const room of this.rooms) query.append('room', room);
-    if (this.clientId !== undefined) query.set('client', this.clientId);
-    query.set('encoding', this.encoding);
-    if (cursor !== undefined) query.set('cursor', cursor);
-    if (this.options.token !== undefined) query.set('token', this.options.token);
-    return query;
+    return connectQuery({ topics: this.topics, rooms: this.rooms, client: this.clientId, encoding: this.encoding, cursor, token: this.options.token });
   }
 
   private attempt(): void {

@@ -1,7 +1,11 @@
 /**
- * Reconnect delays as the seed notes prescribe: 1 s, 2 s, 4 s ... capped at 30 s, reset after a
- * successful connection. Pure, so it is tested without sockets.
+ * When and whether a client reconnects, for every client of the lab (library clients, browser
+ * pages): delays as the seed notes prescribe, 1 s, 2 s, 4 s ... capped at 30 s, reset after a
+ * successful connection; none after a close code that says retrying cannot help. Pure and
+ * platform-free, so it is tested without sockets and runs in pages as it is.
  */
+import { CLOSE_CODES } from '../scenarios/constants.ts';
+
 export interface ReconnectOptions {
   initialDelayMs: number;
   maxDelayMs: number;
@@ -26,4 +30,11 @@ export class BackoffPolicy {
   reset(): void {
     this.attempts = 0;
   }
+}
+
+/** WebSocket close codes after which reconnecting cannot help: the same request would be refused again (docs/PROTOCOL.md §8). */
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unauthorized, CLOSE_CODES.tokenExpired, CLOSE_CODES.forbidden, CLOSE_CODES.badRequest]);
+
+export function isFinalCloseCode(code: number): boolean {
+  return FINAL_CLOSE_CODES.has(code);
 }

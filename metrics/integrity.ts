@@ -1,9 +1,11 @@
 /**
  * Integrity is counted per recipient and channel, never assumed. Each recipient checks sequence
  * numbers: a higher one is new (a jump leaves a gap), a lower one that fills a gap is a reorder
- * (it arrived, late), and anything already seen again is a duplicate. The messages a window should have delivered are those the hub published with a
- * timestamp inside the window: on each channel a contiguous seq range, whose bounds are the lowest
- * and highest in-window seq any recipient saw. Expected = recipients x range length.
+ * (it arrived, late), and anything already seen again is a duplicate. The messages a window should
+ * have delivered are those the hub published with a timestamp inside the window: on each channel a
+ * contiguous seq range, whose bounds are the lowest and highest in-window seq any recipient saw.
+ * Expected = recipients x range length. Platform-free: Node load workers and browser pages count
+ * with these same functions.
  */
 import type { Integrity } from './result-types.ts';
 
@@ -31,11 +33,8 @@ export interface SeqTrack {
   gaps?: [number, number][];
 }
 
-/**
- * Gaps remembered per recipient; beyond this the oldest are forgotten (a late arrival into one then
- * counts as a duplicate). Exported under this name because browser pages embed classifySeq's text.
- */
-export const MAX_GAPS = 1000;
+/** Gaps remembered per recipient; beyond this the oldest are forgotten (a late arrival into one then counts as a duplicate). */
+const MAX_GAPS = 1000;
 
 export type SeqVerdict = 'new' | 'duplicate' | 'reorder';
 

@@ -3,13 +3,13 @@
  * report, CI compare) reads only this. metrics/results.schema.json describes the same shape for
  * tools outside the lab; a unit test keeps the two in step.
  */
-import type { Encoding, TransportName } from '../scenarios/constants.ts';
+import type { ClientKind, Encoding, ScenarioName, TransportName } from '../scenarios/constants.ts';
 import type { Summary } from './histogram.ts';
 
-export const SCHEMA_VERSION = 1;
+// Declared once in scenarios/constants.ts; named here too because every reader of results.json needs them.
+export type { ClientKind, ScenarioName };
 
-export type ScenarioName = 'feed' | 'chat';
-export type ClientKind = 'node' | 'browser';
+export const SCHEMA_VERSION = 1;
 /** reconnect: a fixed-load window in which the server cut every connection (POST /drop), browser clients only. */
 export type RunKind = 'fixed' | 'capacity-step' | 'reconnect';
 

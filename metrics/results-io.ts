@@ -11,8 +11,9 @@ import { basename, dirname, join } from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { SCHEMA_VERSION, type ResultsFile } from './result-types.ts';
+import type { LabErrorCode } from '../scenarios/errors.ts';
 
-export type ResultsErrorCode = 'BAD_RESULTS' | 'RESULTS_NOT_FOUND' | 'RESULTS_VERSION';
+export type ResultsErrorCode = Extract<LabErrorCode, 'BAD_RESULTS' | 'RESULTS_NOT_FOUND' | 'RESULTS_VERSION'>;
 
 export class ResultsError extends Error {
   override readonly name = 'ResultsError';

@@ -3,19 +3,14 @@
  * summary): a pure function of results.json that returns text and does no I/O. The words carry the
  * meaning (CLIENT-BOUND, INCOMPLETE, loss counts); colour, when asked for, only underlines them.
  */
-import { TRANSPORTS } from '../scenarios/constants.ts';
+import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
-import { MISSING, formatBytes, formatCount, formatMs, usable } from './format.ts';
+import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
 
-// The formatters lived here first; the other renderers still import them from this module.
-export { formatBytes, formatCount, formatMs };
-
 // ---------------------------------------------------------------------------------------------
 // Sections.
-
-const SCENARIOS: ScenarioName[] = ['feed', 'chat'];
 
 const plural = (count: number, one: string, many: string): string => `${formatCount(count)} ${count === 1 ? one : many}`;
 
@@ -136,16 +131,14 @@ const BROWSER_LEGEND = [
   'chromium: Chromium\'s CPU over the window, cores (all its processes); chr µs/msg: its CPU per delivery; MB/client: its memory (PSS) per client',
 ];
 
-const CLIENT_ORDER: readonly ClientKind[] = ['node', 'browser'];
-
 function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
   const fixed = results.runs.filter((run) => run.kind === 'fixed');
   if (fixed.length === 0) return ['No fixed-load runs.'];
   // Browser runs get their own tables: other loads, other columns, never read as Node rows.
   const split = new Set(fixed.map((run) => run.client)).size > 1;
   const lines: string[] = [];
-  for (const scenario of SCENARIOS) {
-    for (const client of CLIENT_ORDER) {
+  for (const scenario of SCENARIO_NAMES) {
+    for (const client of CLIENT_KINDS) {
       const runs = fixed
         .filter((run) => run.scenario === scenario && run.client === client)
         .sort(

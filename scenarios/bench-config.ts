@@ -3,97 +3,18 @@
  * layers on top, and one validation pass whose messages name the option (or flag), its accepted
  * range, and where the bad value came from. Pure: no I/O.
  */
-import { ENCODINGS, TRANSPORTS, type Encoding, type TransportName } from './constants.ts';
+import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type ClientKind, type Encoding, type ScenarioName } from './constants.ts';
 import { UsageError } from './errors.ts';
+import { targetUrlProblem } from './target-url.ts';
+import { scenarioOf } from './registry.ts';
+import { PROFILES, type BenchConfig, type BenchConfigLayer, type ProfileName } from './bench-options.ts';
 
-export const SCENARIOS = ['feed', 'chat'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
-export const CLIENT_KINDS = ['node', 'browser'] as const;
-export type ClientKind = (typeof CLIENT_KINDS)[number];
-export const PROFILES = ['quick', 'default'] as const;
-export type ProfileName = (typeof PROFILES)[number];
+export * from './bench-options.ts';
 
-export interface FeedConfig {
-  /** Subscribers, all on one topic. */
-  subscribers: number;
-  /** Messages published per second (each subscriber receives them all). */
-  ratePerSec: number;
-  payloadBytes: number;
-}
-
-export interface ChatConfig {
-  rooms: number;
-  membersPerRoom: number;
-  /** Messages each member sends per second, on an open-loop schedule. */
-  sendRatePerMember: number;
-  payloadBytes: number;
-}
-
-/** Clients inside headless Chromium (clients/browser/), run when `clients` includes 'browser'. */
-export interface BrowserConfig {
-  /** Feed subscribers and chat rooms x members for browser clients (Node clients use feed and chat). */
-  feedSubscribers: number;
-  chatRooms: number;
-  chatMembersPerRoom: number;
-  /** Feed messages per second and chat sends per member per second for browser runs; null: the Node runs' rates. */
-  feedRatePerSec: number | null;
-  chatSendRatePerMember: number | null;
-  clientsPerPage: number;
-  /** More clients than this start another Chromium (each has its own 6-per-origin pool and its own renderers). */
-  clientsPerBrowser: number;
-  /** After each browser feed run, a run in which the server cuts every connection mid-window. */
-  reconnect: boolean;
-  /** The dedicated measurement that shows Chromium's 6 connections per host:port. */
-  connectionLimit: boolean;
-}
-
-export interface CapacityConfig {
-  enabled: boolean;
-  scenarios: ScenarioName[];
-  /** Feed steps: publish rates per second (deliveries = rate x subscribers). */
-  feedRates: number[];
-  /** Chat steps: sends per member per second. */
-  chatRates: number[];
-  stepWarmupMs: number;
-  stepDurationMs: number;
-  /** The SLO a step must meet: p99 delivery latency (and chat round trip) at most this, and at most sloMaxLoss lost messages. */
-  sloP99Ms: number;
-  sloMaxLoss: number;
-}
-
-export interface BenchConfig {
-  profile: ProfileName;
-  transports: TransportName[];
-  scenarios: ScenarioName[];
-  clients: ClientKind[];
-  encodings: Encoding[];
-  feed: FeedConfig;
-  chat: ChatConfig;
-  browser: BrowserConfig;
-  warmupMs: number;
-  durationMs: number;
-  /** After a window, wait for late messages until arrivals stop, at most this long. */
-  drainMaxMs: number;
-  capacity: CapacityConfig;
-  /** Connection attempts per second (all workers together), and handshakes in flight. */
-  connectRatePerSec: number;
-  maxConnectsInFlight: number;
-  /** Load worker processes; 0 picks one per core, more when connections need more file descriptors. */
-  workers: number;
-  /** Measure this already-running server instead of starting one (http://host:port). */
-  target: string | null;
-  token: string | null;
-  /** Where results go: <out>/<timestamp>/results.json and <out>/latest/results.json. */
-  out: string;
-  json: boolean;
-}
-
-/** A partial configuration, as a profile, a scenario file or the flags give it. */
-export type BenchConfigLayer = { [K in keyof BenchConfig]?: BenchConfig[K] extends object ? (BenchConfig[K] extends unknown[] ? BenchConfig[K] : Partial<BenchConfig[K]>) : BenchConfig[K] };
 
 const COMMON = {
   transports: [...TRANSPORTS],
-  scenarios: [...SCENARIOS],
+  scenarios: [...SCENARIO_NAMES],
   clients: ['node'] as ClientKind[],
   encodings: ['json'] as Encoding[],
   connectRatePerSec: 5000,
@@ -166,16 +87,7 @@ const nullable =
   (check: Check): Check =>
   (v) =>
     v === null ? undefined : check(v);
-const loopbackUrl: Check = (v) => {
-  if (typeof v !== 'string') return 'an http:// URL';
-  try {
-    const url = new URL(v);
-    if (url.protocol !== 'http:' || url.pathname !== '/' || url.search !== '') return 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)';
-  } catch {
-    return 'an http://host:port URL of the server';
-  }
-  return undefined;
-};
+const loopbackUrl: Check = targetUrlProblem;
 
 /** Browser clients in one run: each Chromium holds at most MAX_CLIENTS_PER_BROWSER, and this machine has 2 cores. */
 export const MAX_BROWSER_CLIENTS = 1000;
@@ -189,7 +101,7 @@ export const MAX_CLIENTS_PER_BROWSER = 180;
 export const OPTION_CHECKS: Record<string, Check> = {
   profile: oneOf(PROFILES),
   transports: listOf(TRANSPORTS),
-  scenarios: listOf(SCENARIOS),
+  scenarios: listOf(SCENARIO_NAMES),
   clients: listOf(CLIENT_KINDS),
   encodings: listOf(ENCODINGS),
   'feed.subscribers': int(1, 20_000),
@@ -212,7 +124,7 @@ export const OPTION_CHECKS: Record<string, Check> = {
   durationMs: millis(500, 3_600_000),
   drainMaxMs: millis(100, 60_000),
   'capacity.enabled': bool,
-  'capacity.scenarios': listOf(SCENARIOS),
+  'capacity.scenarios': listOf(SCENARIO_NAMES),
   'capacity.feedRates': intList(1, 100_000),
   'capacity.chatRates': intList(1, 1000),
   'capacity.stepWarmupMs': millis(0, 60_000),
@@ -319,20 +231,7 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
   if (options.browserChatMembers !== undefined && !layers.some((l) => l.layer.browser?.chatRooms !== undefined)) {
     config.browser.chatRooms = Math.max(1, Math.round(options.browserChatMembers / config.browser.chatMembersPerRoom));
   }
-  const browserChat = config.browser.chatRooms * config.browser.chatMembersPerRoom;
-  if (config.clients.includes('browser') && config.scenarios.includes('chat') && browserChat > MAX_BROWSER_CLIENTS) {
-    throw new UsageError(
-      'BAD_OPTION',
-      `browser chat would open ${browserChat} clients (${config.browser.chatRooms} rooms x ${config.browser.chatMembersPerRoom} members); at most ${MAX_BROWSER_CLIENTS}: lower --browser-clients (or --connections with --clients browser), browser.chatRooms or browser.chatMembersPerRoom`,
-    );
-  }
-  const members = connectionsOf(config, 'chat');
-  if (config.scenarios.includes('chat') && members > MAX_CONNECTIONS) {
-    throw new UsageError(
-      'BAD_OPTION',
-      `chat would open ${members} connections (${config.chat.rooms} rooms x ${config.chat.membersPerRoom} members); at most ${MAX_CONNECTIONS}: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)`,
-    );
-  }
+  for (const name of config.scenarios) checkSize(config, name);
   if (config.target !== null && config.transports.length !== 1 && !layers.some((l) => l.layer.transports !== undefined)) {
     // A target serves one transport; it is read from its /health unless the user names it.
     config.transports = [];
@@ -340,8 +239,15 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
   return config;
 }
 
-/** Total connections a scenario opens (with browser clients: the browser sizes). */
-export function connectionsOf(config: BenchConfig, scenario: ScenarioName, client: ClientKind = 'node'): number {
-  if (client === 'browser') return scenario === 'feed' ? config.browser.feedSubscribers : config.browser.chatRooms * config.browser.chatMembersPerRoom;
-  return scenario === 'feed' ? config.feed.subscribers : config.chat.rooms * config.chat.membersPerRoom;
+/** A run's connections within what one run may open: browser clients first (they have the lower limit), then Node clients. */
+function checkSize(config: BenchConfig, name: ScenarioName): void {
+  const scenario = scenarioOf(name);
+  const browserClients = scenario.connections(config, 'browser');
+  if (config.clients.includes('browser') && browserClients > MAX_BROWSER_CLIENTS) {
+    throw new UsageError('BAD_OPTION', `browser ${name} would open ${browserClients} clients (${scenario.describeSize(config, 'browser')}); at most ${MAX_BROWSER_CLIENTS}: lower ${scenario.sizedBy.browser}`);
+  }
+  const connections = scenario.connections(config, 'node');
+  if (connections > MAX_CONNECTIONS) {
+    throw new UsageError('BAD_OPTION', `${name} would open ${connections} connections (${scenario.describeSize(config, 'node')}); at most ${MAX_CONNECTIONS}: lower ${scenario.sizedBy.node}`);
+  }
 }

@@ -1,11 +1,18 @@
-import { performance } from 'node:perf_hooks';
-
 /**
- * The lab's one clock: microseconds of host time, `performance.timeOrigin + performance.now()`,
- * the same expression Chromium pages use, so one-way delays between processes are differences.
+ * The lab's one clock: microseconds of host time, `performance.timeOrigin + performance.now()`.
+ * Platform-free (the global `performance` of Node and of Chromium pages), so the Node processes and
+ * the browser pages read the same clock with the same code, and one-way delays between them are
+ * differences.
  */
 export function nowMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+export type Timer = ReturnType<typeof setTimeout>;
+
+/** Lets a Node process exit while this timer is pending; a browser timer (a number) has no such notion. */
+export function unrefTimer(timer: Timer): void {
+  if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
 }
 
 /**
@@ -15,7 +22,7 @@ export function nowMicros(): number {
  */
 export function everySecondSince(originUs: number, tick: (second: number) => void): () => void {
   let next = Math.ceil((nowMicros() - originUs + 1) / 1_000_000);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let stopped = false;
   const schedule = (): void => {
     timer = setTimeout(

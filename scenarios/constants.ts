@@ -6,6 +6,17 @@ export type TransportName = (typeof TRANSPORTS)[number];
 export const ENCODINGS = ['json', 'binary'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
+/** The scenarios, in the order the bench runs them and the reports show them; each is a module (scenarios/registry.ts). */
+export const SCENARIO_NAMES = ['feed', 'chat'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Who holds the connections: the lab's Node load workers, or pages in headless Chromium. */
+export const CLIENT_KINDS = ['node', 'browser'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
+/** Chromium opens at most this many HTTP/1.1 connections per host:port, browser-wide; a 7th waits. */
+export const CHROMIUM_CONNECTIONS_PER_ORIGIN = 6;
+
 /** HTTP paths. Every server serves its own transport's paths plus /stats and /health. */
 export const PATHS = {
   ws: '/ws',

@@ -45,10 +45,32 @@ export class WireError extends Error {
   }
 }
 
+/**
+ * The lab's own error codes (command line, files, set-up), in one place: each is printed as
+ * `pushbench: <message> [CODE]` and the command exits with status 2. The text says when it is used;
+ * the message at the throw site says what to do.
+ */
+export const LAB_ERRORS = {
+  BAD_FLAG: 'a command-line flag is unknown, malformed or out of range',
+  BAD_OPTION: 'an option (from a flag or a scenario file) fails validation',
+  UNKNOWN_OPTION: 'an option name that the lab does not know',
+  BAD_SCENARIO: 'a scenario file cannot be read, is not JSON, or does not describe a valid run',
+  BAD_RESULTS: 'a results file does not match metrics/results.schema.json',
+  RESULTS_NOT_FOUND: 'a results file path that does not exist or cannot be read',
+  RESULTS_VERSION: 'a results file of another schemaVersion',
+  CHROMIUM_NOT_FOUND: 'browser clients were asked for and no Chromium executable was found',
+  SETUP_MISSING: 'a system package the lab needs is missing and was not installed (not root, no apt-get, or --check)',
+  SETUP_FAILED: 'installing a missing system package failed',
+  TARGET_MISMATCH: 'a --target server does not speak what the flags ask for',
+  TARGET_UNREACHABLE: 'a --target server does not answer',
+} as const;
+
+export type LabErrorCode = keyof typeof LAB_ERRORS;
+
 /** An error of the lab's own use: bad flags, bad files, a missing browser. Printed, with exit code 2. */
 export class UsageError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: LabErrorCode;
+  constructor(code: LabErrorCode, message: string) {
     super(message);
     this.name = 'UsageError';
     this.code = code;

@@ -3,8 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { runBench } from '../bench/run-bench.ts';
 import { renderSummary } from '../reports/terminal.ts';
-import { acceptedValues, CLIENT_KINDS, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
-import { ENCODINGS, TRANSPORTS } from '../scenarios/constants.ts';
+import { acceptedValues, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
+import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { parseFlags, runMain } from './cli.ts';
 
@@ -23,7 +23,7 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
 
   --profile NAME            ${PROFILES.join(' or ')} (default default; quick finishes in under 2 minutes)
   --transports LIST         ${TRANSPORTS.join(',')} (default all)
-  --scenarios LIST          feed,chat (default ${both((c) => c.scenarios)})
+  --scenarios LIST          ${SCENARIO_NAMES.join(',')} (default ${both((c) => c.scenarios)})
   --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
                             or client kinds ${CLIENT_KINDS.join(',')} (default ${both((c) => c.clients)}): browser runs the
                             scenarios in headless Chromium with its own WebSocket, EventSource and fetch

@@ -11,7 +11,8 @@ Renders a results file written by \`npm run bench\` into one self-contained HTML
 (charts included, no network needed to open it).
 
   <results.json>        the results to report (e.g. reports/latest/results.json)
-  --baseline FILE       another results file to compare against: deltas marked better or worse
+  --baseline FILE       another results file to compare against: each figure better, worse or within noise
+                        (beyond both its measured noise and a 5 % minimum effect to count)
   --out FILE            where to write the report (default: report.html beside the results file)
   --help                this text`;
 

@@ -1,10 +1,10 @@
 /**
  * A browser worker process: the same IPC protocol as a Node load worker (clients/load/worker-protocol.ts),
  * but its clients live in pages of one headless Chromium, using the browser's own WebSocket,
- * EventSource and fetch (clients/browser/page-client.ts). Pages record locally and report in
- * batches, so driving them costs the measured window nothing per message. Chromium's CPU and
- * memory are read from /proc. The worker exits with its parent, and Chromium with the worker
- * (it is driven over a pipe).
+ * EventSource and fetch (clients/browser/page/, bundled by page-bundle.ts). Pages record locally
+ * and report in batches, so driving them costs the measured window nothing per message. Chromium's
+ * CPU and memory are read from /proc. The worker exits with its parent, and Chromium with the
+ * worker (it is driven over a pipe).
  */
 import type { Page } from 'puppeteer-core';
 import { everySecondSince, nowMicros } from '../../scenarios/clock.ts';
@@ -13,7 +13,8 @@ import { launchChromium, type LaunchedChromium } from './chromium.ts';
 import { startDriverPage, type DriverPageServer } from './driver-page.ts';
 import { layoutPages } from './layout.ts';
 import { mergeConnectReports, mergeWindowReports } from './merge-reports.ts';
-import { PAGE_CLIENT_SOURCE, pageLibrarySources, type PageConnectReport, type PagePlan, type PageReportBatch, type PageWindowReport } from './page-client.ts';
+import { buildPageBundle } from './page-bundle.ts';
+import type { PageConnectReport, PagePlan, PageReportBatch, PageWindowReport } from './page-protocol.ts';
 import { cpuBetween, treeCpu, treePssBytes, type TreeCpu } from './process-tree.ts';
 
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -62,7 +63,7 @@ class BrowserWorker {
     this.driverPage = await startDriverPage();
     this.chromium = await launchChromium();
     this.version = await this.chromium.browser.version();
-    const libraries = pageLibrarySources();
+    const bundle = await buildPageBundle();
     for (let i = 0; i < layout.length; i++) {
       const page = await this.chromium.browser.newPage();
       page.on('pageerror', (err) => this.problem(`page error: ${(err as Error).message}`));
@@ -71,7 +72,7 @@ class BrowserWorker {
       });
       await page.exposeFunction('pushbenchReport', (batch: PageReportBatch) => this.onBatch(batch));
       await page.goto(this.driverPage.url);
-      for (const content of [...libraries, PAGE_CLIENT_SOURCE]) await page.addScriptTag({ content });
+      await page.addScriptTag({ content: bundle });
       this.pages.push(page);
     }
     const clocks = await this.checkClocks();

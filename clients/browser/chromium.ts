@@ -11,17 +11,19 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { UsageError } from '../../scenarios/errors.ts';
 
 export const CHROMIUM_ENV = 'PUSHBENCH_CHROMIUM';
-const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+/** Where the system browser is looked for, in order. */
+export const CHROMIUM_PATHS: readonly string[] = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 export const CHROMIUM_INSTALL_HINT = 'install it with `apt-get update && apt-get install -y chromium` (Debian/Ubuntu), or set PUSHBENCH_CHROMIUM to a Chromium or Chrome executable';
 
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+/** `candidates` is a parameter so the search order can be tested against files a test creates. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env, candidates: readonly string[] = CHROMIUM_PATHS): string {
   const fromEnv = env[CHROMIUM_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     if (!existsSync(fromEnv)) throw new UsageError('CHROMIUM_NOT_FOUND', `${CHROMIUM_ENV}=${fromEnv} does not exist: point it at a Chromium executable, or unset it to use the system one`);
     return fromEnv;
   }
-  const found = SYSTEM_PATHS.find((path) => existsSync(path));
-  if (found === undefined) throw new UsageError('CHROMIUM_NOT_FOUND', `no Chromium found (looked at ${SYSTEM_PATHS.join(', ')}): ${CHROMIUM_INSTALL_HINT}`);
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) throw new UsageError('CHROMIUM_NOT_FOUND', `no Chromium found (looked at ${candidates.join(', ')}): ${CHROMIUM_INSTALL_HINT}`);
   return found;
 }
 

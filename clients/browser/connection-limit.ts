@@ -12,6 +12,8 @@ import type { ConnectionLimitFinding } from '../../metrics/result-types.ts';
 import { PATHS } from '../../scenarios/constants.ts';
 import { launchChromium } from './chromium.ts';
 import { startDriverPage } from './driver-page.ts';
+import { buildPageBundle } from './page-bundle.ts';
+import type { LimitTarget, OpenSummary } from './page/connection-limit.ts';
 
 export interface ConnectionLimitOptions {
   /** Origins (http://127.0.0.1:port) of one running pushbench sse server; two or more for the spread part. */
@@ -27,98 +29,8 @@ const DEFAULT_STREAMS = 7;
 const DEFAULT_WAIT_MS = 1500;
 const PER_ORIGIN_LIMIT = 6;
 const MAX_STREAMS = 60;
-/** Launching Chromium and loading a blank page, on a busy 2-core machine, on top of the three waits. */
+/** Launching Chromium, loading a blank page and its bundle, on a busy 2-core machine, on top of the three waits. */
 const SETUP_ALLOWANCE_MS = 10_000;
-
-/*
- * Page side, as a string: functions compiled by tsx carry `__name` helpers that do not exist in a
- * page. Plain JavaScript with no backtick and no dollar-brace. Open times are taken from the `open`
- * event itself, so how often the waits poll does not change what is measured.
- */
-const PAGE_SCRIPT = `
-(function () {
-  'use strict';
-  var streams = [];
-
-  function track(url, label) {
-    var entry = { label: label, createdAt: performance.now(), openedAt: null, failed: false, source: null };
-    var source = new EventSource(url);
-    entry.source = source;
-    source.onopen = function () {
-      if (entry.openedAt === null) entry.openedAt = performance.now();
-    };
-    source.onerror = function () {
-      // CLOSED: the EventSource gave up (an HTTP error, not an event stream); a queued or dropped
-      // stream stays CONNECTING and is not a failure.
-      if (source.readyState === EventSource.CLOSED) entry.failed = true;
-    };
-    return entry;
-  }
-
-  function until(test, ms) {
-    var deadline = performance.now() + ms;
-    return new Promise(function (resolve) {
-      (function poll() {
-        if (test() || performance.now() >= deadline) resolve();
-        else setTimeout(poll, 5);
-      })();
-    });
-  }
-
-  function summary() {
-    var opened = 0;
-    var failed = [];
-    streams.forEach(function (entry) {
-      if (entry.openedAt !== null) opened++;
-      if (entry.failed) failed.push(entry.label);
-    });
-    return { opened: opened, failed: failed };
-  }
-
-  function settled() {
-    return streams.every(function (entry) { return entry.openedAt !== null || entry.failed; });
-  }
-
-  window.pushbenchLimit = {
-    open: function (targets, waitMs) {
-      streams = targets.map(function (target) { return track(target.url, target.label); });
-      return until(settled, waitMs).then(summary);
-    },
-    closeFirst: function (waitMs) {
-      var waiting = streams.filter(function (entry) { return entry.openedAt === null && !entry.failed; });
-      streams[0].source.close();
-      var closedAt = performance.now();
-      if (waiting.length === 0) return Promise.resolve(null);
-      var firstOpened = function () {
-        var times = waiting.filter(function (entry) { return entry.openedAt !== null; }).map(function (entry) { return entry.openedAt; });
-        return times.length === 0 ? null : Math.min.apply(null, times);
-      };
-      return until(function () { return firstOpened() !== null; }, waitMs).then(function () {
-        var at = firstOpened();
-        return at === null ? null : Math.max(0, at - closedAt);
-      });
-    },
-    openMs: function () {
-      return streams.map(function (entry) { return entry.openedAt === null ? null : entry.openedAt - entry.createdAt; });
-    },
-    closeAll: function () {
-      streams.forEach(function (entry) { entry.source.close(); });
-      streams = [];
-    },
-  };
-})();
-`;
-
-interface StreamTarget {
-  url: string;
-  /** Names the stream in messages without its token. */
-  label: string;
-}
-
-interface OpenSummary {
-  opened: number;
-  failed: string[];
-}
 
 function checkOptions(options: ConnectionLimitOptions): { origins: string[]; streams: number; waitMs: number } {
   const streams = options.streams ?? DEFAULT_STREAMS;
@@ -146,7 +58,8 @@ function checkOptions(options: ConnectionLimitOptions): { origins: string[]; str
   return { origins, streams, waitMs };
 }
 
-function streamTarget(origin: string, id: string, token: string | null): StreamTarget {
+/** A stream to open; its label names it in messages without its token. */
+function streamTarget(origin: string, id: string, token: string | null): LimitTarget {
   let query = `topic=ticks&client=${id}`;
   if (token !== null) query += `&token=${encodeURIComponent(token)}`;
   return { url: `${origin}${PATHS.sse}?${query}`, label: `${id} (${origin})` };
@@ -189,7 +102,7 @@ export async function measureConnectionLimit(options: ConnectionLimitOptions): P
     page.on('pageerror', (err) => pageErrors.push((err as Error).message));
     // Served from its own port, so the page's own connection never counts toward the streams' origin.
     await page.goto(driver.url);
-    await page.evaluate(PAGE_SCRIPT);
+    await page.addScriptTag({ content: await buildPageBundle('connection-limit') });
 
     const atOnce = Array.from({ length: streams }, (_, i) => streamTarget(first, `limit-${i + 1}`, options.token));
     const initial = (await page.evaluate(`window.pushbenchLimit.open(${JSON.stringify(atOnce)}, ${waitMs})`)) as OpenSummary;

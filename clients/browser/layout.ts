@@ -8,7 +8,7 @@
 import type { LoadConnectionSpec } from '../load/load-connection.ts';
 import type { BrowserPlan } from '../load/worker-protocol.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
-import type { PageClientSpec } from './page-client.ts';
+import type { PageClientSpec } from './page-protocol.ts';
 
 /** Origins one browser needs for `clients` SSE or long-poll clients (WebSocket: 1). */
 export function originsNeeded(transport: TransportName, clients: number, streamsPerOrigin: number): number {

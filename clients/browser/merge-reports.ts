@@ -1,7 +1,7 @@
 /** One browser worker's pages, merged into the reports every load worker gives (pure). */
 import { decodeHistogram, encodeHistogram, mergeHistograms } from '../../metrics/histogram.ts';
-import type { ConnectReport, WindowReport } from '../load/worker-protocol.ts';
-import type { PageConnectReport, PageReconnect, PageWindowReport } from './page-client.ts';
+import type { ConnectReport, PageReconnect, WindowReport } from '../load/worker-protocol.ts';
+import type { PageConnectReport, PageWindowReport } from './page-protocol.ts';
 
 const MAX_FAILURES = 5;
 const MAX_PROBLEMS = 10;

@@ -6,17 +6,15 @@
  */
 import { Pool } from 'undici';
 import { encodeClient } from '../../scenarios/codec.ts';
+import { connectQuery } from '../../scenarios/connect-query.ts';
 import { PATHS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
 import type { PeekedData } from '../../scenarios/peek.ts';
+import type { ConnectionSpec } from '../../scenarios/scenario.ts';
 import { SocketBytes } from '../../scenarios/socket-bytes.ts';
 import { countingConnector } from '../byte-counter.ts';
 
-export interface LoadConnectionSpec {
-  /** Client id, also the `from` of this connection's chat messages. */
-  id: string;
-  topics: string[];
-  rooms: string[];
-}
+/** Who one connection is and what it joins, as the scenario modules plan it. */
+export type LoadConnectionSpec = ConnectionSpec;
 
 export interface LoadEndpoint {
   transport: TransportName;
@@ -59,13 +57,7 @@ export class LoadContext {
   ) {}
 
   connectQuery(spec: LoadConnectionSpec, withClientId: boolean): URLSearchParams {
-    const query = new URLSearchParams();
-    for (const topic of spec.topics) query.append('topic', topic);
-    for (const room of spec.rooms) query.append('room', room);
-    if (withClientId) query.set('client', spec.id);
-    query.set('encoding', this.endpoint.encoding);
-    if (this.endpoint.token !== null) query.set('token', this.endpoint.token);
-    return query;
+    return connectQuery({ topics: spec.topics, rooms: spec.rooms, client: withClientId ? spec.id : undefined, encoding: this.endpoint.encoding, token: this.endpoint.token });
   }
 
   /** POST /messages for SSE and long-poll sends, over a keep-alive pool shared by the worker. */

@@ -5,7 +5,6 @@
  */
 import type { LoadConnectionSpec, LoadEndpoint } from './load-connection.ts';
 import type { ChannelTally } from '../../metrics/integrity.ts';
-import type { PageReconnect } from '../browser/page-client.ts';
 
 /** How a browser worker lays its clients out in Chromium. */
 export interface BrowserPlan {
@@ -107,6 +106,27 @@ export interface BrowserWindowReport {
   /** After a 'drop': µs from the drop to each client's first message published after it (encoded HDR). */
   resume: string;
   notResumed: number;
+}
+
+/** One drop of one browser client and what its reconnect brought back. Times are host-clock µs, durations ms. */
+export interface PageReconnect {
+  client: string;
+  reason: string;
+  lostAtUs: number;
+  /** Connection attempts made by the page (WebSocket, long-poll); 0 for SSE, whose EventSource retries by itself. */
+  attempts: number;
+  /** From the loss to the reopen; null while not reopened. */
+  reopenMs: number | null;
+  /** From the reopen to the first data message after it; null while none came. */
+  firstMessageMs: number | null;
+  /** Messages published before the reopen that never arrived: the seq gap between what the client held and the first live message, less what the resume brought. */
+  missed: number;
+  /** Messages published before the reopen that arrived after it, i.e. through the resume (WS cursor, SSE Last-Event-ID, long-poll cursor). */
+  recovered: number;
+  /** Messages that arrived again after the reopen. */
+  duplicates: number;
+  /** Every channel has seen a live message since the reopen, so `missed` is final. */
+  settled: boolean;
 }
 
 export type FromWorker =

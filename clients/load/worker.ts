@@ -7,7 +7,7 @@ import { everySecondSince, nowMicros } from '../../scenarios/clock.ts';
 import { textPayload } from '../../scenarios/payload.ts';
 import { createLoadConnection } from './create-connection.ts';
 import { LoadContext, type LoadConnection } from './load-connection.ts';
-import { OpenLoopSchedule } from './open-loop.ts';
+import { startOpenLoopSends } from './open-loop.ts';
 import { Recorder, slotOf } from './recorder.ts';
 import type { ConnectReport, FromWorker, ToWorker, WorkerPlan } from './worker-protocol.ts';
 
@@ -25,7 +25,7 @@ class Worker {
   private readonly recorder: Recorder;
   private readonly senders: LoadConnection[];
   private readonly payload: string;
-  private sendTimer: NodeJS.Timeout | undefined;
+  private stopSends: () => void = () => undefined;
   private stopTimeline: () => void = () => undefined;
 
   constructor(private readonly plan: WorkerPlan) {
@@ -95,24 +95,16 @@ class Worker {
   }
 
   setSendRate(perConnectionPerSec: number, startUs: number): void {
-    clearInterval(this.sendTimer);
-    this.sendTimer = undefined;
-    if (perConnectionPerSec <= 0 || this.senders.length === 0) return;
-    const live = this.senders.filter((c) => slotOf(c).open);
-    if (live.length === 0) return;
-    const schedule = new OpenLoopSchedule(startUs, perConnectionPerSec * live.length);
-    this.sendTimer = setInterval(() => {
-      const now = nowMicros();
-      schedule.issueDue(now, (n, due) => {
-        const sender = live[n % live.length]!;
-        const slot = slotOf(sender);
-        const mid = slot.nextMid;
-        slot.nextMid = (mid + 1) % 0x1_0000_0000;
-        slot.pending.set(mid, due);
-        this.recorder.sent(due, now - due);
-        sender.send(sender.spec.rooms[0]!, mid, this.payload);
-      });
-    }, SEND_WAKE_MS);
+    this.stopSends();
+    this.stopSends = startOpenLoopSends({
+      members: this.senders.filter((c) => slotOf(c).open),
+      slotOf,
+      perMemberPerSec: perConnectionPerSec,
+      startUs,
+      wakeMs: SEND_WAKE_MS,
+      sent: (due, lag) => this.recorder.sent(due, lag),
+      send: (sender, mid) => sender.send(sender.spec.rooms[0]!, mid, this.payload),
+    });
   }
 
   handle(message: ToWorker): void {
@@ -143,7 +135,7 @@ class Worker {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sendTimer);
+    this.stopSends();
     this.stopTimeline();
     this.recorder.stop();
     const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());

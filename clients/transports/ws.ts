@@ -7,6 +7,7 @@ import { encodeClient } from '../../scenarios/codec.ts';
 import { CLOSE_CODES, PATHS, type TransportName } from '../../scenarios/constants.ts';
 import type { ClientMessage } from '../../scenarios/envelope.ts';
 import { BaseClient, ClientError } from '../client.ts';
+import { isFinalCloseCode } from '../reconnect-policy.ts';
 
 const CLOSE_CODE_NAMES: Record<number, string> = {
   [CLOSE_CODES.goingAway]: 'SHUTTING_DOWN',
@@ -16,8 +17,6 @@ const CLOSE_CODE_NAMES: Record<number, string> = {
   [CLOSE_CODES.forbidden]: 'FORBIDDEN',
   [CLOSE_CODES.slowConsumer]: 'SLOW_CONSUMER',
 };
-/** Close codes after which reconnecting cannot help. */
-const FATAL_CLOSE_CODES = new Set<number>([CLOSE_CODES.unauthorized, CLOSE_CODES.tokenExpired, CLOSE_CODES.forbidden, CLOSE_CODES.badRequest]);
 
 export class WsClient extends BaseClient {
   readonly transport: TransportName = 'ws';
@@ -64,7 +63,7 @@ export class WsClient extends BaseClient {
       ws.on('close', (code: number, reason: Buffer) => {
         if (this.socket === ws) this.socket = undefined;
         const name = CLOSE_CODE_NAMES[code] ?? (reason.length > 0 ? reason.toString() : `CLOSE_${code}`);
-        const err = new ClientError(name, `connection closed with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`, FATAL_CLOSE_CODES.has(code));
+        const err = new ClientError(name, `connection closed with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`, isFinalCloseCode(code));
         if (!established) reject(err);
         else this.connectionLost(err);
       });

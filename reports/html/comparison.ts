@@ -1,7 +1,7 @@
 /** The seed notes' "WebSocket vs SSE vs long polling" table, each claim beside this run's evidence (pure). */
-import { TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
+import { SCENARIO_NAMES, TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
 import type { ResultsFile, RunRecord } from '../../metrics/result-types.ts';
-import { formatBytes, formatMs } from '../terminal.ts';
+import { formatBytes, formatMs } from '../format.ts';
 import type { ComparisonCell, ComparisonRow, ReportInput } from './types.ts';
 import { reconnectEvidence, reconnectRunOf } from './reconnect.ts';
 import { comparedEncoding, fixedRun, runFlags } from './verdict.ts';
@@ -35,7 +35,7 @@ const DELIVERY_PATH: Record<TransportName, string> = {
   'long-poll': 'each batch answers a new GET /poll',
 };
 
-/** How each transport carries the binary encoding (docs/PROTOCOL.md §5, "Transports"). */
+/** How each transport carries the binary encoding (docs/PROTOCOL.md §5, "Framing per transport"). */
 const BINARY_CARRIAGE: Record<TransportName, string> = {
   ws: 'one binary frame per message',
   sse: 'SSE carries binary as base64 text in the data: line',
@@ -101,7 +101,7 @@ function dataFlow(results: ResultsFile, transport: TransportName, claim: string)
 /** Bytes per message in json vs binary, per scenario that ran both encodings. */
 function binarySupport(results: ResultsFile, transport: TransportName, claim: string): ComparisonCell {
   const parts: string[] = [];
-  for (const scenario of ['feed', 'chat'] as const) {
+  for (const scenario of SCENARIO_NAMES) {
     const json = fixedRun(results, transport, scenario, 'json');
     const binary = fixedRun(results, transport, scenario, 'binary');
     if (!json || !binary) continue;

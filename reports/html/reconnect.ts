@@ -6,7 +6,7 @@
 import type { TransportName } from '../../scenarios/constants.ts';
 import type { ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import { attemptsText, hasReconnectFigures, reconnectRuns, sawDropCaveat, type ReconnectRun } from '../reconnect-words.ts';
-import { formatCount, formatMs } from '../terminal.ts';
+import { formatCount, formatMs } from '../format.ts';
 import { NOT_MEASURED, compareRuns, formatRatio, joinWords, runFlags, runName } from './charts/chart-kit.ts';
 import type { DataTable } from './types.ts';
 

@@ -154,6 +154,7 @@ td.change { white-space: nowrap; font-weight: 600; }
 td.change-better { color: var(--best-fg); }
 td.change-worse { color: var(--bad-fg); }
 td.change-same { color: var(--muted); font-weight: 500; }
+td.change .why { display: block; white-space: normal; font-weight: 400; min-width: 14em; }
 
 footer { margin-top: 56px; padding-top: 12px; border-top: 1px solid var(--border); color: var(--muted); font-size: 13px; }
 

@@ -1,11 +1,9 @@
 /** Which transport wins each criterion, per scenario, with the measured figures and the margin (pure). */
-import { ENCODINGS, TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
+import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
 import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
-import { formatBytes, formatCount, formatMs } from '../terminal.ts';
+import { formatBytes, formatCount, formatMs } from '../format.ts';
 import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
 
-/** Scenarios in the order the report shows them. */
-const SCENARIOS: readonly ScenarioName[] = ['feed', 'chat'];
 /** The verdicts compare the lab's Node clients; browser runs, when they exist, are another comparison. */
 const CLIENT = 'node';
 /** Two figures closer than this (the worse over the better, minus one) are a tie. */
@@ -229,5 +227,5 @@ function verdictFor(results: ResultsFile, scenario: ScenarioName): Verdict | nul
 
 /** One verdict per scenario that has fixed runs (feed, then chat), comparing the transports on one encoding. */
 export function verdicts(input: ReportInput): Verdict[] {
-  return SCENARIOS.map((scenario) => verdictFor(input.results, scenario)).filter((verdict): verdict is Verdict => verdict !== null);
+  return SCENARIO_NAMES.map((scenario) => verdictFor(input.results, scenario)).filter((verdict): verdict is Verdict => verdict !== null);
 }

@@ -1,3 +1,3 @@
-import { transportContract } from './transport-contract.ts';
+import { contractSuite } from './contract-suite.ts';
 
-transportContract('long-poll', { joinAfterConnect: false, cutsSlowConsumers: false });
+contractSuite('long-poll');

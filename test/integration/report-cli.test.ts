@@ -42,13 +42,17 @@ describe('npm run report', () => {
     expect(html).not.toContain('id="baseline"');
   });
 
-  it('--baseline and --out: a comparison, with deltas in words', async () => {
+  it('--baseline and --out: a comparison, with deltas and noise in words', async () => {
     const out = join(dir, 'compare.html');
     const run = await report([resultsPath, '--baseline', resultsPath, '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     const html = await readFile(out, 'utf8');
     expect(html).toContain('id="baseline"');
-    expect(html).toMatch(/same/);
+    // A file against itself: every figure within noise, none better or worse, each with its noise.
+    const section = html.slice(html.indexOf('<section id="baseline">'), html.indexOf('</section>', html.indexOf('<section id="baseline">')));
+    expect(section).toContain('<th scope="col" class="num">Noise (95 %)</th>');
+    expect(section).toContain('<td class="change change-same">within noise ≈</td>');
+    expect(section.match(/class="change change-(better|worse)"/g)).toBeNull();
   });
 
   it.each<[string, (d: string) => Promise<string[]>, RegExp]>([

@@ -1,7 +1,7 @@
 /** Runs `npm run bench` as a user would (a real process), for the integration tests. */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,14 +14,24 @@ export interface BenchProcessResult {
   childPids: Set<number>;
 }
 
-export async function runBenchProcess(args: string[], options: { timeoutMs: number; onStart?: (pid: number) => void }): Promise<BenchProcessResult> {
+export interface BenchProcessOptions {
+  timeoutMs: number;
+  onStart?: (pid: number) => void;
+  /** Every chunk of the bench's stderr (its progress lines), as it comes. */
+  onStderr?: (chunk: string) => void;
+}
+
+export async function runBenchProcess(args: string[], options: BenchProcessOptions): Promise<BenchProcessResult> {
   const outDir = await mkdtemp(join(tmpdir(), 'pushbench-bench-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args, '--out', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   options.onStart?.(child.pid!);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    options.onStderr?.(chunk.toString());
+  });
   const childPids = new Set<number>();
   const watch = setInterval(() => void childrenOf(child.pid!).then((pids) => pids.forEach((p) => childPids.add(p))), 500);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
@@ -33,7 +43,6 @@ export async function runBenchProcess(args: string[], options: { timeoutMs: numb
 
 /** Direct children of a process, from /proc (Linux). */
 export async function childrenOf(pid: number): Promise<number[]> {
-  const { readFile } = await import('node:fs/promises');
   try {
     const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
     return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
@@ -66,4 +75,34 @@ export async function survivors(pids: Iterable<number>, ms = 5000): Promise<numb
     alive = alive.filter(isAlive);
   }
   return alive;
+}
+
+/** The command line of a process, its arguments joined by spaces; '' once it is gone. */
+export async function commandLineOf(pid: number): Promise<string> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The ports a process listens on over IPv4 TCP, from /proc (Linux): its sockets' inodes matched
+ * against the kernel's table of listening sockets. How a test finds a server started on port 0.
+ */
+export async function listeningPortsOf(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  const LISTEN = '0A';
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  return table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === LISTEN && inodes.has(fields[9] ?? ''))
+    .map((fields) => parseInt((fields[1] ?? '').split(':')[1] ?? '', 16));
 }

@@ -8,55 +8,21 @@ import {
   type ServerWindow,
   type WindowInput,
 } from '../../bench/aggregate.ts';
-import { connectionSpecs, shareOut, workerCount } from '../../bench/plan.ts';
-import type { ConnectReport, WindowReport } from '../../clients/load/worker-protocol.ts';
-import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../metrics/histogram.ts';
-import type { ChannelTally } from '../../metrics/integrity.ts';
+import { shareOut, workerCount } from '../../bench/plan.ts';
+import { decodeHistogram, summarize } from '../../metrics/histogram.ts';
 import { PROFILE_DEFAULTS, type BenchConfig } from '../../scenarios/bench-config.ts';
-import { NAME_PATTERN } from '../../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../../servers/stats.ts';
 import { browserCost } from '../../bench/aggregate.ts';
-import { browserWorkerCount, streamsPerOrigin } from '../../bench/plan.ts';
-import type { BrowserWindowReport } from '../../clients/load/worker-protocol.ts';
-
-const T0_US = 1_767_225_600_000_000;
-
-function encoded(...groups: [count: number, micros: number][]): string {
-  const h = createHistogram();
-  for (const [count, micros] of groups) for (let i = 0; i < count; i++) recordMicros(h, micros);
-  return encodeHistogram(h);
-}
-
-function tally(lo: number, hi: number, recipients: number, received: number, duplicated = 0, reordered = 0): ChannelTally {
-  return { lo, hi, recipients, received, duplicated, reordered };
-}
-
-function report(overrides: Partial<WindowReport> = {}): WindowReport {
-  return {
-    deliveries: 0,
-    latency: encoded(),
-    rtt: encoded(),
-    tallies: [],
-    bytesRead: 0,
-    bytesWritten: 0,
-    arrivalsBetweenMarks: 0,
-    cpuUs: 0,
-    loopDelayP99MaxMs: 0,
-    sendsDue: 0,
-    sendsUnanswered: 0,
-    sendLagP99Ms: 0,
-    decodeErrors: 0,
-    serverErrors: 0,
-    sendFailures: 0,
-    disconnects: 0,
-    problems: [],
-    ...overrides,
-  };
-}
-
-function connectReport(overrides: Partial<ConnectReport> = {}): ConnectReport {
-  return { opened: 0, failed: 0, failures: [], connect: encoded(), handshakeBytes: 0, ...overrides };
-}
+import { browserWorkerCount } from '../../bench/plan.ts';
+import { CHAT } from '../../scenarios/chat.ts';
+import {
+  T0_US,
+  buildBrowserWindowReport as chromium,
+  buildConnectReport as connectReport,
+  buildTally as tally,
+  buildWindowReport as report,
+  encodedHistogram as encoded,
+} from '../support/results.ts';
 
 // Two workers over a 2 s window.
 const WORKER_A = report({
@@ -318,7 +284,7 @@ describe('plan: shareOut', () => {
   });
 
   it('spreads the members of each room over the workers', () => {
-    const specs = connectionSpecs(config({ chat: { rooms: 4, membersPerRoom: 6, sendRatePerMember: 2, payloadBytes: 100 } }), 'chat', 'ticks');
+    const specs = CHAT.connectionSpecs(config({ chat: { rooms: 4, membersPerRoom: 6, sendRatePerMember: 2, payloadBytes: 100 } }), 'node', 'ticks');
     const shares = shareOut(specs, 3);
     expect(shares.flat()).toHaveLength(specs.length);
     for (const share of shares) {
@@ -349,57 +315,8 @@ describe('plan: workerCount', () => {
   });
 });
 
-describe('plan: connectionSpecs', () => {
-  it('feed: one connection per subscriber, all on the topic, ids unique', () => {
-    const specs = connectionSpecs(config({ feed: { subscribers: 250, ratePerSec: 50, payloadBytes: 100 } }), 'feed', 'ticks');
-    expect(specs).toHaveLength(250);
-    expect(new Set(specs.map((s) => s.id)).size).toBe(250);
-    for (const s of specs) {
-      expect(s.topics).toEqual(['ticks']);
-      expect(s.rooms).toEqual([]);
-      expect(s.id).toMatch(NAME_PATTERN);
-    }
-    expect(specs[0]).toEqual({ id: 'f0', topics: ['ticks'], rooms: [] });
-  });
-
-  it('chat: membersPerRoom connections in each room, ids unique', () => {
-    const specs = connectionSpecs(config({ chat: { rooms: 12, membersPerRoom: 11, sendRatePerMember: 2, payloadBytes: 100 } }), 'chat', 'ticks');
-    expect(specs).toHaveLength(132);
-    // Ids like r1m11 and r11m1 must not collide.
-    expect(new Set(specs.map((s) => s.id)).size).toBe(132);
-    const perRoom = new Map<string, number>();
-    for (const s of specs) {
-      expect(s.topics).toEqual([]);
-      expect(s.rooms).toHaveLength(1);
-      expect(s.id).toMatch(NAME_PATTERN);
-      perRoom.set(s.rooms[0]!, (perRoom.get(s.rooms[0]!) ?? 0) + 1);
-    }
-    expect(perRoom.size).toBe(12);
-    for (const [room, members] of perRoom) {
-      expect(room).toMatch(NAME_PATTERN);
-      expect(members).toBe(11);
-    }
-  });
-});
-
 // ---------------------------------------------------------------------------------------------
 // Browser workers: Chromium's cost instead of socket bytes, its busiest process as the worker's CPU.
-
-function chromium(overrides: Partial<BrowserWindowReport> = {}): BrowserWindowReport {
-  return {
-    version: 'HeadlessChrome/142.0.7444.59',
-    pages: 2,
-    clients: 50,
-    processes: 6,
-    chromiumCpuUs: 600_000,
-    busiestProcessCpuUs: 300_000,
-    pssBytes: 200_000_000,
-    reconnects: [],
-    resume: encoded(),
-    notResumed: 0,
-    ...overrides,
-  };
-}
 
 // Two browser workers over the 2 s window. cpuUs (Chromium + driver) is far above the busiest process's on purpose.
 const BROWSER_A = report({ ...WORKER_A, cpuUs: 3_000_000, browser: chromium() });
@@ -510,22 +427,6 @@ describe('aggregateWindow with browser workers', () => {
 describe('plan: browser clients', () => {
   const browserConfig = (overrides: Partial<BenchConfig['browser']> = {}): BenchConfig => config({ browser: { ...PROFILE_DEFAULTS.quick.browser, ...overrides } });
 
-  it('connectionSpecs for browser clients use the browser sizes and ids prefixed b', () => {
-    const c = browserConfig({ feedSubscribers: 7, chatRooms: 2, chatMembersPerRoom: 3 });
-    const feed = connectionSpecs(c, 'feed', 'ticks', 'browser');
-    expect(feed).toHaveLength(7);
-    expect(feed[0]).toEqual({ id: 'bf0', topics: ['ticks'], rooms: [] });
-    expect(feed.every((s) => s.id.startsWith('bf') && s.id.match(NAME_PATTERN) !== null)).toBe(true);
-    const chat = connectionSpecs(c, 'chat', 'ticks', 'browser');
-    expect(chat.map((s) => s.id)).toEqual(['br0m0', 'br0m1', 'br0m2', 'br1m0', 'br1m1', 'br1m2']);
-    expect(chat.map((s) => s.rooms[0])).toEqual(['room0', 'room0', 'room0', 'room1', 'room1', 'room1']);
-    // Node clients keep the Node sizes and unprefixed ids, so the two kinds never share an id.
-    expect(connectionSpecs(c, 'feed', 'ticks')).toHaveLength(c.feed.subscribers);
-    expect(connectionSpecs(c, 'feed', 'ticks', 'node')[0]!.id).toBe('f0');
-    const nodeIds = new Set(connectionSpecs(c, 'chat', 'ticks').map((s) => s.id));
-    expect(chat.some((s) => nodeIds.has(s.id))).toBe(false);
-  });
-
   it('browserWorkerCount: one Chromium per clientsPerBrowser clients, at least one', () => {
     const c = browserConfig({ clientsPerBrowser: 150 });
     expect(browserWorkerCount(c, 0)).toBe(1);
@@ -534,10 +435,5 @@ describe('plan: browser clients', () => {
     expect(browserWorkerCount(c, 151)).toBe(2);
     expect(browserWorkerCount(c, 1000)).toBe(7);
     expect(browserWorkerCount(browserConfig({ clientsPerBrowser: 1 }), 5)).toBe(5);
-  });
-
-  it('streamsPerOrigin: 6 for feed (Chromium’s per-origin limit), 3 for chat (its sends need connections too)', () => {
-    expect(streamsPerOrigin('feed')).toBe(6);
-    expect(streamsPerOrigin('chat')).toBe(3);
   });
 });

@@ -6,13 +6,14 @@ import {
   OPTION_CHECKS,
   PROFILE_DEFAULTS,
   PROFILES,
-  connectionsOf,
   resolveBenchConfig,
   validateLayer,
   type BenchConfigLayer,
   type LayerSource,
 } from '../../scenarios/bench-config.ts';
+import { CHAT } from '../../scenarios/chat.ts';
 import { UsageError } from '../../scenarios/errors.ts';
+import { FEED } from '../../scenarios/feed.ts';
 import { MAX_BROWSER_CLIENTS, MAX_CLIENTS_PER_BROWSER } from '../../scenarios/bench-config.ts';
 
 const FILE: LayerSource = { description: 'scenario file my.json' };
@@ -63,7 +64,7 @@ describe('profiles', () => {
     expect(quick.profile).toBe('quick');
     expect(full.profile).toBe('default');
     expect(quick.feed.subscribers).toBeLessThan(full.feed.subscribers);
-    expect(connectionsOf(quick, 'chat')).toBeLessThan(connectionsOf(full, 'chat'));
+    expect(CHAT.connections(quick, 'node')).toBeLessThan(CHAT.connections(full, 'node'));
     expect(quick.durationMs).toBeLessThan(full.durationMs);
     expect(quick.warmupMs).toBeLessThan(full.warmupMs);
     expect(quick.capacity.feedRates.length).toBeLessThan(full.capacity.feedRates.length);
@@ -72,8 +73,8 @@ describe('profiles', () => {
 
   it.each(PROFILES)('%s: every default passes the same checks as a file, and chat fits in MAX_CONNECTIONS', (name) => {
     expect(() => validateLayer(PROFILE_DEFAULTS[name], { description: `profile ${name}` })).not.toThrow();
-    expect(connectionsOf(PROFILE_DEFAULTS[name], 'chat')).toBeLessThanOrEqual(MAX_CONNECTIONS);
-    expect(connectionsOf(PROFILE_DEFAULTS[name], 'feed')).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    expect(CHAT.connections(PROFILE_DEFAULTS[name], 'node')).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    expect(FEED.connections(PROFILE_DEFAULTS[name], 'node')).toBeLessThanOrEqual(MAX_CONNECTIONS);
   });
 
   it('returns a copy: changing the result leaves the profile defaults alone', () => {
@@ -331,14 +332,14 @@ describe('chat connections are capped at MAX_CONNECTIONS', () => {
   });
 
   it('accepts exactly the cap, and any size when chat is not run', () => {
-    expect(connectionsOf(resolve([{ chat: { rooms: MAX_CONNECTIONS / 10, membersPerRoom: 10 } }, FLAGS]), 'chat')).toBe(MAX_CONNECTIONS);
+    expect(CHAT.connections(resolve([{ chat: { rooms: MAX_CONNECTIONS / 10, membersPerRoom: 10 } }, FLAGS]), 'node')).toBe(MAX_CONNECTIONS);
     const feedOnly = resolve([{ scenarios: ['feed'], chat: { rooms: 10_000, membersPerRoom: 1000 } }, FLAGS]);
     expect(feedOnly.scenarios).toEqual(['feed']);
   });
 });
 
 describe('--target', () => {
-  it.each(['http://127.0.0.1:8080', 'http://127.0.0.1:8080/', 'http://localhost:9000', 'http://bench-host.internal:80', null])('accepts %j', (target) => {
+  it.each(['http://127.0.0.1:8080', 'http://127.0.0.1:8080/', 'http://localhost:9000', 'http://[::1]:9000', 'http://127.0.0.2:80', null])('accepts %j', (target) => {
     expect(resolve([{ target }, FLAGS]).target).toBe(target);
   });
 
@@ -348,6 +349,8 @@ describe('--target', () => {
     ['http://127.0.0.1:8080/ws', 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)'],
     ['http://127.0.0.1:8080/?token=x', 'an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll)'],
     ['127.0.0.1:8080', 'an http://host:port URL of the server'],
+    ['http://bench-host.internal:80', 'a server on this machine (127.0.0.1, localhost or [::1], not bench-host.internal): the lab sends load to loopback only'],
+    ['http://10.0.0.5:8080', 'a server on this machine (127.0.0.1, localhost or [::1], not 10.0.0.5): the lab sends load to loopback only'],
     ['not a url', 'an http://host:port URL of the server'],
     ['', 'an http://host:port URL of the server'],
   ])('refuses %j', (target, expected) => {
@@ -406,10 +409,10 @@ describe('chatMembers (--clients N / --connections N) sizes the chat rooms', () 
   it('is checked against the cap after sizing: one room of 1000 is fine, 6667 rooms of 3 are not', () => {
     const one = withMembers(1000, [{ chat: { membersPerRoom: 1000 } }, FLAGS]);
     expect(one.chat).toMatchObject({ rooms: 1, membersPerRoom: 1000 });
-    expect(connectionsOf(one, 'chat')).toBe(1000);
+    expect(CHAT.connections(one, 'node')).toBe(1000);
     const err = refusal(() => withMembers(20_000, [{ chat: { membersPerRoom: 3 } }, FLAGS]), 'BAD_OPTION', 'chat would open 20001 connections (6667 rooms x 3 members)');
     expect(err.message).toBe('chat would open 20001 connections (6667 rooms x 3 members); at most 20000: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)');
-    expect(connectionsOf(withMembers(20_000, [{ chat: { membersPerRoom: 4 } }, FLAGS]), 'chat')).toBe(MAX_CONNECTIONS);
+    expect(CHAT.connections(withMembers(20_000, [{ chat: { membersPerRoom: 4 } }, FLAGS]), 'node')).toBe(MAX_CONNECTIONS);
   });
 
   it('sizes chat even when chat is not run, but only refuses when it is', () => {
@@ -520,13 +523,12 @@ describe('browser options', () => {
     expect(PROFILE_DEFAULTS.default.browser.feedSubscribers).toBe(50);
   });
 
-  it('connectionsOf counts browser clients from the browser sizes, Node clients from feed and chat', () => {
+  it('a scenario counts browser clients from the browser sizes, Node clients from feed and chat', () => {
     const config = resolve([{ feed: { subscribers: 300 }, chat: { rooms: 4, membersPerRoom: 5 }, browser: { feedSubscribers: 40, chatRooms: 3, chatMembersPerRoom: 7 } }, FILE]);
-    expect(connectionsOf(config, 'feed', 'browser')).toBe(40);
-    expect(connectionsOf(config, 'chat', 'browser')).toBe(21);
-    expect(connectionsOf(config, 'feed', 'node')).toBe(300);
-    expect(connectionsOf(config, 'chat', 'node')).toBe(20);
-    expect(connectionsOf(config, 'chat')).toBe(20);
+    expect(FEED.connections(config, 'browser')).toBe(40);
+    expect(CHAT.connections(config, 'browser')).toBe(21);
+    expect(FEED.connections(config, 'node')).toBe(300);
+    expect(CHAT.connections(config, 'node')).toBe(20);
   });
 
   it('browserChatMembers sizes browser chat as N members in rooms of browser.chatMembersPerRoom; chat is left alone', () => {
@@ -556,8 +558,8 @@ describe('browser options', () => {
   });
 
   it('accepts exactly the cap; does not refuse without browser clients or without chat', () => {
-    expect(connectionsOf(resolve([{ browser: { chatRooms: 10, chatMembersPerRoom: 100 } }, FILE]), 'chat', 'browser')).toBe(MAX_BROWSER_CLIENTS);
-    expect(connectionsOf(withSizes({ browserChatMembers: 1000 }, [{}, FLAGS]), 'chat', 'browser')).toBe(MAX_BROWSER_CLIENTS);
+    expect(CHAT.connections(resolve([{ browser: { chatRooms: 10, chatMembersPerRoom: 100 } }, FILE]), 'browser')).toBe(MAX_BROWSER_CLIENTS);
+    expect(CHAT.connections(withSizes({ browserChatMembers: 1000 }, [{}, FLAGS]), 'browser')).toBe(MAX_BROWSER_CLIENTS);
     const big = { browser: { chatRooms: 100, chatMembersPerRoom: 100 } };
     expect(() => resolve([{ ...big, clients: ['node'] }, FILE])).not.toThrow();
     expect(() => resolve([{ ...big, profile: 'quick' }, FILE])).not.toThrow();
@@ -567,7 +569,7 @@ describe('browser options', () => {
 
   it('Node and browser chat are capped apart: 20,000 Node members and 1,000 browser members both pass', () => {
     const config = withSizes({ chatMembers: 20_000, browserChatMembers: 1000 }, [{ chat: { membersPerRoom: 4 } }, FLAGS]);
-    expect(connectionsOf(config, 'chat')).toBe(MAX_CONNECTIONS);
-    expect(connectionsOf(config, 'chat', 'browser')).toBe(MAX_BROWSER_CLIENTS);
+    expect(CHAT.connections(config, 'node')).toBe(MAX_CONNECTIONS);
+    expect(CHAT.connections(config, 'browser')).toBe(MAX_BROWSER_CLIENTS);
   });
 });

@@ -1,10 +1,10 @@
 /** Where browser clients go: pages of clientsPerPage, SSE/long-poll spread over origins (at most streamsPerOrigin each), WebSocket all on the first. */
 import { describe, expect, it } from 'vitest';
-import { connectionSpecs, streamsPerOrigin } from '../../bench/plan.ts';
 import { layoutPages, originsNeeded } from '../../clients/browser/layout.ts';
 import type { LoadConnectionSpec } from '../../clients/load/load-connection.ts';
 import type { BrowserPlan } from '../../clients/load/worker-protocol.ts';
 import { PROFILE_DEFAULTS } from '../../scenarios/bench-config.ts';
+import { CHAT } from '../../scenarios/chat.ts';
 
 const ORIGINS = Array.from({ length: 10 }, (_, i) => `http://127.0.0.1:${9000 + i}`);
 
@@ -126,10 +126,10 @@ describe('layoutPages', () => {
     expect(() => layoutPages('ws', specs(1), plan({ origins: [] }))).toThrow('need 1 origins');
   });
 
-  it('fits the plan’s own numbers: the default profile’s browser chat over streamsPerOrigin("chat") origins', () => {
+  it('fits the plan’s own numbers: the default profile’s browser chat over the chat scenario’s streamsPerOrigin', () => {
     const config = structuredClone(PROFILE_DEFAULTS.default);
-    const chat = connectionSpecs(config, 'chat', 'ticks', 'browser');
-    const per = streamsPerOrigin('chat');
+    const chat = CHAT.connectionSpecs(config, 'browser', 'ticks');
+    const per = CHAT.streamsPerOrigin;
     const origins = ORIGINS.concat(Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${9100 + i}`));
     const needed = originsNeeded('sse', chat.length, per);
     const pages = layoutPages('sse', chat, { origins: origins.slice(0, needed), streamsPerOrigin: per, clientsPerPage: config.browser.clientsPerPage });

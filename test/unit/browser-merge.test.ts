@@ -1,54 +1,19 @@
 /** A browser worker's pages merged into the one report every load worker gives. */
 import { describe, expect, it } from 'vitest';
 import { mergeConnectReports, mergeWindowReports } from '../../clients/browser/merge-reports.ts';
-import type { PageConnectReport, PageReconnect, PageWindowReport } from '../../clients/browser/page-client.ts';
-import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../metrics/histogram.ts';
-import type { ChannelTally } from '../../metrics/integrity.ts';
-
-function encoded(...groups: [count: number, micros: number][]): string {
-  const h = createHistogram();
-  for (const [count, micros] of groups) for (let i = 0; i < count; i++) recordMicros(h, micros);
-  return encodeHistogram(h);
-}
+import type { PageReconnect } from '../../clients/load/worker-protocol.ts';
+import type { PageWindowReport } from '../../clients/browser/page-protocol.ts';
+import { decodeHistogram, summarize } from '../../metrics/histogram.ts';
+import { buildConnectReport as connectPage, buildTally as tally, buildWindowReport, encodedHistogram as encoded } from '../support/results.ts';
 
 const count = (histogram: string): number => decodeHistogram(histogram).totalCount;
-
-function tally(lo: number, hi: number, recipients: number, received: number): ChannelTally {
-  return { lo, hi, recipients, received, duplicated: 0, reordered: 0 };
-}
-
-function connectPage(overrides: Partial<PageConnectReport> = {}): PageConnectReport {
-  return { opened: 0, failed: 0, failures: [], connect: encoded(), handshakeBytes: 0, ...overrides };
-}
 
 function reconnect(client: string, overrides: Partial<PageReconnect> = {}): PageReconnect {
   return { client, reason: 'closed', lostAtUs: 1_000, attempts: 1, reopenMs: 1000, firstMessageMs: 5, missed: 0, recovered: 0, duplicates: 0, settled: true, ...overrides };
 }
 
 function windowPage(overrides: Partial<PageWindowReport> = {}): PageWindowReport {
-  return {
-    deliveries: 0,
-    latency: encoded(),
-    rtt: encoded(),
-    tallies: [],
-    bytesRead: 0,
-    bytesWritten: 0,
-    arrivalsBetweenMarks: 0,
-    cpuUs: 0,
-    loopDelayP99MaxMs: 0,
-    sendsDue: 0,
-    sendsUnanswered: 0,
-    sendLagP99Ms: 0,
-    decodeErrors: 0,
-    serverErrors: 0,
-    sendFailures: 0,
-    disconnects: 0,
-    problems: [],
-    reconnects: [],
-    resume: encoded(),
-    notResumed: 0,
-    ...overrides,
-  };
+  return { ...buildWindowReport(), reconnects: [], resume: encoded(), notResumed: 0, ...overrides };
 }
 
 describe('mergeConnectReports', () => {

@@ -9,15 +9,10 @@ import {
   type Histogram,
   type Summary,
 } from '../../metrics/histogram.ts';
+import { histogramOf } from '../support/results.ts';
 
 /** HDR at 3 significant digits: any reported value is within 0.1 % of the true one. */
 const PRECISION = 0.001;
-
-function histogramOf(micros: Iterable<number>): Histogram {
-  const h = createHistogram();
-  for (const us of micros) recordMicros(h, us);
-  return h;
-}
 
 /** 1..n ms in 1 ms steps, in µs. */
 function uniformMs(n: number, stepUs = 1000): number[] {

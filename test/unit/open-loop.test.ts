@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { OpenLoopSchedule } from '../../clients/load/open-loop.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { OpenLoopSchedule, startOpenLoopSends } from '../../clients/load/open-loop.ts';
+import { newClientSlot, type ClientSlot } from '../../clients/load/recorder-core.ts';
 import { createHistogram, recordMicros, summarize, type Summary } from '../../metrics/histogram.ts';
+import { nowMicros } from '../../scenarios/clock.ts';
 
 /** A realistic host-clock start (µs since the epoch), so float arithmetic is exercised at scale. */
 const START = 1_795_323_929_042_520;
@@ -219,5 +221,59 @@ describe('open loop vs a stalling server', () => {
     expect(summary.count).toBe(sends);
     const open = openLoop(echoServer(STALL)).summary;
     expect(open.p99).toBeGreaterThan(100 * summary.p99);
+  });
+});
+
+describe('startOpenLoopSends (what Node workers and browser pages send with)', () => {
+  const WAKE_MS = 1;
+  /** Long enough for 20 wake-ups: what did not happen by then will not. */
+  const twentyWakes = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 20 * WAKE_MS));
+
+  interface Member {
+    name: string;
+    slot: ClientSlot;
+  }
+
+  it('sends round-robin from its members on the schedule, each with its own next message id, remembered with its due time', async () => {
+    const members: Member[] = ['a', 'b', 'c'].map((name) => ({ name, slot: newClientSlot({ topics: [], rooms: ['lobby'] }) }));
+    members[1]!.slot.nextMid = 0xffff_ffff; // the next id wraps to 0
+    const sends: { member: string; mid: number }[] = [];
+    const lags: number[] = [];
+    const perMemberPerSec = 200;
+    const startUs = nowMicros() + 5 * MS;
+    const stop = startOpenLoopSends({
+      members,
+      slotOf: (m) => m.slot,
+      perMemberPerSec,
+      startUs,
+      wakeMs: WAKE_MS,
+      sent: (_due, lag) => lags.push(lag),
+      send: (m, mid) => sends.push({ member: m.name, mid }),
+    });
+    await vi.waitFor(() => expect(sends.length).toBeGreaterThanOrEqual(30), { timeout: 5000, interval: 5 });
+    stop();
+    const issued = sends.length;
+    await twentyWakes();
+    expect(sends).toHaveLength(issued);
+
+    const schedule = new OpenLoopSchedule(startUs, perMemberPerSec * members.length);
+    sends.forEach((send, n) => expect(send.member).toBe(members[n % 3]!.name));
+    const ids = (name: string): number[] => sends.filter((s) => s.member === name).map((s) => s.mid);
+    expect(ids('a')).toEqual(ids('a').map((_, i) => i));
+    expect(ids('b').slice(0, 3)).toEqual([0xffff_ffff, 0, 1]);
+    // Each send is pending under its id with the due time of its place in the schedule.
+    for (const [n, send] of sends.entries()) expect(members[n % 3]!.slot.pending.get(send.mid)).toBe(schedule.dueAt(n));
+    expect(lags).toHaveLength(issued);
+    for (const lag of lags) expect(lag).toBeGreaterThanOrEqual(0);
+  });
+
+  it('sends nothing without members or at rate 0', async () => {
+    const sends: number[] = [];
+    const member = { slot: newClientSlot({ topics: [], rooms: ['lobby'] }) };
+    const options = { slotOf: (m: typeof member) => m.slot, startUs: nowMicros(), wakeMs: WAKE_MS, sent: () => undefined, send: (_m: typeof member, mid: number) => void sends.push(mid) };
+    const stops = [startOpenLoopSends({ ...options, members: [], perMemberPerSec: 100 }), startOpenLoopSends({ ...options, members: [member], perMemberPerSec: 0 })];
+    await twentyWakes();
+    for (const stop of stops) stop();
+    expect(sends).toEqual([]);
   });
 });

@@ -1,54 +1,15 @@
 /** What a drop of every connection cost browser clients: reconnectMetrics over the browser workers' window reports. */
 import { describe, expect, it } from 'vitest';
 import { reconnectMetrics, type DropFacts } from '../../bench/reconnect.ts';
-import type { PageReconnect } from '../../clients/browser/page-client.ts';
-import type { BrowserWindowReport, WindowReport } from '../../clients/load/worker-protocol.ts';
-import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../metrics/histogram.ts';
-
-function encoded(...groups: [count: number, micros: number][]): string {
-  const h = createHistogram();
-  for (const [count, micros] of groups) for (let i = 0; i < count; i++) recordMicros(h, micros);
-  return encodeHistogram(h);
-}
+import type { BrowserWindowReport, PageReconnect, WindowReport } from '../../clients/load/worker-protocol.ts';
+import { decodeHistogram, summarize } from '../../metrics/histogram.ts';
+import { buildBrowserWindowReport, buildWindowReport, encodedHistogram } from '../support/results.ts';
 
 function event(client: string, overrides: Partial<PageReconnect> = {}): PageReconnect {
   return { client, reason: 'closed', lostAtUs: 1_000_000, attempts: 0, reopenMs: null, firstMessageMs: null, missed: 0, recovered: 0, duplicates: 0, settled: false, ...overrides };
 }
 
-function browserReport(browser: Partial<BrowserWindowReport> = {}): WindowReport {
-  return {
-    deliveries: 0,
-    latency: encoded(),
-    rtt: encoded(),
-    tallies: [],
-    bytesRead: 0,
-    bytesWritten: 0,
-    arrivalsBetweenMarks: 0,
-    cpuUs: 0,
-    loopDelayP99MaxMs: 0,
-    sendsDue: 0,
-    sendsUnanswered: 0,
-    sendLagP99Ms: 0,
-    decodeErrors: 0,
-    serverErrors: 0,
-    sendFailures: 0,
-    disconnects: 0,
-    problems: [],
-    browser: {
-      version: 'HeadlessChrome/142',
-      pages: 1,
-      clients: 10,
-      processes: 5,
-      chromiumCpuUs: 0,
-      busiestProcessCpuUs: 0,
-      pssBytes: 0,
-      reconnects: [],
-      resume: encoded(),
-      notResumed: 0,
-      ...browser,
-    },
-  };
-}
+const browserReport = (browser: Partial<BrowserWindowReport> = {}): WindowReport => buildWindowReport({ browser: buildBrowserWindowReport(browser) });
 
 const DROP: DropFacts = { dropAtMs: 1500, droppedConnections: 42, clients: 40 };
 
@@ -61,7 +22,7 @@ describe('reconnectMetrics', () => {
         event('bf1', { attempts: 1, reopenMs: 1200, missed: 1 }),
         event('bf1', { attempts: 3, reopenMs: null, missed: 4 }),
       ],
-      resume: encoded([2, 1_100_000]),
+      resume: encodedHistogram([2, 1_100_000]),
       notResumed: 1,
     }),
     browserReport({
@@ -71,7 +32,7 @@ describe('reconnectMetrics', () => {
         event('bf2', { attempts: 1, reopenMs: 3000, recovered: 7, duplicates: 2 }),
         event('bf3', { reopenMs: 500 }),
       ],
-      resume: encoded([3, 600_000]),
+      resume: encodedHistogram([3, 600_000]),
       notResumed: 2,
     }),
   ];
@@ -91,7 +52,7 @@ describe('reconnectMetrics', () => {
   });
 
   it('reopen summarises every event that reopened (ms, recorded in µs)', () => {
-    expect(metrics.reopen).toEqual(summarize(decodeHistogram(encoded([1, 1_000_000], [1, 1_200_000], [1, 3_000_000], [1, 500_000]))));
+    expect(metrics.reopen).toEqual(summarize(decodeHistogram(encodedHistogram([1, 1_000_000], [1, 1_200_000], [1, 3_000_000], [1, 500_000]))));
     expect(metrics.reopen!.count).toBe(4);
     expect(metrics.reopen!.p50).toBeCloseTo(1000, -1);
     expect(metrics.reopen!.max).toBeCloseTo(3000, -1);
@@ -99,7 +60,7 @@ describe('reconnectMetrics', () => {
   });
 
   it('resume merges the browsers’ histograms; notResumed is summed', () => {
-    expect(metrics.resume).toEqual(summarize(decodeHistogram(encoded([2, 1_100_000], [3, 600_000]))));
+    expect(metrics.resume).toEqual(summarize(decodeHistogram(encodedHistogram([2, 1_100_000], [3, 600_000]))));
     expect(metrics.resume!.count).toBe(5);
     expect(metrics.notResumed).toBe(3);
   });

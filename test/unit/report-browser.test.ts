@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../metrics/histogram.ts';
 import {
-  SCHEMA_VERSION,
   type BrowserCost,
   type CapacityResult,
   type ConnectionLimitFinding,
@@ -12,6 +11,7 @@ import {
   type ResultsFile,
   type RunRecord,
   type ScenarioName,
+  type TimelinePoint,
 } from '../../metrics/result-types.ts';
 import { validateResults } from '../../metrics/results-io.ts';
 import type { Encoding, TransportName } from '../../scenarios/constants.ts';
@@ -34,9 +34,9 @@ import { renderConnectionLimit, streamTable } from '../../reports/html/sections/
 import { renderReconnect } from '../../reports/html/sections/reconnect.ts';
 import type { ChartSection, ChartSpec } from '../../reports/html/types.ts';
 import { verdicts } from '../../reports/html/verdict.ts';
-import { formatBytes, formatCount, formatMs } from '../../reports/terminal.ts';
+import { formatBytes, formatCount, formatMs } from '../../reports/format.ts';
+import { buildBrowserCost, buildConnectionLimitFinding, buildReconnectMetrics, buildResults, buildRun, buildSummary, buildTimeline } from '../support/results.ts';
 
-const T0_US = 1_767_225_600_000_000;
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const CHART_JS = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
 
@@ -44,41 +44,13 @@ const CHART_JS = readFileSync(join(dirname(createRequire(import.meta.url).resolv
 // Hand-built results: Node runs at 1,000 connections, browser runs at 100, both at 100 msg/s.
 
 function summary(p50: number, p99: number, p999: number, count = 50_000): Summary {
-  return { p50, p90: (p50 + p99) / 2, p99, p999, max: p999 * 1.5, mean: p50 * 1.2, count };
+  return buildSummary(p99, { p50, p90: (p50 + p99) / 2, p999, max: p999 * 1.5, mean: p50 * 1.2, count });
 }
 
-function chromium(overrides: Partial<BrowserCost> = {}): BrowserCost {
-  return {
-    version: 'Chromium/142.0.7444.59',
-    browsers: 1,
-    pages: 2,
-    processes: 7,
-    cpuCores: 0.42,
-    cpuUsPerDelivery: 42.1,
-    busiestProcessCpuCores: 0.31,
-    memoryBytes: 412_000_000,
-    memoryBytesPerClient: 4_120_000,
-    ...overrides,
-  };
-}
+const chromium = buildBrowserCost;
 
-function drop(overrides: Partial<ReconnectMetrics> = {}): ReconnectMetrics {
-  return {
-    dropAtMs: 1000,
-    droppedConnections: 100,
-    clients: 100,
-    sawDisconnect: 100,
-    reopened: 100,
-    reopen: summary(1004, 1021, 1021, 100),
-    resume: summary(1012, 1040, 1040, 100),
-    notResumed: 0,
-    attempts: 100,
-    missed: 0,
-    recovered: 2000,
-    duplicates: 0,
-    ...overrides,
-  };
-}
+const drop = (overrides: Partial<ReconnectMetrics> = {}): ReconnectMetrics =>
+  buildReconnectMetrics({ reopen: summary(1004, 1021, 1021, 100), resume: summary(1012, 1040, 1040, 100), ...overrides });
 
 interface RunOverrides {
   id?: string;
@@ -95,47 +67,34 @@ interface RunOverrides {
   notes?: string[];
 }
 
+/** Node runs hold 1,000 connections, browser runs 100; 100 deliveries per connection per second over a 10 s window. */
 function run(transport: TransportName, o: RunOverrides = {}): RunRecord {
   const client = o.client ?? 'node';
   const browser = client === 'browser';
   const scenario = o.scenario ?? 'feed';
-  const encoding = o.encoding ?? 'json';
-  const kind = o.kind ?? 'fixed';
   const connections = browser ? 100 : 1000;
   const offered = connections * 100;
-  const run: RunRecord = {
-    id: o.id ?? `${transport}/${scenario}/${encoding}/${client}${kind === 'reconnect' ? '/reconnect' : ''}`,
+  const p99 = browser ? 15 : 4;
+  return buildRun({
+    id: o.id,
     transport,
     scenario,
     client,
-    encoding,
-    kind,
-    step: o.step ?? null,
-    complete: true,
-    clientBound: (o.clientBound ?? []).length > 0,
-    clientBoundReasons: o.clientBound ?? [],
-    notes: o.notes ?? [],
-    load: {
-      connections,
-      publishRatePerSec: scenario === 'feed' ? 100 : null,
-      sendRatePerMember: scenario === 'chat' ? 2 : null,
-      rooms: scenario === 'chat' ? connections / 10 : null,
-      membersPerRoom: scenario === 'chat' ? 10 : null,
-      payloadBytes: 100,
-      offeredDeliveriesPerSec: offered,
-      warmupMs: 2000,
-      durationMs: 10_000,
-    },
-    window: { startUs: T0_US, endUs: T0_US + 10_000_000, drainMs: 50 },
+    encoding: o.encoding,
+    kind: o.kind,
+    step: o.step,
+    clientBoundReasons: o.clientBound,
+    notes: o.notes,
+    load: { connections, rooms: scenario === 'chat' ? connections / 10 : null, offeredDeliveriesPerSec: offered, warmupMs: 2000, durationMs: 10_000 },
+    window: { drainMs: 50 },
+    deliveries: offered * 10,
     metrics: {
       latency: o.latency === undefined ? summary(1.5, 8.4, 20) : o.latency,
       rtt: scenario === 'chat' ? summary(2, 9, 21) : null,
-      connect: null,
-      throughput: { deliveriesPerSec: offered, deliveries: offered * 10, sendsPerSec: null },
       // A page cannot see socket bytes: browser runs carry zeros that must never read as measured.
       bytes: browser
-        ? { perMessage: 0, overheadPerMessage: -100, downPerMessage: 0, upPerMessage: 0, payloadBytes: 100, handshakePerConnection: 0 }
-        : { perMessage: 180, overheadPerMessage: 80, downPerMessage: 180, upPerMessage: 0, payloadBytes: 100, handshakePerConnection: 377 },
+        ? { perMessage: 0, overheadPerMessage: -100, downPerMessage: 0, upPerMessage: 0, handshakePerConnection: 0 }
+        : { perMessage: 180, overheadPerMessage: 80, downPerMessage: 180, upPerMessage: 0, handshakePerConnection: 377 },
       server: {
         cpuMsPer1kDeliveries: browser ? 30 : 12,
         cpuCores: 0.3,
@@ -143,78 +102,27 @@ function run(transport: TransportName, o: RunOverrides = {}): RunRecord {
         rssBytesPerConnection: browser ? 90_000 : 30_000,
         eventLoopDelayMs: { p50: 10, p99: 12, max: 14 },
         deliveredPerSec: offered,
-        slowConsumerDisconnects: 0,
       },
       client: {
         workers: 1,
         cpuUsPerDelivery: 3.1,
         maxWorkerCpuCores: 0.3,
         maxWorkerLoopDelayP99Ms: 12,
-        ...(browser && o.browser !== null ? { browser: o.browser ?? chromium() } : {}),
+        browser: browser && o.browser !== null ? (o.browser ?? chromium()) : undefined,
       },
-      integrity: { expected: offered * 10, received: offered * 10, lost: 0, duplicated: 0, reordered: 0 },
-      errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
     },
-    histograms: { latency: null, rtt: null, connect: null },
-    timeline: [0, 1, 2].map((t) => ({
-      t,
-      phase: t === 0 ? 'warmup' : 'measure',
-      deliveries: offered,
-      latencyP99Ms: browser ? 15 : 4,
-      connections,
-      clientCpuCores: 0.3,
-      serverCpuCores: 0.3,
-      serverRssBytes: 100_000_000,
-      serverLoopDelayP99Ms: 12,
-    })),
-  };
-  if (o.reconnect !== undefined) run.reconnect = o.reconnect;
-  return run;
+    timeline: buildTimeline([p99, p99, p99], { deliveries: offered, connections, clientCpuCores: 0.3, serverCpuCores: 0.3, serverRssBytes: 100_000_000 }).map(
+      (point): TimelinePoint => ({ ...point, phase: point.t === 0 ? 'warmup' : 'measure' }),
+    ),
+    reconnect: o.reconnect,
+  });
 }
 
 /** Leaves `findings` out unless given, as files written before browser clients did. */
-function results(runs: RunRecord[], findings?: ConnectionLimitFinding[], capacity: CapacityResult[] = []): ResultsFile {
-  const file: ResultsFile = {
-    schemaVersion: SCHEMA_VERSION,
-    complete: true,
-    interruption: null,
-    environment: {
-      node: 'v20.19.0',
-      platform: 'linux',
-      osRelease: '6.8.0',
-      arch: 'x64',
-      cpuModel: 'test cpu',
-      cpuCount: 2,
-      totalMemoryBytes: 8e9,
-      hostname: 'test',
-      gitCommit: null,
-      gitDirty: null,
-      labVersion: '0.1.0',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: '2026-01-01T00:05:00.000Z',
-      otherCpuCores: null,
-    },
-    config: { clients: ['node', 'browser'], encodings: ['json'] },
-    clock: null,
-    runs,
-    capacity,
-    notices: [],
-  };
-  if (findings !== undefined) file.findings = findings;
-  return file;
-}
+const results = (runs: RunRecord[], findings?: ConnectionLimitFinding[], capacity: CapacityResult[] = []): ResultsFile =>
+  buildResults({ environment: { finishedAt: '2026-01-01T00:05:00.000Z' }, config: { clients: ['node', 'browser'], encodings: ['json'] }, runs, capacity, findings });
 
-const FINDING: ConnectionLimitFinding = {
-  kind: 'connections-per-origin',
-  transport: 'sse',
-  browserVersion: 'Chromium/142.0.7444.59',
-  attempted: 7,
-  openedAtOnce: 6,
-  waitMs: 1500,
-  waitingOpenedAfterCloseMs: 3.1,
-  openMs: [12.1, 12.4, 12.9, 13, 13.2, 13.3, 1515.2],
-  spread: { streams: 7, origins: 2, opened: 7 },
-};
+const FINDING = buildConnectionLimitFinding();
 
 const nodeRuns = (): RunRecord[] => [
   run('ws', { latency: summary(0.9, 4.2, 9) }),
@@ -690,7 +598,7 @@ describe('the page', () => {
 });
 
 describe('the baseline section', () => {
-  it('compares reconnect runs in their own table, not as capacity steps, and browser runs without bytes', () => {
+  it('compares reconnect runs in their own table, not as capacity steps, and browser runs without bytes, saying why', () => {
     const before = browserFile();
     const now = browserFile();
     const ws = now.runs.find((r) => r.id === 'ws/feed/json/browser/reconnect');
@@ -704,7 +612,7 @@ describe('the baseline section', () => {
       return html.slice(start, html.indexOf('<tr class="group"', start + 1));
     };
     expect(group('ws/feed/json/browser/reconnect')).toMatch(/Resume after the drop p99.*1,300 ms<\/td><td class="num">1,040 ms<\/td><td class="num">\+25\.0%.*worse ▼/);
-    expect(group('ws/feed/json/browser')).not.toContain('Bytes per message');
+    expect(group('ws/feed/json/browser')).toMatch(/Bytes per message.*not measured.*not measured.*not comparable<span class="muted small why">browser runs measure no bytes \(a page cannot see socket bytes\)/);
     expect(group('ws/feed/json/browser')).toContain('Chromium CPU per delivery');
     expect(group('ws/feed/json/node')).toContain('Bytes per message');
     expect(group('ws/feed/json/node')).not.toMatch(/Chromium|Resume/);

@@ -1,15 +1,6 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize, type Summary } from '../../metrics/histogram.ts';
-import {
-  SCHEMA_VERSION,
-  type CapacityResult,
-  type ResultsFile,
-  type RunMetrics,
-  type RunRecord,
-  type ServerMetrics,
-  type TimelinePoint,
-} from '../../metrics/result-types.ts';
+import { decodeHistogram, summarize } from '../../metrics/histogram.ts';
+import type { CapacityResult, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import { readResultsFile, validateResults } from '../../metrics/results-io.ts';
 import { bytes } from '../../reports/html/charts/bytes.ts';
 import { formatRatio, formatSmallBytes } from '../../reports/html/charts/chart-kit.ts';
@@ -20,165 +11,38 @@ import { serverCost } from '../../reports/html/charts/server-cost.ts';
 import { BROKE_LABEL, CAPACITY_LABEL, CLIENT_BOUND_LABEL, throughput } from '../../reports/html/charts/throughput.ts';
 import { timelines } from '../../reports/html/charts/timelines.ts';
 import type { ChartBuilder, ChartSection, ChartSpec } from '../../reports/html/types.ts';
-import { formatCount, formatMs } from '../../reports/terminal.ts';
+import { formatCount, formatMs } from '../../reports/format.ts';
+import {
+  SAMPLE_RESULTS_PATH,
+  brokenBy,
+  buildCapacity,
+  buildResults,
+  buildRun,
+  buildSummary,
+  buildTimeline,
+  spreadHistogram,
+  sustainedBy,
+  type RunOverrides,
+} from '../support/results.ts';
 
-const SAMPLE = '/tmp/samples/quick-json-binary.json';
-const T0_US = 1_767_225_600_000_000;
 const CLIENT_BOUND_REASON = "a load worker's event-loop delay p99 reached 58 ms";
 
 // ---------------------------------------------------------------------------------------------
-// Hand-built results (the RunRecord helper of capacity-slo.test.ts, with the knobs charts need).
+// Hand-built results.
 
-function summary(p99: number): Summary {
-  return { p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 3, count: 10_000 };
-}
+/** A run with buildRun's overrides, and a per-second timeline unless given. */
+const run = (o: RunOverrides = {}): RunRecord => buildRun({ timeline: buildTimeline([9, 5, 4, 4.5, 5, 3]), ...o });
 
-function server(overrides: Partial<ServerMetrics> = {}): ServerMetrics {
-  return {
-    cpuMsPer1kDeliveries: 12.5,
-    cpuCores: 0.4,
-    rssBytesPerConnection: 20_000,
-    rssBytes: 120_000_000,
-    eventLoopDelayMs: { p50: 10.1, p99: 12.3, max: 15 },
-    deliveredPerSec: 2000,
-    slowConsumerDisconnects: 0,
-    ...overrides,
-  };
-}
-
-/** A histogram of `count` deliveries spread evenly from 0 to `topMs`, encoded as results.json carries it. */
-function histogram(topMs: number, count = 20_000): string {
-  const h = createHistogram();
-  for (let i = 1; i <= count; i++) recordMicros(h, (i / count) * topMs * 1000);
-  return encodeHistogram(h);
-}
-
-function timeline(latency: (number | null)[], connections = 20): TimelinePoint[] {
-  return latency.map((p99, t) => ({
-    t,
-    phase: t < 2 ? 'warmup' : t <= 4 ? 'measure' : 'drain',
-    deliveries: p99 === null ? 0 : 2000 + t,
-    latencyP99Ms: p99,
-    connections,
-    clientCpuCores: 0.2,
-    serverCpuCores: t === 0 ? null : 0.4,
-    serverRssBytes: 120_000_000,
-    serverLoopDelayP99Ms: 12,
-  }));
-}
-
-interface RunOverrides {
-  id?: string;
-  transport?: RunRecord['transport'];
-  scenario?: RunRecord['scenario'];
-  encoding?: RunRecord['encoding'];
-  kind?: RunRecord['kind'];
-  step?: RunRecord['step'];
-  offered?: number;
-  delivered?: number;
-  latency?: Summary | null;
-  histogram?: string | null;
-  rtt?: Summary | null;
-  server?: ServerMetrics | null;
-  bytes?: Partial<RunMetrics['bytes']>;
-  clientBound?: string[];
-  complete?: boolean;
-  timeline?: TimelinePoint[];
-}
-
-/** A minimal valid run, changed only where the test says. */
-function run(o: RunOverrides = {}): RunRecord {
-  const transport = o.transport ?? 'ws';
-  const scenario = o.scenario ?? 'feed';
-  const encoding = o.encoding ?? 'json';
-  const kind = o.kind ?? 'fixed';
-  const deliveriesPerSec = o.delivered ?? 2000;
-  const metrics: RunMetrics = {
-    latency: o.latency === undefined ? summary(4) : o.latency,
-    rtt: o.rtt === undefined ? (scenario === 'chat' ? summary(6) : null) : o.rtt,
-    connect: null,
-    throughput: { deliveriesPerSec, deliveries: deliveriesPerSec * 3, sendsPerSec: null },
-    bytes: {
-      perMessage: 180,
-      overheadPerMessage: 80,
-      downPerMessage: 180,
-      upPerMessage: 0,
-      payloadBytes: 100,
-      handshakePerConnection: 376.6,
-      ...o.bytes,
-    },
-    server: o.server === undefined ? server() : o.server,
-    client: { workers: 1, cpuUsPerDelivery: null, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 11 },
-    integrity: { expected: deliveriesPerSec * 3, received: deliveriesPerSec * 3, lost: 0, duplicated: 0, reordered: 0 },
-    errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
-  };
-  return {
-    id: o.id ?? `${transport}/${scenario}/${encoding}/node${o.step ? `/capacity/step${o.step.index}` : ''}`,
-    transport,
-    scenario,
-    client: 'node',
-    encoding,
-    kind,
-    step: o.step ?? null,
-    complete: o.complete ?? true,
-    clientBound: (o.clientBound ?? []).length > 0,
-    clientBoundReasons: o.clientBound ?? [],
-    notes: [],
-    load: {
-      connections: 20,
-      publishRatePerSec: scenario === 'feed' ? 100 : null,
-      sendRatePerMember: scenario === 'chat' ? 2 : null,
-      rooms: scenario === 'chat' ? 2 : null,
-      membersPerRoom: scenario === 'chat' ? 10 : null,
-      payloadBytes: 100,
-      offeredDeliveriesPerSec: o.offered ?? 2000,
-      warmupMs: 2000,
-      durationMs: 3000,
-    },
-    window: { startUs: T0_US, endUs: T0_US + 3_000_000, drainMs: 20 },
-    metrics,
-    histograms: { latency: o.histogram === undefined ? null : o.histogram, rtt: null, connect: null },
-    timeline: o.timeline ?? timeline([9, 5, 4, 4.5, 5, 3]),
-  };
-}
-
-function results(runs: RunRecord[], capacity: CapacityResult[] = []): ResultsFile {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    complete: true,
-    interruption: null,
-    environment: {
-      node: 'v20.19.0',
-      platform: 'linux',
-      osRelease: '6.8.0',
-      arch: 'x64',
-      cpuModel: 'test cpu',
-      cpuCount: 2,
-      totalMemoryBytes: 8e9,
-      hostname: 'test',
-      gitCommit: null,
-      gitDirty: null,
-      labVersion: '0.1.0',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: null,
-      otherCpuCores: null,
-    },
-    config: {},
-    clock: null,
-    runs,
-    capacity,
-    notices: [],
-  };
-}
+const results = (runs: RunRecord[], capacity: CapacityResult[] = []): ResultsFile => buildResults({ runs, capacity });
 
 /** Fixed runs of both scenarios; sse feed is client-bound; chat has no histograms (summaries only). */
 function fixedResults(): ResultsFile {
   return results([
-    run({ transport: 'ws', histogram: histogram(30) }),
-    run({ transport: 'sse', histogram: histogram(35), clientBound: [CLIENT_BOUND_REASON] }),
-    run({ transport: 'long-poll', histogram: histogram(80), server: server({ cpuMsPer1kDeliveries: 40, rssBytesPerConnection: 90_000 }), bytes: { perMessage: 502, overheadPerMessage: 402, downPerMessage: 388.34, upPerMessage: 113.67 } }),
-    run({ transport: 'ws', scenario: 'chat', latency: summary(2) }),
-    run({ transport: 'sse', scenario: 'chat', latency: summary(3) }),
+    run({ transport: 'ws', histograms: { latency: spreadHistogram(30) } }),
+    run({ transport: 'sse', histograms: { latency: spreadHistogram(35) }, clientBoundReasons: [CLIENT_BOUND_REASON] }),
+    run({ transport: 'long-poll', histograms: { latency: spreadHistogram(80) }, metrics: { server: { cpuMsPer1kDeliveries: 40, rssBytesPerConnection: 90_000 }, bytes: { perMessage: 502, overheadPerMessage: 402, downPerMessage: 388.34, upPerMessage: 113.67 } } }),
+    run({ transport: 'ws', scenario: 'chat', metrics: { latency: buildSummary(2) } }),
+    run({ transport: 'sse', scenario: 'chat', metrics: { latency: buildSummary(3) } }),
   ]);
 }
 
@@ -287,14 +151,14 @@ describe('latency-percentiles', () => {
     expect(x.ticks).toEqual({ pushbenchFormat: 'percentile' });
     const points = xy((datasetsOf(feed)[0] as Dataset).data);
     expect(points.map((p) => p.x)).toEqual([2, 4, 10, 20, 100, 200, 1000, 10_000, 20_000]);
-    const h = decodeHistogram(histogram(30));
+    const h = decodeHistogram(spreadHistogram(30));
     expect(points[4]?.y).toBe(Math.round(h.getValueAtPercentile(99)) / 1000);
     expect(points[8]?.y).toBe(Math.round(h.getValueAtPercentile(100)) / 1000);
     expect(scalesOf(feed).y?.title?.text).toMatch(/ms/);
   });
 
   it('reads the lowest p99 and the multiples of the others from the histograms', () => {
-    const p99 = (top: number): number => Math.round(decodeHistogram(histogram(top)).getValueAtPercentile(99)) / 1000;
+    const p99 = (top: number): number => Math.round(decodeHistogram(spreadHistogram(top)).getValueAtPercentile(99)) / 1000;
     expect(feed.reading).toContain(`At p99, ws delivers in ${formatMs(p99(30))} ms, sse in ${formatMs(p99(35))} ms (${formatRatio(p99(35) / p99(30))}), long-poll in ${formatMs(p99(80))} ms (${formatRatio(p99(80) / p99(30))})`);
     expect(feed.reading).toContain('(2.7x)');
   });
@@ -320,13 +184,13 @@ describe('latency-percentiles', () => {
   });
 
   it('leaves out a run without latency (a "not measured" row) and is missing when no run has any', () => {
-    const [section] = latencyPercentiles.build({ results: results([run({ transport: 'ws', histogram: histogram(30) }), run({ transport: 'sse', latency: null })]), baseline: null });
+    const [section] = latencyPercentiles.build({ results: results([run({ transport: 'ws', histograms: { latency: spreadHistogram(30) } }), run({ transport: 'sse', metrics: { latency: null } })]), baseline: null });
     expect(section?.kind).toBe('chart');
     if (section?.kind !== 'chart') return;
     expect(datasetsOf(section.spec).map((d) => d.label)).toEqual(['ws']);
     expect(section.spec.table.rows[1]).toEqual(['sse', ...Array(10).fill('not measured')]);
     expect(section.spec.reading).toContain('p99 not measured for sse');
-    const [none] = latencyPercentiles.build({ results: results([run({ latency: null })]), baseline: null });
+    const [none] = latencyPercentiles.build({ results: results([run({ metrics: { latency: null } })]), baseline: null });
     expect(none?.kind).toBe('missing');
   });
 });
@@ -336,29 +200,22 @@ function step(transport: RunRecord['transport'], index: number, offered: number,
     transport,
     kind: 'capacity-step',
     step: { index, search: `${transport}/feed/json/node/capacity` },
-    offered,
-    delivered,
-    latency: summary(p99),
-    clientBound,
+    load: { offeredDeliveriesPerSec: offered },
+    // Over the 3 s window: `delivered` per second.
+    deliveries: delivered * 3,
+    metrics: { latency: buildSummary(p99) },
+    clientBoundReasons: clientBound,
   });
 }
 
 function capacity(transport: RunRecord['transport'], steps: RunRecord[], stopReason: CapacityResult['stopReason'], sustained: RunRecord | null, broke: { run: RunRecord; reason: string } | null): CapacityResult {
-  return {
-    id: `${transport}/feed/json/node/capacity`,
+  return buildCapacity({
     transport,
-    scenario: 'feed',
-    client: 'node',
-    encoding: 'json',
-    slo: { p99Ms: 100, maxLoss: 0 },
-    sustained:
-      sustained === null
-        ? null
-        : { offeredDeliveriesPerSec: sustained.load.offeredDeliveriesPerSec, deliveriesPerSec: sustained.metrics.throughput.deliveriesPerSec, latencyP99Ms: sustained.metrics.latency?.p99 ?? null, runId: sustained.id },
-    broke: broke === null ? null : { offeredDeliveriesPerSec: broke.run.load.offeredDeliveriesPerSec, reason: broke.reason, runId: broke.run.id },
+    steps,
     stopReason,
-    steps: steps.map((s) => s.id),
-  };
+    sustained: sustained === null ? null : sustainedBy(sustained),
+    broke: broke === null ? null : brokenBy(broke.run, broke.reason),
+  });
 }
 
 /** ws passes every step; sse is client-bound at its second; long-poll breaks the SLO at its third. */
@@ -367,7 +224,7 @@ function capacityResults(): ResultsFile {
   const sse = [step('sse', 1, 200_000, 199_000, 30), step('sse', 2, 400_000, 310_000, 80, [CLIENT_BOUND_REASON])];
   const lp = [step('long-poll', 1, 200_000, 199_500, 50), step('long-poll', 2, 400_000, 398_000, 70), step('long-poll', 3, 600_000, 480_000, 107)];
   return results(
-    [run({ transport: 'ws', histogram: histogram(30) }), ...ws, ...sse, ...lp],
+    [run({ transport: 'ws', histograms: { latency: spreadHistogram(30) } }), ...ws, ...sse, ...lp],
     [
       capacity('ws', ws, 'all-steps-passed', ws[1] as RunRecord, null),
       capacity('sse', sse, 'client-bound', sse[0] as RunRecord, { run: sse[1] as RunRecord, reason: `the load client was saturated (${CLIENT_BOUND_REASON})` }),
@@ -445,10 +302,10 @@ describe('throughput', () => {
 
 describe('bytes', () => {
   const file = results([
-    run({ transport: 'ws', bytes: { perMessage: 179.67, overheadPerMessage: 79.67 } }),
-    run({ transport: 'sse', bytes: { perMessage: 203.33, overheadPerMessage: 103.33, downPerMessage: 203.33, handshakePerConnection: null }, clientBound: [CLIENT_BOUND_REASON] }),
-    run({ transport: 'long-poll', bytes: { perMessage: null, overheadPerMessage: null, downPerMessage: null, upPerMessage: null, handshakePerConnection: null } }),
-    run({ transport: 'ws', scenario: 'chat', bytes: { perMessage: 216.95, overheadPerMessage: 116.95, upPerMessage: 15.95 } }),
+    run({ transport: 'ws', metrics: { bytes: { perMessage: 179.67, overheadPerMessage: 79.67 } } }),
+    run({ transport: 'sse', metrics: { bytes: { perMessage: 203.33, overheadPerMessage: 103.33, downPerMessage: 203.33, handshakePerConnection: null } }, clientBoundReasons: [CLIENT_BOUND_REASON] }),
+    run({ transport: 'long-poll', metrics: { bytes: { perMessage: null, overheadPerMessage: null, downPerMessage: null, upPerMessage: null, handshakePerConnection: null } } }),
+    run({ transport: 'ws', scenario: 'chat', metrics: { bytes: { perMessage: 216.95, overheadPerMessage: 116.95, upPerMessage: 15.95 } } }),
   ]);
   const specs = expectAllWellFormed(bytes, file);
   const feed = specs[0] as ChartSpec;
@@ -465,7 +322,7 @@ describe('bytes', () => {
   });
 
   it('names the encoding on the bars when a scenario ran several', () => {
-    const [spec] = charts(bytes.build({ results: results([run({ transport: 'ws' }), run({ transport: 'ws', encoding: 'binary', bytes: { perMessage: 132, overheadPerMessage: 32 } })]), baseline: null }));
+    const [spec] = charts(bytes.build({ results: results([run({ transport: 'ws' }), run({ transport: 'ws', encoding: 'binary', metrics: { bytes: { perMessage: 132, overheadPerMessage: 32 } } })]), baseline: null }));
     expect((spec?.config.data as { labels: string[] }).labels).toEqual(['ws json', 'ws binary']);
   });
 
@@ -489,10 +346,10 @@ describe('bytes', () => {
 
 describe('server-cost', () => {
   const file = results([
-    run({ transport: 'ws', server: server({ cpuMsPer1kDeliveries: 12.658, rssBytesPerConnection: 67_502 }) }),
-    run({ transport: 'sse', server: server({ cpuMsPer1kDeliveries: 16.034, rssBytesPerConnection: null }), clientBound: [CLIENT_BOUND_REASON] }),
-    run({ transport: 'long-poll', server: null }),
-    run({ transport: 'ws', scenario: 'chat', server: server({ cpuMsPer1kDeliveries: 25.569, rssBytesPerConnection: -4096 }) }),
+    run({ transport: 'ws', metrics: { server: { cpuMsPer1kDeliveries: 12.658, rssBytesPerConnection: 67_502 } } }),
+    run({ transport: 'sse', metrics: { server: { cpuMsPer1kDeliveries: 16.034, rssBytesPerConnection: null } }, clientBoundReasons: [CLIENT_BOUND_REASON] }),
+    run({ transport: 'long-poll', metrics: { server: null } }),
+    run({ transport: 'ws', scenario: 'chat', metrics: { server: { cpuMsPer1kDeliveries: 25.569, rssBytesPerConnection: -4096 } } }),
   ]);
   const specs = expectAllWellFormed(serverCost, file);
   const [cpu, rss] = specs as [ChartSpec, ChartSpec];
@@ -555,7 +412,7 @@ describe('server-cost', () => {
   });
 
   it('is missing, not a chart of zeros, when no server was measured', () => {
-    const sections = serverCost.build({ results: results([run({ server: null }), run({ transport: 'sse', server: null })]), baseline: null });
+    const sections = serverCost.build({ results: results([run({ metrics: { server: null } }), run({ transport: 'sse', metrics: { server: null } })]), baseline: null });
     expect(sections.map((s) => s.kind)).toEqual(['missing', 'missing']);
     expect(sections[0]).toMatchObject({ id: 'server-cost-cpu', reason: expect.stringContaining('--target') });
   });
@@ -563,8 +420,8 @@ describe('server-cost', () => {
 
 describe('timelines', () => {
   const file = results([
-    run({ transport: 'ws', timeline: timeline([9, 5, 4, null, 5, 3]) }),
-    run({ transport: 'sse', timeline: timeline([12, 6, 7, 8, 6.5, 4], 20), clientBound: [CLIENT_BOUND_REASON] }),
+    run({ transport: 'ws', timeline: buildTimeline([9, 5, 4, null, 5, 3]) }),
+    run({ transport: 'sse', timeline: buildTimeline([12, 6, 7, 8, 6.5, 4]), clientBoundReasons: [CLIENT_BOUND_REASON] }),
     run({ transport: 'long-poll', timeline: [], complete: false }),
     run({ transport: 'ws', scenario: 'chat' }),
   ]);
@@ -622,8 +479,8 @@ describe('timelines', () => {
   });
 });
 
-describe.skipIf(!existsSync(SAMPLE))('on the sample results (quick profile, json and binary)', async () => {
-  const file = existsSync(SAMPLE) ? await readResultsFile(SAMPLE) : results([]);
+describe('on the sample results (quick profile, json and binary)', async () => {
+  const file = await readResultsFile(SAMPLE_RESULTS_PATH);
   const fixed = file.runs.filter((r) => r.kind === 'fixed');
   const groups = [...new Set(fixed.map((r) => `${r.scenario}-${r.encoding}`))];
   const find = (transport: string, scenario: string, encoding: string): RunRecord =>

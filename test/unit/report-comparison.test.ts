@@ -1,129 +1,16 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Summary } from '../../metrics/histogram.ts';
-import { SCHEMA_VERSION, type ResultsFile, type RunMetrics, type RunRecord, type ScenarioName, type ServerMetrics } from '../../metrics/result-types.ts';
+import type { ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
 import { readResultsFile } from '../../metrics/results-io.ts';
 import { TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
 import { comparisonRows } from '../../reports/html/comparison.ts';
 import { verdicts } from '../../reports/html/verdict.ts';
 import type { ComparisonRow } from '../../reports/html/types.ts';
+import { SAMPLE_RESULTS_PATH, buildResults, buildRun, buildSummary, type RunOverrides } from '../support/results.ts';
 
-const SAMPLE = '/tmp/samples/quick-json-binary.json';
-const T0_US = 1_767_225_600_000_000;
+/** A fixed run of `transport` on `scenario`, with buildRun's overrides. */
+const run = (transport: TransportName, scenario: ScenarioName, o: RunOverrides = {}): RunRecord => buildRun({ transport, scenario, ...o });
 
-function summary(p99: number): Summary {
-  return { p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 3, count: 10_000 };
-}
-
-function server(overrides: Partial<ServerMetrics> = {}): ServerMetrics {
-  return {
-    cpuMsPer1kDeliveries: 12.5,
-    cpuCores: 0.4,
-    rssBytes: 120_000_000,
-    rssBytesPerConnection: 20_480,
-    eventLoopDelayMs: { p50: 10.1, p99: 12.3, max: 15 },
-    deliveredPerSec: 2000,
-    slowConsumerDisconnects: 0,
-    ...overrides,
-  };
-}
-
-interface RunOverrides {
-  encoding?: Encoding;
-  kind?: RunRecord['kind'];
-  latency?: Summary | null;
-  rtt?: Summary | null;
-  perMessage?: number | null;
-  upPerMessage?: number | null;
-  downPerMessage?: number | null;
-  server?: ServerMetrics | null;
-  lost?: number;
-  clientBound?: boolean;
-  complete?: boolean;
-}
-
-/** A minimal valid fixed run, changed only where the test says. */
-function run(transport: TransportName, scenario: ScenarioName, o: RunOverrides = {}): RunRecord {
-  const deliveries = 6000;
-  const lost = o.lost ?? 0;
-  const encoding = o.encoding ?? 'json';
-  const metrics: RunMetrics = {
-    latency: o.latency === undefined ? summary(4) : o.latency,
-    rtt: o.rtt === undefined ? (scenario === 'chat' ? summary(8) : null) : o.rtt,
-    connect: null,
-    throughput: { deliveriesPerSec: 2000, deliveries, sendsPerSec: null },
-    bytes: {
-      perMessage: o.perMessage === undefined ? 200 : o.perMessage,
-      overheadPerMessage: null,
-      downPerMessage: o.downPerMessage === undefined ? null : o.downPerMessage,
-      upPerMessage: o.upPerMessage === undefined ? null : o.upPerMessage,
-      payloadBytes: 100,
-      handshakePerConnection: null,
-    },
-    server: o.server === undefined ? server() : o.server,
-    client: { workers: 1, cpuUsPerDelivery: null, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 11 },
-    integrity: { expected: deliveries + lost, received: deliveries, lost, duplicated: 0, reordered: 0 },
-    errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
-  };
-  return {
-    id: `${transport}/${scenario}/${encoding}/node`,
-    transport,
-    scenario,
-    client: 'node',
-    encoding,
-    kind: o.kind ?? 'fixed',
-    step: null,
-    complete: o.complete ?? true,
-    clientBound: o.clientBound ?? false,
-    clientBoundReasons: o.clientBound ? ['client CPU'] : [],
-    notes: [],
-    load: {
-      connections: 20,
-      publishRatePerSec: scenario === 'feed' ? 100 : null,
-      sendRatePerMember: scenario === 'chat' ? 2 : null,
-      rooms: scenario === 'chat' ? 2 : null,
-      membersPerRoom: scenario === 'chat' ? 10 : null,
-      payloadBytes: 100,
-      offeredDeliveriesPerSec: 2000,
-      warmupMs: 1000,
-      durationMs: 3000,
-    },
-    window: { startUs: T0_US, endUs: T0_US + 3_000_000, drainMs: 20 },
-    metrics,
-    histograms: { latency: null, rtt: null, connect: null },
-    timeline: [],
-  };
-}
-
-function resultsFile(runs: RunRecord[], encodings: Encoding[] = ['json']): ResultsFile {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    complete: true,
-    interruption: null,
-    environment: {
-      node: 'v20.19.0',
-      platform: 'linux',
-      osRelease: '6.8.0',
-      arch: 'x64',
-      cpuModel: 'test cpu',
-      cpuCount: 2,
-      totalMemoryBytes: 8e9,
-      hostname: 'test',
-      gitCommit: null,
-      gitDirty: null,
-      labVersion: '0.1.0',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: null,
-      otherCpuCores: null,
-    },
-    config: { encodings },
-    clock: null,
-    runs,
-    capacity: [],
-    notices: [],
-  };
-}
-
+const resultsFile = (runs: RunRecord[], encodings: Encoding[] = ['json']): ResultsFile => buildResults({ runs, config: { encodings } });
 
 const rowsOf = (results: ResultsFile): ComparisonRow[] => comparisonRows({ results, baseline: null });
 
@@ -137,15 +24,15 @@ function rowOf(results: ResultsFile, feature: string): ComparisonRow {
 const numbersIn = (text: string): number[] => (text.match(/(?<![\w.])\d[\d,]*(\.\d+)?/g) ?? []).map((n) => Number(n.replace(/,/g, '')));
 
 const chatRuns = (encoding: Encoding = 'json'): RunRecord[] => [
-  run('ws', 'chat', { encoding, rtt: summary(4.667), upPerMessage: 15.95, perMessage: encoding === 'json' ? 216.95 : 154.25 }),
-  run('sse', 'chat', { encoding, rtt: summary(6.127), upPerMessage: 29.11, perMessage: encoding === 'json' ? 264.82 : 251.1 }),
-  run('long-poll', 'chat', { encoding, rtt: summary(6.195), upPerMessage: 135.86, perMessage: encoding === 'json' ? 544.84 : 473.61 }),
+  run('ws', 'chat', { encoding, metrics: { rtt: buildSummary(4.667), bytes: { upPerMessage: 15.95, perMessage: encoding === 'json' ? 216.95 : 154.25 } } }),
+  run('sse', 'chat', { encoding, metrics: { rtt: buildSummary(6.127), bytes: { upPerMessage: 29.11, perMessage: encoding === 'json' ? 264.82 : 251.1 } } }),
+  run('long-poll', 'chat', { encoding, metrics: { rtt: buildSummary(6.195), bytes: { upPerMessage: 135.86, perMessage: encoding === 'json' ? 544.84 : 473.61 } } }),
 ];
 
 const feedRuns = (encoding: Encoding = 'json'): RunRecord[] => [
-  run('ws', 'feed', { encoding, downPerMessage: 179.67, upPerMessage: 0, perMessage: encoding === 'json' ? 179.67 : 132 }),
-  run('sse', 'feed', { encoding, downPerMessage: 203.33, upPerMessage: 0, perMessage: encoding === 'json' ? 203.33 : 199.67 }),
-  run('long-poll', 'feed', { encoding, downPerMessage: 388.34, upPerMessage: 113.67, perMessage: encoding === 'json' ? 502 : 456.47 }),
+  run('ws', 'feed', { encoding, metrics: { bytes: { downPerMessage: 179.67, upPerMessage: 0, perMessage: encoding === 'json' ? 179.67 : 132 } } }),
+  run('sse', 'feed', { encoding, metrics: { bytes: { downPerMessage: 203.33, upPerMessage: 0, perMessage: encoding === 'json' ? 203.33 : 199.67 } } }),
+  run('long-poll', 'feed', { encoding, metrics: { bytes: { downPerMessage: 388.34, upPerMessage: 113.67, perMessage: encoding === 'json' ? 502 : 456.47 } } }),
 ];
 
 describe('comparisonRows: the seed notes\' claims', () => {
@@ -209,8 +96,8 @@ describe('comparisonRows: evidence', () => {
 
   it('says which figures are missing and flags the run', () => {
     const file = resultsFile([
-      run('ws', 'chat', { rtt: null, upPerMessage: 12, clientBound: true }),
-      run('sse', 'chat', { rtt: null, upPerMessage: null }),
+      run('ws', 'chat', { metrics: { rtt: null, bytes: { upPerMessage: 12 } }, clientBoundReasons: ['client CPU'] }),
+      run('sse', 'chat', { metrics: { rtt: null, bytes: { upPerMessage: null } } }),
     ]);
     const row = rowOf(file, 'Bidirectional');
     expect(row.cells.ws.evidence).toBe('chat (json): members send on the same socket; round trip not measured, 12 B up per delivery (client-bound)');
@@ -245,7 +132,7 @@ describe('comparisonRows: evidence', () => {
   });
 
   it('compares binary only for a transport that ran both encodings', () => {
-    const file = resultsFile([...feedRuns(), run('ws', 'feed', { encoding: 'binary', perMessage: 132, lost: 2 })], ['json', 'binary']);
+    const file = resultsFile([...feedRuns(), run('ws', 'feed', { encoding: 'binary', metrics: { bytes: { perMessage: 132 } }, lost: 2 })], ['json', 'binary']);
     const row = rowOf(file, 'Binary support');
     expect(row.cells.ws.evidence).toBe('feed: 180 B per message in json, 132 B in binary (-27 %) [binary run lost 2]; one binary frame per message');
     expect(row.cells.sse.evidence).toBe('not measured in this run (run with --encoding json,binary)');
@@ -262,9 +149,9 @@ describe('comparisonRows: evidence', () => {
   });
 });
 
-describe.skipIf(!existsSync(SAMPLE))('comparisonRows and verdicts on a real results file', () => {
+describe('comparisonRows and verdicts on a real results file', () => {
   it('measures Bidirectional, Data flow and Binary support for every transport, and picks a latency winner', async () => {
-    const results = await readResultsFile(SAMPLE);
+    const results = await readResultsFile(SAMPLE_RESULTS_PATH);
     const rows = rowsOf(results);
     for (const feature of ['Bidirectional', 'Data flow', 'Binary support']) {
       const row = rows.find((entry) => entry.feature === feature);

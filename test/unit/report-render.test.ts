@@ -1,32 +1,25 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../metrics/histogram.ts';
-import {
-  SCHEMA_VERSION,
-  type CapacityResult,
-  type ResultsFile,
-  type RunMetrics,
-  type RunRecord,
-  type ServerMetrics,
-} from '../../metrics/result-types.ts';
+import type { CapacityResult, ResultsFile, RunRecord, ServerMetrics } from '../../metrics/result-types.ts';
 import { readResultsFile, validateResults } from '../../metrics/results-io.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
 import { escapeHtml, escapeScriptSource, isNumericCell, jsonForScript, renderTable } from '../../reports/html/html.ts';
 import { CHART_DATA_ID, FORMATTER_NAMES, FORMATTERS_SOURCE, PAGE_SCRIPT } from '../../reports/html/page-script.ts';
 import { inlineChartJs, renderDocument, renderReport, type ReportParts } from '../../reports/html/render-report.ts';
 import { renderVerdictTable, summarySentence } from '../../reports/html/sections/answer.ts';
-import { changeText, compareBaseline, compareValues, formatPercent, renderBaseline } from '../../reports/html/sections/baseline.ts';
+import { compareResults } from '../../reports/compare.ts';
+import { formatFigure, formatPercent, renderBaseline, verdictText } from '../../reports/html/sections/baseline.ts';
+import { SAMPLE_RESULTS_PATH, buildCapacity, buildResults, buildRun, buildSummary, buildTimeline } from '../support/results.ts';
 import { flattenConfig, renderEnvironment } from '../../reports/html/sections/environment.ts';
 import { chartSections, renderChartSection } from '../../reports/html/sections/evidence.ts';
 import { REPORT_CSS } from '../../reports/html/style.ts';
 import type { ChartSection, ComparisonRow, Verdict } from '../../reports/html/types.ts';
 
-const T0_US = 1_767_225_600_000_000;
 const HOSTILE = '<img src=x onerror=alert(1)>';
-const SAMPLE = '/tmp/samples/quick-json-binary.json';
 
 const CHART_JS = readFileSync(
   join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'),
@@ -34,24 +27,9 @@ const CHART_JS = readFileSync(
 );
 
 // ---------------------------------------------------------------------------------------------
-// A hand-built results file (the RunRecord helper follows test/unit/capacity-slo.test.ts).
+// A hand-built results file.
 
-function summary(p99: number): Summary {
-  return { p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 3, count: 10_000 };
-}
-
-function server(overrides: Partial<ServerMetrics> = {}): ServerMetrics {
-  return {
-    cpuMsPer1kDeliveries: 12.5,
-    cpuCores: 0.4,
-    rssBytes: 120_000_000,
-    rssBytesPerConnection: 20_000,
-    eventLoopDelayMs: { p50: 10.1, p99: 12.3, max: 15 },
-    deliveredPerSec: 2000,
-    slowConsumerDisconnects: 0,
-    ...overrides,
-  };
-}
+const summary = (p99: number): Summary => buildSummary(p99);
 
 interface RunOverrides {
   id?: string;
@@ -67,103 +45,50 @@ interface RunOverrides {
   notes?: string[];
 }
 
+/** A ws feed run (20 connections, 3 s window) with buildRun's defaults, changed only where the test says. */
 function run(o: RunOverrides = {}): RunRecord {
-  const deliveries = o.deliveries ?? 6000;
-  const lost = o.lost ?? 0;
-  const transport = o.transport ?? 'ws';
-  const metrics: RunMetrics = {
-    latency: o.latency === undefined ? summary(4) : o.latency,
-    rtt: o.rtt === undefined ? null : o.rtt,
-    connect: null,
-    throughput: { deliveriesPerSec: Math.round(deliveries / 3), deliveries, sendsPerSec: null },
-    bytes: {
-      perMessage: o.bytesPerMessage === undefined ? 180 : o.bytesPerMessage,
-      overheadPerMessage: null,
-      downPerMessage: null,
-      upPerMessage: null,
-      payloadBytes: 100,
-      handshakePerConnection: null,
-    },
-    server: o.server === undefined ? server() : o.server,
-    client: { workers: 1, cpuUsPerDelivery: null, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 11 },
-    integrity: { expected: deliveries + lost, received: deliveries, lost, duplicated: 0, reordered: 0 },
-    errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
-  };
-  return {
-    id: o.id ?? `${transport}/feed/json/node`,
-    transport,
-    scenario: 'feed',
-    client: 'node',
-    encoding: 'json',
-    kind: 'fixed',
-    step: null,
-    complete: o.complete ?? true,
-    clientBound: o.clientBound ?? false,
+  return buildRun({
+    id: o.id,
+    transport: o.transport,
+    deliveries: o.deliveries,
+    lost: o.lost,
+    complete: o.complete,
+    notes: o.notes,
     clientBoundReasons: o.clientBound ? ['load worker CPU 0.97 cores'] : [],
-    notes: o.notes ?? [],
-    load: {
-      connections: 20,
-      publishRatePerSec: 100,
-      sendRatePerMember: null,
-      rooms: null,
-      membersPerRoom: null,
-      payloadBytes: 100,
-      offeredDeliveriesPerSec: 2000,
-      warmupMs: 1000,
-      durationMs: 3000,
+    metrics: {
+      latency: o.latency,
+      rtt: o.rtt ?? null,
+      server: o.server,
+      bytes: { perMessage: o.bytesPerMessage, overheadPerMessage: null, downPerMessage: null, upPerMessage: null, handshakePerConnection: null },
     },
-    window: { startUs: T0_US, endUs: T0_US + 3_000_000, drainMs: 20 },
-    metrics,
-    histograms: { latency: null, rtt: null, connect: null },
-    timeline: [],
-  };
+  });
 }
 
+/** A ws feed search that sustained `sustained` deliveries/s at its second step (null: none) and broke at its third. */
 function capacity(transport: TransportName, sustained: number | null): CapacityResult {
   const id = `${transport}/feed/json/node/capacity`;
-  return {
-    id,
+  return buildCapacity({
     transport,
-    scenario: 'feed',
-    client: 'node',
-    encoding: 'json',
-    slo: { p99Ms: 100, maxLoss: 0 },
-    sustained:
-      sustained === null ? null : { offeredDeliveriesPerSec: sustained, deliveriesPerSec: sustained, latencyP99Ms: 5, runId: `${id}/step2` },
-    broke: { offeredDeliveriesPerSec: 99_000, reason: 'delivery p99 120 ms > 100 ms', runId: `${id}/step3` },
-    stopReason: 'slo-broken',
+    sustained: sustained === null ? null : { offeredDeliveriesPerSec: sustained, deliveriesPerSec: sustained, runId: `${id}/step2` },
+    broke: { offeredDeliveriesPerSec: 99_000, runId: `${id}/step3` },
     steps: [`${id}/step1`, `${id}/step2`, `${id}/step3`],
-  };
+  });
 }
 
 function results(overrides: Partial<ResultsFile> = {}): ResultsFile {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    complete: true,
-    interruption: null,
+  return buildResults({
     environment: {
-      node: 'v20.19.0',
-      platform: 'linux',
-      osRelease: '6.8.0',
-      arch: 'x64',
-      cpuModel: 'test cpu',
-      cpuCount: 2,
-      totalMemoryBytes: 8e9,
       hostname: 'bench-host',
       gitCommit: '0123456789abcdef0123456789abcdef01234567',
       gitDirty: true,
-      labVersion: '0.1.0',
-      startedAt: '2026-01-01T00:00:00.000Z',
       finishedAt: '2026-01-01T00:02:05.000Z',
       otherCpuCores: 0.05,
     },
     config: { profile: 'quick', transports: ['ws', 'sse', 'long-poll'], feed: { subscribers: 200, ratePerSec: 50 }, target: null },
     clock: { samples: [{ process: 'ws server', offsetUs: 12, uncertaintyUs: 300 }], maxAbsOffsetUs: 12, agreed: true },
     runs: [run(), run({ transport: 'sse' }), run({ transport: 'long-poll' })],
-    capacity: [],
-    notices: [],
     ...overrides,
-  };
+  });
 }
 
 const chart = (id: string, overrides: Partial<Extract<ChartSection, { kind: 'chart' }>['spec']> = {}): ChartSection => ({
@@ -576,73 +501,109 @@ describe('evidence', () => {
 });
 
 describe('baseline', () => {
-  it('compares in the right direction, with ±2 % as "same"', () => {
-    expect(compareValues(1100, 1000, 'higher')).toMatchObject({ delta: 100, deltaPercent: 10, change: 'better' });
-    expect(compareValues(900, 1000, 'higher')).toMatchObject({ delta: -100, deltaPercent: -10, change: 'worse' });
-    expect(compareValues(8, 10, 'lower')).toMatchObject({ delta: -2, deltaPercent: -20, change: 'better' });
-    expect(compareValues(12, 10, 'lower')).toMatchObject({ delta: 2, change: 'worse' });
-    expect(compareValues(10.2, 10, 'lower').change).toBe('same');
-    expect(compareValues(1019, 1000, 'higher').change).toBe('same');
-    expect(compareValues(3, 0, 'lower')).toMatchObject({ deltaPercent: null, change: 'worse' });
-    expect(compareValues(0, 0, 'lower').change).toBe('same');
-    expect(compareValues(null, 5, 'lower').change).toBe('not comparable');
-    expect(['better', 'worse', 'same'].map((c) => changeText(c as 'better'))).toEqual(['better ▲', 'worse ▼', 'same']);
+  it('writes verdicts in words and symbols, changes as signed percentages, figures with their unit', () => {
+    expect((['better', 'worse', 'within noise', 'not comparable'] as const).map(verdictText)).toEqual(['better ▲', 'worse ▼', 'within noise ≈', 'not comparable']);
     expect([12.34, -20, 0, 250.4].map(formatPercent)).toEqual(['+12.3%', '−20.0%', '0.0%', '+250%']);
+    expect([formatFigure(1800, 'per-second'), formatFigure(8, 'ms'), formatFigure(42.1, 'us'), formatFigure(180, 'bytes'), formatFigure(61_440, 'bytes'), formatFigure(3, 'count')]).toEqual([
+      '1,800/s',
+      '8.00 ms',
+      '42.1 µs',
+      '180 B',
+      '60.0 KB',
+      '3',
+    ]);
   });
 
-  it('shows current, baseline, delta and the change in words and symbols, run by run', () => {
+  it('renders what the comparison says, run by run: values, change, noise and verdict', () => {
+    // Per-second p99s of about 10 ms (8 ms now), deliveries steady at 2,000/s (1,800/s now).
     const before = results({
-      runs: [run({ latency: summary(10), deliveries: 6000 }), run({ id: 'old-only' })],
+      runs: [{ ...run({ latency: summary(10), deliveries: 6000 }), timeline: buildTimeline([20, 12, 10, 11, 10, null], { deliveries: 2000 }) }, run({ id: 'old-only' })],
       capacity: [capacity('ws', 10_000)],
     });
     const now = results({
-      runs: [run({ latency: summary(8), deliveries: 5400, lost: 3 }), run({ id: 'new-only' })],
+      runs: [
+        { ...run({ latency: summary(8), deliveries: 5400, lost: 3 }), timeline: buildTimeline([16, 9.6, 8, 8.8, 8, null], { deliveries: 1800 }) },
+        run({ id: 'new-only' }),
+      ],
       capacity: [capacity('ws', 12_000)],
     });
-    const comparison = compareBaseline(now, before);
-    expect(comparison.runs.map((r) => r.id)).toEqual(['ws/feed/json/node']);
-    const byMetric = Object.fromEntries(comparison.runs[0]!.metrics.map((m) => [m.metric.id, m]));
-    expect(byMetric['latency-p99']).toMatchObject({ current: 8, baseline: 10, change: 'better' });
-    expect(byMetric['deliveries']).toMatchObject({ current: 1800, baseline: 2000, change: 'worse' });
-    expect(byMetric['lost']).toMatchObject({ current: 3, baseline: 0, change: 'worse' });
-    expect(byMetric['bytes']?.change).toBe('same');
-    expect(byMetric['rtt-p99']).toBeUndefined(); // measured on neither side
+    const comparison = compareResults(before, now);
+    const p99 = comparison.runs[0]!.figures.find((f) => f.id === 'latency-p99')!;
+    expect(p99).toMatchObject({ verdict: 'better', base: { noise: { kind: 'measured', samples: 3 } } });
 
     const html = renderBaseline(now, before);
     expect(html).toContain('<h2>Baseline</h2>');
+    expect(html).toContain('minimum effect of 5 %');
     const row = (label: string): string => {
       const start = html.indexOf(`<th scope="row">${label}`);
       return html.slice(start, html.indexOf('</tr>', start));
     };
-    expect(row('Delivery latency p99')).toContain('<td class="num">8.00 ms</td><td class="num">10.0 ms</td>');
-    expect(row('Delivery latency p99')).toContain('<td class="num">−20.0%</td><td class="num">−2.00 ms</td><td class="change change-better">better ▲</td>');
-    expect(row('Deliveries/s')).toContain('<td class="num">1,800/s</td><td class="num">2,000/s</td><td class="num">−10.0%</td><td class="num">−200/s</td>');
-    expect(row('Deliveries/s')).toContain('worse ▼');
-    expect(row('Lost deliveries')).toContain('<td class="num">—</td><td class="num">+3</td><td class="change change-worse">worse ▼</td>');
-    expect(row('Bytes per message')).toContain('<td class="change change-same">same</td>');
-    // Capacity: sustained deliveries/s, higher is better.
+    const noise = `±${formatPercent((p99.noise! / 10) * 100).slice(1)}`;
+    expect(row('Delivery latency p99')).toContain(
+      '<td class="num">8.00 ms</td><td class="num">10.0 ms</td><td class="num">−20.0%</td><td class="num">−2.00 ms</td>' +
+        `<td class="num">${noise}<br><span class="muted small">3 s + 3 s</span></td><td class="change change-better">better ▲</td>`,
+    );
+    expect(row('Delivery latency p50')).toContain('<span class="muted small">3 s + 3 s of delivery p99</span>');
+    expect(row('Deliveries/s')).toContain('<td class="num">1,800/s</td><td class="num">2,000/s</td><td class="num">−10.0%</td><td class="num">−200/s</td><td class="num">±0.0%');
+    expect(row('Deliveries/s')).toContain('<td class="change change-worse">worse ▼</td>');
+    expect(row('Lost deliveries')).toContain('<td class="num">—</td><td class="num">+3</td><td class="num">±0<br><span class="muted small">exact</span></td><td class="change change-worse">worse ▼</td>');
+    // Under the table, once each: what the short sources mean.
+    expect(html).toContain('<li>Lost deliveries: exact, a count of sequence gaps, not a sample.</li>');
+    expect(html).toContain('<li>Delivery latency p50: no per-second values of its own; the spread of the seconds’ delivery p99 stands in.</li>');
+    expect(row('Bytes per message')).toContain('<td class="change change-same">within noise ≈</td>');
+    // Capacity: sustained deliveries/s, higher is better, one search a side.
     expect(html).toContain('Capacity: deliveries/s sustained within the SLO');
-    expect(html).toMatch(/12,000\/s<\/td><td class="num">10,000\/s<\/td><td class="num">\+20\.0%<\/td><td class="num">\+2,000\/s<\/td><td class="change change-better">better ▲/);
+    expect(html).toMatch(/12,000\/s<\/td><td class="num">10,000\/s<\/td><td class="num">\+20\.0%<\/td><td class="num">\+2,000\/s<\/td><td class="num">±15\.6%<br><span class="muted small">assumed<\/span><\/td><td class="change change-better">better ▲/);
+    expect(html).toContain('<li>Capacity within the SLO: ±10 % a side assumed, one search per side: the limit has no per-second spread.</li>');
     expect(html).toContain('Runs only in this file</b> (1): <code>new-only</code>');
     expect(html).toContain('Runs only in the baseline</b> (1): <code>old-only</code>');
+    expect(html).toContain('Across 1 matched runs:');
     expect(html).not.toContain('Not like for like');
   });
 
-  it('a capacity search that sustained nothing is worse than one that did', () => {
-    const comparison = compareBaseline(results({ capacity: [capacity('ws', null)] }), results({ capacity: [capacity('ws', 5000)] }));
-    expect(comparison.capacity[0]?.sustained.change).toBe('worse');
+  it('says within noise, and why, where there is no difference beyond the noise or the minimum effect', () => {
+    const before = results({ runs: [{ ...run({ deliveries: 6000 }), timeline: buildTimeline([20, 12, 10, 30, 5, null], { deliveries: 2000 }) }] });
+    const now = results({ runs: [{ ...run({ latency: summary(5), deliveries: 5880 }), timeline: buildTimeline([20, 12, 10, 30, 5, null], { deliveries: 1960 }) }] });
+    const html = renderBaseline(now, before);
+    const row = (label: string): string => {
+      const start = html.indexOf(`<th scope="row">${label}`);
+      return html.slice(start, html.indexOf('</tr>', start));
+    };
+    // p99 5 ms against 4 ms: +25 %, but the seconds' p99s went from 10 to 30 ms.
+    expect(row('Delivery latency p99')).toContain('+25.0%');
+    expect(row('Delivery latency p99')).toContain('<td class="change change-same">within noise ≈</td>');
+    // 2 % fewer deliveries, on seconds that did not move: below the minimum effect, and it says so.
+    expect(row('Deliveries/s')).toContain('within noise ≈<span class="muted small why">below the 5 % minimum effect</span>');
   });
 
-  it('warns when the two files were measured differently', () => {
+  it('shows why a figure is not comparable', () => {
+    const before = results({ runs: [run()] });
+    const now = results({ runs: [{ ...run(), load: { ...run().load, connections: 1000 } }] });
+    const html = renderBaseline(now, before);
+    expect(html).toContain('⚠ load differs: connections 20 → 1,000');
+    expect(html).toContain('not comparable<span class="muted small why">different load: connections 20 → 1,000</span>');
+    expect(html).toMatch(/Across 1 matched runs: 0 better ▲, 0 worse ▼, 0 within noise ≈, \d+ not comparable/);
+  });
+
+  it('a capacity search that sustained nothing is worse than one that did', () => {
+    const comparison = compareResults(results({ capacity: [capacity('ws', 5000)] }), results({ capacity: [capacity('ws', null)] }));
+    expect(comparison.capacity[0]?.sustained.verdict).toBe('worse');
+  });
+
+  it('warns when the two files were measured differently, or on a busy machine', () => {
     const before = results();
     before.environment.cpuCount = 8;
     before.environment.node = 'v22.1.0';
+    before.environment.otherCpuCores = 1.2;
     before.config = { ...before.config, profile: 'default' };
     const html = renderBaseline(results(), before);
     expect(html).toContain('Not like for like');
     expect(html).toContain('CPU count: 8 → 2');
     expect(html).toContain('Node: v22.1.0 → v20.19.0');
     expect(html).toContain('profile: default → quick');
+    expect(html).toContain('The machine was busy');
+    expect(html).toContain('the baseline was measured while other processes kept 1.20 cores busy');
+    expect(renderBaseline(results(), results())).not.toContain('The machine was busy');
   });
 });
 
@@ -699,8 +660,8 @@ describe('renderReport on real modules', () => {
     expect(html.match(/<\/script/gi)).toHaveLength(3);
   });
 
-  it.skipIf(!existsSync(SAMPLE))('keeps the sample report under 2 MB with chart.js inlined, and free of URLs', async () => {
-    const sample = await readResultsFile(SAMPLE);
+  it('keeps the sample report under 2 MB with chart.js inlined, and free of URLs', async () => {
+    const sample = await readResultsFile(SAMPLE_RESULTS_PATH);
     const html = renderReport({ results: sample, baseline: sample }, { chartJs: CHART_JS });
     expect(Buffer.byteLength(html)).toBeLessThan(2 * 1024 * 1024);
     expect(html).toContain('Chart.js v4');

@@ -1,157 +1,33 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Summary } from '../../metrics/histogram.ts';
-import {
-  SCHEMA_VERSION,
-  type CapacityResult,
-  type ResultsFile,
-  type RunMetrics,
-  type RunRecord,
-  type ScenarioName,
-  type ServerMetrics,
-} from '../../metrics/result-types.ts';
+import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
 import { readResultsFile, validateResults } from '../../metrics/results-io.ts';
 import type { Encoding, TransportName } from '../../scenarios/constants.ts';
 import { verdicts } from '../../reports/html/verdict.ts';
 import type { Verdict, VerdictCriterion } from '../../reports/html/types.ts';
+import { SAMPLE_RESULTS_PATH, buildCapacity, buildResults, buildRun, buildSummary, type RunOverrides } from '../support/results.ts';
 
-const SAMPLE = '/tmp/samples/quick-json-binary.json';
-const T0_US = 1_767_225_600_000_000;
+/** A fixed run of `transport` on `scenario`, with buildRun's overrides. */
+const run = (transport: TransportName, scenario: ScenarioName, o: RunOverrides = {}): RunRecord => buildRun({ transport, scenario, ...o });
 
-function summary(p99: number): Summary {
-  return { p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 1.5, max: p99 * 2, mean: p99 / 3, count: 10_000 };
-}
-
-function server(overrides: Partial<ServerMetrics> = {}): ServerMetrics {
-  return {
-    cpuMsPer1kDeliveries: 12.5,
-    cpuCores: 0.4,
-    rssBytes: 120_000_000,
-    rssBytesPerConnection: 20_480,
-    eventLoopDelayMs: { p50: 10.1, p99: 12.3, max: 15 },
-    deliveredPerSec: 2000,
-    slowConsumerDisconnects: 0,
-    ...overrides,
-  };
-}
-
-interface RunOverrides {
-  encoding?: Encoding;
-  kind?: RunRecord['kind'];
-  latency?: Summary | null;
-  rtt?: Summary | null;
-  perMessage?: number | null;
-  upPerMessage?: number | null;
-  downPerMessage?: number | null;
-  server?: ServerMetrics | null;
-  lost?: number;
-  clientBound?: boolean;
-  complete?: boolean;
-}
-
-/** A minimal valid fixed run, changed only where the test says. */
-function run(transport: TransportName, scenario: ScenarioName, o: RunOverrides = {}): RunRecord {
-  const deliveries = 6000;
-  const lost = o.lost ?? 0;
-  const encoding = o.encoding ?? 'json';
-  const metrics: RunMetrics = {
-    latency: o.latency === undefined ? summary(4) : o.latency,
-    rtt: o.rtt === undefined ? (scenario === 'chat' ? summary(8) : null) : o.rtt,
-    connect: null,
-    throughput: { deliveriesPerSec: 2000, deliveries, sendsPerSec: null },
-    bytes: {
-      perMessage: o.perMessage === undefined ? 200 : o.perMessage,
-      overheadPerMessage: null,
-      downPerMessage: o.downPerMessage === undefined ? null : o.downPerMessage,
-      upPerMessage: o.upPerMessage === undefined ? null : o.upPerMessage,
-      payloadBytes: 100,
-      handshakePerConnection: null,
-    },
-    server: o.server === undefined ? server() : o.server,
-    client: { workers: 1, cpuUsPerDelivery: null, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 11 },
-    integrity: { expected: deliveries + lost, received: deliveries, lost, duplicated: 0, reordered: 0 },
-    errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
-  };
-  return {
-    id: `${transport}/${scenario}/${encoding}/node`,
-    transport,
-    scenario,
-    client: 'node',
-    encoding,
-    kind: o.kind ?? 'fixed',
-    step: null,
-    complete: o.complete ?? true,
-    clientBound: o.clientBound ?? false,
-    clientBoundReasons: o.clientBound ? ['client CPU'] : [],
-    notes: [],
-    load: {
-      connections: 20,
-      publishRatePerSec: scenario === 'feed' ? 100 : null,
-      sendRatePerMember: scenario === 'chat' ? 2 : null,
-      rooms: scenario === 'chat' ? 2 : null,
-      membersPerRoom: scenario === 'chat' ? 10 : null,
-      payloadBytes: 100,
-      offeredDeliveriesPerSec: 2000,
-      warmupMs: 1000,
-      durationMs: 3000,
-    },
-    window: { startUs: T0_US, endUs: T0_US + 3_000_000, drainMs: 20 },
-    metrics,
-    histograms: { latency: null, rtt: null, connect: null },
-    timeline: [],
-  };
-}
-
+/** A capacity search that held `deliveriesPerSec` (null: not even its first step). */
 function capacity(
   transport: TransportName,
   deliveriesPerSec: number | null,
   stopReason: CapacityResult['stopReason'] = 'slo-broken',
   scenario: ScenarioName = 'feed',
 ): CapacityResult {
-  const id = `${transport}/${scenario}/json/node/capacity`;
-  return {
-    id,
+  return buildCapacity({
     transport,
     scenario,
-    client: 'node',
-    encoding: 'json',
-    slo: { p99Ms: 100, maxLoss: 0 },
-    sustained:
-      deliveriesPerSec === null ? null : { offeredDeliveriesPerSec: deliveriesPerSec, deliveriesPerSec, latencyP99Ms: 5, runId: `${id}/step1` },
-    broke: stopReason === 'slo-broken' ? { offeredDeliveriesPerSec: 50_000, reason: 'delivery p99 120 ms > 100 ms', runId: `${id}/step2` } : null,
     stopReason,
-    steps: [`${id}/step1`],
-  };
+    sustained: deliveriesPerSec === null ? null : { offeredDeliveriesPerSec: deliveriesPerSec, deliveriesPerSec },
+    broke: stopReason === 'slo-broken' ? {} : null,
+    steps: [`${transport}/${scenario}/json/node/capacity/step1`],
+  });
 }
 
-function resultsFile(runs: RunRecord[], capacities: CapacityResult[] = [], encodings: Encoding[] = ['json']): ResultsFile {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    complete: true,
-    interruption: null,
-    environment: {
-      node: 'v20.19.0',
-      platform: 'linux',
-      osRelease: '6.8.0',
-      arch: 'x64',
-      cpuModel: 'test cpu',
-      cpuCount: 2,
-      totalMemoryBytes: 8e9,
-      hostname: 'test',
-      gitCommit: null,
-      gitDirty: null,
-      labVersion: '0.1.0',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: null,
-      otherCpuCores: null,
-    },
-    config: { encodings },
-    clock: null,
-    runs,
-    capacity: capacities,
-    notices: [],
-  };
-}
+const resultsFile = (runs: RunRecord[], capacity: CapacityResult[] = [], encodings: Encoding[] = ['json']): ResultsFile =>
+  buildResults({ runs, capacity, config: { encodings } });
 
 const verdictsOf = (results: ResultsFile): Verdict[] => verdicts({ results, baseline: null });
 
@@ -196,10 +72,10 @@ describe('verdicts: which scenarios and criteria', () => {
   it('compares json runs when both encodings ran, never mixing a binary run in', () => {
     const file = resultsFile(
       [
-        run('ws', 'feed', { encoding: 'binary', latency: summary(1) }),
-        run('ws', 'feed', { latency: summary(10) }),
-        run('sse', 'feed', { latency: summary(20) }),
-        run('sse', 'feed', { encoding: 'binary', latency: summary(2) }),
+        run('ws', 'feed', { encoding: 'binary', metrics: { latency: buildSummary(1) } }),
+        run('ws', 'feed', { metrics: { latency: buildSummary(10) } }),
+        run('sse', 'feed', { metrics: { latency: buildSummary(20) } }),
+        run('sse', 'feed', { encoding: 'binary', metrics: { latency: buildSummary(2) } }),
       ],
       [],
       ['binary', 'json'],
@@ -219,9 +95,9 @@ describe('verdicts: which scenarios and criteria', () => {
 describe('verdicts: winner and margin', () => {
   it('names the lowest latency and the ratio against the next best, with both figures', () => {
     const file = resultsFile([
-      run('ws', 'feed', { latency: summary(14.2) }),
-      run('sse', 'feed', { latency: summary(32.5) }),
-      run('long-poll', 'feed', { latency: summary(80) }),
+      run('ws', 'feed', { metrics: { latency: buildSummary(14.2) } }),
+      run('sse', 'feed', { metrics: { latency: buildSummary(32.5) } }),
+      run('long-poll', 'feed', { metrics: { latency: buildSummary(80) } }),
     ]);
     const latency = criterionOf(file, 'feed', 'latency-p99');
     expect(latency.winner).toBe('ws');
@@ -241,14 +117,14 @@ describe('verdicts: winner and margin', () => {
   });
 
   it('calls figures within 5 % a tie, with no winner', () => {
-    const file = resultsFile([run('ws', 'feed', { latency: summary(10.1) }), run('sse', 'feed', { latency: summary(10.4) })]);
+    const file = resultsFile([run('ws', 'feed', { metrics: { latency: buildSummary(10.1) } }), run('sse', 'feed', { metrics: { latency: buildSummary(10.4) } })]);
     const latency = criterionOf(file, 'feed', 'latency-p99');
     expect(latency.winner).toBeNull();
     expect(latency.margin).toBe('tie within 5 %: ws 10.1 ms, sse 10.4 ms');
   });
 
   it('has no winner with a single measured transport', () => {
-    const file = resultsFile([run('ws', 'feed', { latency: summary(3) }), run('sse', 'feed', { latency: null })]);
+    const file = resultsFile([run('ws', 'feed', { metrics: { latency: buildSummary(3) } }), run('sse', 'feed', { metrics: { latency: null } })]);
     const latency = criterionOf(file, 'feed', 'latency-p99');
     expect(latency.winner).toBeNull();
     expect(latency.margin).toBe('only ws measured (3.00 ms): no comparison');
@@ -256,9 +132,9 @@ describe('verdicts: winner and margin', () => {
 
   it('shows "not measured" for a missing figure, never 0, and leaves it out of the comparison', () => {
     const file = resultsFile([
-      run('ws', 'feed', { server: null, perMessage: null }),
-      run('sse', 'feed', { server: server({ cpuMsPer1kDeliveries: 30, rssBytesPerConnection: null }) }),
-      run('long-poll', 'feed', { server: server({ cpuMsPer1kDeliveries: 60 }) }),
+      run('ws', 'feed', { metrics: { server: null, bytes: { perMessage: null } } }),
+      run('sse', 'feed', { metrics: { server: { cpuMsPer1kDeliveries: 30, rssBytesPerConnection: null } } }),
+      run('long-poll', 'feed', { metrics: { server: { cpuMsPer1kDeliveries: 60 } } }),
     ]);
     const cpu = criterionOf(file, 'feed', 'server-cpu');
     expect(cpu.figures.ws).toEqual({ value: null, text: 'not measured', flags: [] });
@@ -285,8 +161,8 @@ describe('verdicts: winner and margin', () => {
 
   it('shows memory per connection in KB and bytes with their unit', () => {
     const file = resultsFile([
-      run('ws', 'feed', { perMessage: 179.67, server: server({ rssBytesPerConnection: 67_502 }) }),
-      run('long-poll', 'feed', { perMessage: 502, server: server({ rssBytesPerConnection: 246_456 }) }),
+      run('ws', 'feed', { metrics: { bytes: { perMessage: 179.67 }, server: { rssBytesPerConnection: 67_502 } } }),
+      run('long-poll', 'feed', { metrics: { bytes: { perMessage: 502 }, server: { rssBytesPerConnection: 246_456 } } }),
     ]);
     const memory = criterionOf(file, 'feed', 'server-memory');
     expect(memory.unit).toBe('KB');
@@ -299,7 +175,7 @@ describe('verdicts: winner and margin', () => {
 describe('verdicts: flags', () => {
   it('flags client-bound, incomplete and lossy runs on every figure of the run', () => {
     const file = resultsFile([
-      run('ws', 'feed', { clientBound: true }),
+      run('ws', 'feed', { clientBoundReasons: ['client CPU'] }),
       run('sse', 'feed', { complete: false }),
       run('long-poll', 'feed', { lost: 1234 }),
     ]);
@@ -312,7 +188,7 @@ describe('verdicts: flags', () => {
   });
 
   it('still names a client-bound best run, and says so in the margin', () => {
-    const file = resultsFile([run('ws', 'feed', { latency: summary(5), clientBound: true }), run('sse', 'feed', { latency: summary(8) })]);
+    const file = resultsFile([run('ws', 'feed', { metrics: { latency: buildSummary(5) }, clientBoundReasons: ['client CPU'] }), run('sse', 'feed', { metrics: { latency: buildSummary(8) } })]);
     const latency = criterionOf(file, 'feed', 'latency-p99');
     expect(latency.winner).toBe('ws');
     expect(latency.margin).toBe('ws: 38 % lower than sse (5.00 ms vs 8.00 ms); the ws figure came from a client-bound run');
@@ -320,8 +196,8 @@ describe('verdicts: flags', () => {
 
   it('says when the winner or the next best is incomplete or lost messages', () => {
     const file = resultsFile([
-      run('ws', 'feed', { latency: summary(5), complete: false }),
-      run('sse', 'feed', { latency: summary(20), lost: 3 }),
+      run('ws', 'feed', { metrics: { latency: buildSummary(5) }, complete: false }),
+      run('sse', 'feed', { metrics: { latency: buildSummary(20) }, lost: 3 }),
     ]);
     expect(criterionOf(file, 'feed', 'latency-p99').margin).toBe(
       'ws: 4.0x lower than sse (5.00 ms vs 20.0 ms); the ws figure came from an incomplete run; the sse run lost 3 messages',
@@ -359,9 +235,9 @@ describe('verdicts: flags', () => {
   });
 });
 
-describe.skipIf(!existsSync(SAMPLE))('verdicts on a real results file', () => {
+describe('verdicts on a real results file', () => {
   it('gives a verdict per scenario with all three transports and a latency winner', async () => {
-    const results = await readResultsFile(SAMPLE);
+    const results = await readResultsFile(SAMPLE_RESULTS_PATH);
     const result = verdictsOf(results);
     expect(result.map((verdict) => verdict.scenario)).toEqual(['feed', 'chat']);
     for (const verdict of result) {

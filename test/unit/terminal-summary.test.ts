@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../metrics/histogram.ts';
-import type { BrowserCost, CapacityResult, ConnectionLimitFinding, ReconnectMetrics, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
+import type { BrowserCost, CapacityResult, ReconnectMetrics, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import { validateResults } from '../../metrics/results-io.ts';
-import { formatBytes, formatCount, formatMs, renderSummary } from '../../reports/terminal.ts';
+import { formatBytes, formatCount, formatMs } from '../../reports/format.ts';
+import { renderSummary } from '../../reports/terminal.ts';
+import { buildBrowserCost, buildCapacity, buildConnectionLimitFinding, buildReconnectMetrics, buildResults, buildRun } from '../support/results.ts';
 
 const ESC = '\x1b';
 const stripAnsi = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, '');
@@ -33,47 +35,28 @@ interface RunSpec {
   reconnect?: ReconnectMetrics;
 }
 
+/** A Node feed run at 1,000 connections over a 10 s window, 150,000 deliveries expected. */
 function run(spec: RunSpec): RunRecord {
   const expected = 150_000;
   const lost = spec.lost ?? 0;
   const [perMessage, overhead] = spec.bytes ?? [102, 2];
-  return {
+  return buildRun({
     id: spec.id,
     transport: spec.transport,
-    scenario: spec.scenario ?? 'feed',
-    client: spec.client ?? 'node',
-    encoding: 'json',
-    kind: spec.kind ?? 'fixed',
-    step: null,
-    complete: spec.complete ?? true,
-    clientBound: (spec.clientBound ?? []).length > 0,
-    clientBoundReasons: spec.clientBound ?? [],
-    notes: [],
-    load: {
-      connections: spec.connections ?? 1000,
-      publishRatePerSec: 100,
-      sendRatePerMember: null,
-      rooms: null,
-      membersPerRoom: null,
-      payloadBytes: 100,
-      offeredDeliveriesPerSec: 100_000,
-      warmupMs: 1000,
-      durationMs: 10_000,
-    },
+    scenario: spec.scenario,
+    client: spec.client,
+    kind: spec.kind,
+    complete: spec.complete,
+    clientBoundReasons: spec.clientBound,
+    load: { connections: spec.connections ?? 1000, publishRatePerSec: 100, sendRatePerMember: null, rooms: null, membersPerRoom: null, offeredDeliveriesPerSec: 100_000, durationMs: 10_000 },
     window: { startUs: 0, endUs: 10_000_000, drainMs: 500 },
+    deliveries: spec.deliveriesPerSec * 10,
     metrics: {
       latency: spec.latency,
       rtt: spec.rtt ?? null,
       connect: spec.connect === undefined ? latency(1.2, 8.43, 12) : spec.connect,
-      throughput: { deliveriesPerSec: spec.deliveriesPerSec, deliveries: spec.deliveriesPerSec * 10, sendsPerSec: null },
-      bytes: {
-        perMessage,
-        overheadPerMessage: overhead,
-        downPerMessage: perMessage,
-        upPerMessage: 0,
-        payloadBytes: 100,
-        handshakePerConnection: 250,
-      },
+      throughput: { deliveriesPerSec: spec.deliveriesPerSec },
+      bytes: { perMessage, overheadPerMessage: overhead, downPerMessage: perMessage, upPerMessage: 0, handshakePerConnection: 250 },
       server:
         spec.server === null
           ? null
@@ -84,22 +67,12 @@ function run(spec: RunSpec): RunRecord {
               rssBytesPerConnection: spec.server?.rssPerConnection ?? 12_595,
               eventLoopDelayMs: { p50: 1, p99: 5, max: 9 },
               deliveredPerSec: spec.deliveriesPerSec,
-              slowConsumerDisconnects: 0,
             },
-      client: { workers: 2, cpuUsPerDelivery: 3, maxWorkerCpuCores: 0.6, maxWorkerLoopDelayP99Ms: 4, ...(spec.browser ? { browser: spec.browser } : {}) },
-      integrity: {
-        expected,
-        received: expected - lost,
-        lost,
-        duplicated: spec.duplicated ?? 0,
-        reordered: spec.reordered ?? 0,
-      },
-      errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
+      client: { workers: 2, cpuUsPerDelivery: 3, maxWorkerCpuCores: 0.6, maxWorkerLoopDelayP99Ms: 4, browser: spec.browser },
+      integrity: { expected, received: expected - lost, lost, duplicated: spec.duplicated ?? 0, reordered: spec.reordered ?? 0 },
     },
-    histograms: { latency: null, rtt: null, connect: null },
-    timeline: [],
-    ...(spec.reconnect ? { reconnect: spec.reconnect } : {}),
-  };
+    reconnect: spec.reconnect,
+  });
 }
 
 function capacity(
@@ -107,25 +80,19 @@ function capacity(
   stopReason: CapacityResult['stopReason'],
   broke: CapacityResult['broke'],
 ): CapacityResult {
-  return {
+  return buildCapacity({
     id: `cap-${transport}`,
     transport,
-    scenario: 'feed',
-    client: 'node',
-    encoding: 'json',
     slo: { p99Ms: 50, maxLoss: 0.001 },
     sustained: { offeredDeliveriesPerSec: 200_000, deliveriesPerSec: 199_876.4, latencyP99Ms: 31.27, runId: 'step-3' },
     broke,
     stopReason,
     steps: ['step-1', 'step-2', 'step-3'],
-  };
+  });
 }
 
 function results(overrides: Partial<ResultsFile> = {}): ResultsFile {
-  return {
-    schemaVersion: 1,
-    complete: true,
-    interruption: null,
+  return buildResults({
     environment: {
       node: 'v20.11.1',
       platform: 'linux',
@@ -142,7 +109,6 @@ function results(overrides: Partial<ResultsFile> = {}): ResultsFile {
       finishedAt: '2025-01-02T03:14:05.000Z',
       otherCpuCores: 0.05,
     },
-    config: {},
     clock: {
       samples: [
         { process: 'server', offsetUs: 12, uncertaintyUs: 40 },
@@ -193,7 +159,7 @@ function results(overrides: Partial<ResultsFile> = {}): ResultsFile {
     ],
     notices: ['other processes used 0.05 cores during the measured windows'],
     ...overrides,
-  };
+  });
 }
 
 /** The table under the line `title`: header, rule and rows, up to the blank line. */
@@ -356,47 +322,12 @@ describe('renderSummary', () => {
 // ---------------------------------------------------------------------------------------------
 // Browser clients: their own tables, Chromium's cost, the reconnect block and the finding.
 
-const chromiumCost: BrowserCost = {
-  version: 'Chromium/142.0.7444.59',
-  browsers: 1,
-  pages: 2,
-  processes: 7,
-  cpuCores: 0.42,
-  cpuUsPerDelivery: 42.1,
-  busiestProcessCpuCores: 0.31,
-  memoryBytes: 412_000_000,
-  memoryBytesPerClient: 4_120_000,
-};
+const chromiumCost = buildBrowserCost();
 
-function drop(overrides: Partial<ReconnectMetrics> = {}): ReconnectMetrics {
-  return {
-    dropAtMs: 1000,
-    droppedConnections: 100,
-    clients: 100,
-    sawDisconnect: 100,
-    reopened: 100,
-    reopen: latency(1004, 1021, 1021),
-    resume: latency(1012, 1040, 1040),
-    notResumed: 0,
-    attempts: 100,
-    missed: 0,
-    recovered: 2000,
-    duplicates: 0,
-    ...overrides,
-  };
-}
+const drop = (overrides: Partial<ReconnectMetrics> = {}): ReconnectMetrics =>
+  buildReconnectMetrics({ reopen: latency(1004, 1021, 1021), resume: latency(1012, 1040, 1040), ...overrides });
 
-const finding: ConnectionLimitFinding = {
-  kind: 'connections-per-origin',
-  transport: 'sse',
-  browserVersion: 'Chromium/142.0.7444.59',
-  attempted: 7,
-  openedAtOnce: 6,
-  waitMs: 1500,
-  waitingOpenedAfterCloseMs: 3.1,
-  openMs: [12.1, 12.4, 12.9, 13, 13.2, 13.3, 1515.2],
-  spread: { streams: 7, origins: 2, opened: 7 },
-};
+const finding = buildConnectionLimitFinding();
 
 function browserResults(): ResultsFile {
   const base = results();

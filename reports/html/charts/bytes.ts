@@ -4,10 +4,10 @@
  * when several), one chart per scenario. Figures come from the fixed-load runs' client socket counts.
  */
 import type { RunRecord } from '../../../metrics/result-types.ts';
+import { SCENARIO_NAMES } from '../../../scenarios/constants.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,
-  SCENARIOS,
   axis,
   chartOptions,
   formatRatio,
@@ -167,7 +167,7 @@ export const bytes: ChartBuilder = {
     const fixed = input.results.runs.filter(isNodeFixedRun);
     if (fixed.length === 0) return [{ kind: 'missing', id: FAMILY, title: TITLE, reason: noNodeFixedRunsReason(input.results) }];
     const nextId = idMaker();
-    return SCENARIOS.flatMap((scenario) => {
+    return SCENARIO_NAMES.flatMap((scenario) => {
       const runs = groupRuns(fixed.filter((run) => run.scenario === scenario)).flatMap((group) => group.runs);
       return runs.length === 0 ? [] : [chartFor(runs, nextId(FAMILY, scenario), hasBrowserRuns(input.results))];
     });

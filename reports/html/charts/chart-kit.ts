@@ -6,9 +6,9 @@
  * Everything here returns plain JSON (no functions, no undefined): chart configs must survive
  * JSON.stringify into the page.
  */
-import { ENCODINGS, TRANSPORTS, type TransportName } from '../../../scenarios/constants.ts';
+import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type TransportName } from '../../../scenarios/constants.ts';
 import type { ResultsFile, RunRecord, ScenarioName } from '../../../metrics/result-types.ts';
-import { formatCount, formatMs } from '../../terminal.ts';
+import { formatCount, formatMs } from '../../format.ts';
 import { TRANSPORT_COLORS, TRANSPORT_DASHES, TRANSPORT_POINT_RADII, TRANSPORT_POINT_STYLES, translucent } from './colors.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,8 +58,6 @@ export function chartOptions(scales: Record<string, unknown>, extra: Record<stri
 // Words and numbers.
 
 export const NOT_MEASURED = 'not measured';
-
-export const SCENARIOS: readonly ScenarioName[] = ['feed', 'chat'];
 
 const rank = <T>(list: readonly T[], item: T): number => {
   const index = list.indexOf(item);
@@ -145,7 +143,7 @@ const loadKey = (run: RunRecord): string =>
 /** Sorts runs by scenario, encoding, client, load, transport, then capacity step. */
 export function compareRuns(a: RunRecord, b: RunRecord): number {
   const keys: ((run: RunRecord) => number | string)[] = [
-    (r) => rank(SCENARIOS, r.scenario),
+    (r) => rank(SCENARIO_NAMES, r.scenario),
     (r) => rank(ENCODINGS, r.encoding),
     (r) => r.client,
     (r) => r.load.connections,

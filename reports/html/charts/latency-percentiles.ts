@@ -7,7 +7,7 @@
  */
 import { decodeHistogram } from '../../../metrics/histogram.ts';
 import type { RunRecord } from '../../../metrics/result-types.ts';
-import { formatCount, formatMs } from '../../terminal.ts';
+import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,

@@ -6,11 +6,11 @@
  * Bars are grouped per transport and client; the percentile is told by the bar's shade and the
  * legend, the transport by its colour and its name under the bars.
  */
-import { ENCODINGS, TRANSPORTS, type Encoding, type TransportName } from '../../../scenarios/constants.ts';
+import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type Encoding, type TransportName } from '../../../scenarios/constants.ts';
 import type { ClientKind, RunRecord, ScenarioName } from '../../../metrics/result-types.ts';
-import { formatBytes, formatCount, formatMs } from '../../terminal.ts';
+import { formatBytes, formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, DataTable, ReportInput } from '../types.ts';
-import { NOT_MEASURED, SCENARIOS, axis, chartOptions, formatRatio, idMaker, joinWords, runFlags, runName } from './chart-kit.ts';
+import { NOT_MEASURED, axis, chartOptions, formatRatio, idMaker, joinWords, runFlags, runName } from './chart-kit.ts';
 import { TRANSPORT_COLORS, translucent } from './colors.ts';
 import { percentileX } from './latency-percentiles.ts';
 
@@ -78,7 +78,7 @@ export function loadText(run: RunRecord): string {
 /** "Node: 1,000 connections, ...; browser: 100 connections, ..." (one load per client when its runs share it). */
 function loadsText(sides: Side[]): string {
   const parts: string[] = [];
-  for (const client of ['node', 'browser'] as const) {
+  for (const client of CLIENT_KINDS) {
     const mine = sides.filter((side) => side.client === client);
     const loads = [...new Set(mine.map((side) => loadText(side.run)))];
     if (loads.length === 1) parts.push(`${CLIENT_NAMES[client]} ${loads[0]}`);
@@ -186,7 +186,7 @@ function chartFor(runs: RunRecord[], scenario: ScenarioName, encoding: Encoding,
   const title = `${NODE_VS_BROWSER_TITLE}: ${scenario} (${encoding})`;
   const transports = TRANSPORTS.filter((transport) => runs.some((run) => run.transport === transport));
   const sides: Side[] = transports.flatMap((transport) =>
-    (['node', 'browser'] as const).flatMap((client) => {
+    CLIENT_KINDS.flatMap((client) => {
       const run = pick(runs, transport, client);
       return run === null ? [] : [sideOf(run)];
     }),
@@ -246,8 +246,8 @@ export const nodeVsBrowser: ChartBuilder = {
     const browser = fixed.filter((run) => run.client === 'browser');
     if (browser.length === 0) return [{ kind: 'missing', id: FAMILY, title: NODE_VS_BROWSER_TITLE, reason: NO_BROWSER_RUN }];
     const nextId = idMaker();
-    const browserScenarios = SCENARIOS.filter((scenario) => browser.some((run) => run.scenario === scenario));
-    return SCENARIOS.flatMap((scenario): ChartSection[] => {
+    const browserScenarios = SCENARIO_NAMES.filter((scenario) => browser.some((run) => run.scenario === scenario));
+    return SCENARIO_NAMES.flatMap((scenario): ChartSection[] => {
       const encodings = ENCODINGS.filter((encoding) => browser.some((run) => run.scenario === scenario && run.encoding === encoding));
       if (encodings.length === 0) {
         if (!fixed.some((run) => run.scenario === scenario)) return [];

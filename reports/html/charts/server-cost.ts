@@ -5,7 +5,7 @@
  * "not measured" in the table; it is never drawn as 0.
  */
 import type { RunRecord } from '../../../metrics/result-types.ts';
-import { formatMs } from '../../terminal.ts';
+import { formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,

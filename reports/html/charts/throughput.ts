@@ -5,7 +5,7 @@
  * The dashed diagonal is delivered = offered.
  */
 import type { CapacityResult, RunRecord } from '../../../metrics/result-types.ts';
-import { formatCount, formatMs } from '../../terminal.ts';
+import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,

@@ -5,7 +5,7 @@
  * needed). A second with no deliveries has no p99: it is a gap in the line, never a 0.
  */
 import type { RunRecord, TimelinePoint } from '../../../metrics/result-types.ts';
-import { formatCount, formatMs } from '../../terminal.ts';
+import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   axis,

@@ -4,7 +4,7 @@
  */
 import { TRANSPORTS, type TransportName } from '../../../scenarios/constants.ts';
 import type { ResultsFile, RunRecord, ScenarioName } from '../../../metrics/result-types.ts';
-import { formatCount } from '../../terminal.ts';
+import { formatCount } from '../../format.ts';
 import { badge, escapeHtml, flagBadge, flagKind, joinWords, slug } from '../html.ts';
 import type { Verdict, VerdictCriterion, VerdictFigure } from '../types.ts';
 import { plural, scenarioLabel, transportLabel } from './labels.ts';

@@ -6,7 +6,7 @@
  */
 import type { ConnectionLimitFinding, ResultsFile } from '../../../metrics/result-types.ts';
 import { LAB_REMEDY, connectionLimitFindings, connectionLimitSentence, openedAtOnce } from '../../connection-limit.ts';
-import { formatMs } from '../../terminal.ts';
+import { formatMs } from '../../format.ts';
 import { badge, escapeHtml, renderTable } from '../html.ts';
 import type { DataTable } from '../types.ts';
 

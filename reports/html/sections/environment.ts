@@ -3,7 +3,7 @@
  * was, whether the processes' clocks agreed, the resolved configuration and the notices (pure).
  */
 import type { ResultsFile, RunRecord } from '../../../metrics/result-types.ts';
-import { formatBytes, formatCount } from '../../terminal.ts';
+import { formatBytes, formatCount } from '../../format.ts';
 import { badge, escapeHtml, renderKeyValueTable, renderTable } from '../html.ts';
 
 /** "2026-11-22T07:27:48.539Z" -> "2026-11-22 07:27:48 UTC"; anything else is shown as given. */

@@ -3,7 +3,7 @@
  * banners (an incomplete file, client-bound runs, clocks that disagree) and the table of contents.
  */
 import type { ResultsFile, RunRecord } from '../../../metrics/result-types.ts';
-import { formatBytes, formatCount } from '../../terminal.ts';
+import { formatBytes, formatCount } from '../../format.ts';
 import { escapeHtml } from '../html.ts';
 import type { ReportInput } from '../types.ts';
 import { formatDate, profileOf, shortCommit } from './environment.ts';

@@ -4,7 +4,7 @@
  */
 import type { TransportName } from '../../../scenarios/constants.ts';
 import type { ScenarioName } from '../../../metrics/result-types.ts';
-import { formatCount } from '../../terminal.ts';
+import { formatCount } from '../../format.ts';
 
 export const TRANSPORT_LABELS: Record<TransportName, string> = {
   ws: 'WebSocket',

@@ -3,26 +3,45 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultsFile } from '../../../metrics/results-io.ts';
-import { childrenOf, isAlive, runBenchProcess } from '../../support/bench-run.ts';
+import { nowMicros } from '../../../scenarios/clock.ts';
+import { PATHS } from '../../../scenarios/constants.ts';
+import type { ServerStatsSnapshot } from '../../../servers/stats.ts';
+import { childrenOf, commandLineOf, isAlive, listeningPortsOf, runBenchProcess } from '../../support/bench-run.ts';
+
+const WARMUP_MS = 1000;
+const SUBSCRIBERS = 50;
+const RATE_PER_SEC = 20;
+/** Two seconds of the feed: enough that the load client has received some of it, however busy the machine. */
+const DELIVERED_BEFORE_INTERRUPT = 2 * SUBSCRIBERS * RATE_PER_SEC;
+const CONDITION_TIMEOUT_MS = 30_000;
 
 describe('bench interrupted', () => {
   it('SIGINT during a window writes the partial run (incomplete, schema-valid), exits 130, and leaves no server or worker', { timeout: 60_000 }, async () => {
-    const seen = new Set<number>();
-    const run = await runBenchProcess(['--profile', 'quick', '--transports', 'ws', '--scenarios', 'feed', '--duration', '20s'], {
-      timeoutMs: 50_000,
-      onStart: (pid) => {
-        // Interrupt once the server and both workers are up and the window has begun.
-        const poll = setInterval(() => {
-          void childrenOf(pid).then((pids) => {
-            pids.forEach((p) => seen.add(p));
-            if (pids.length >= 3) {
-              clearInterval(poll);
-              setTimeout(() => process.kill(pid, 'SIGINT'), 3000);
-            }
-          });
-        }, 200);
+    let benchPid = 0;
+    let armed = false;
+    let processesAtInterrupt: number[] = [];
+    let conditionFailure: Error | undefined;
+    const run = await runBenchProcess(
+      ['--profile', 'quick', '--transports', 'ws', '--scenarios', 'feed', '--connections', String(SUBSCRIBERS), '--rate', String(RATE_PER_SEC), '--warmup', `${WARMUP_MS}ms`, '--duration', '20s'],
+      {
+        timeoutMs: 50_000,
+        onStart: (pid) => (benchPid = pid),
+        onStderr: (text) => {
+          if (armed || !/measuring 20 s/.test(text)) return;
+          armed = true;
+          // The bench prints this line, then starts the window WARMUP_MS later: no later than this.
+          const windowStartUs = nowMicros() + WARMUP_MS * 1000;
+          interruptOnceDelivered(benchPid, windowStartUs).then(
+            (pids) => (processesAtInterrupt = pids),
+            (err: Error) => {
+              conditionFailure = err;
+              process.kill(benchPid, 'SIGKILL');
+            },
+          );
+        },
       },
-    });
+    );
+    expect(conditionFailure).toBeUndefined();
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('SIGINT');
     const dirs = (await readdir(run.outDir)).filter((d) => d !== 'latest');
@@ -34,7 +53,39 @@ describe('bench interrupted', () => {
     expect(results.runs[0]!.complete).toBe(false);
     expect(results.runs[0]!.metrics.throughput.deliveries).toBeGreaterThan(0);
     expect(run.stdout).toContain('INCOMPLETE');
-    for (const pid of [...seen, ...run.childPids]) expect(isAlive(pid), `process ${pid} is still running`).toBe(false);
-    expect(seen.size).toBeGreaterThanOrEqual(3);
+    // The server and both load workers were running when the bench was interrupted, and none is left.
+    expect(processesAtInterrupt.length).toBeGreaterThanOrEqual(3);
+    for (const pid of [...processesAtInterrupt, ...run.childPids]) expect(isAlive(pid), `process ${pid} is still running`).toBe(false);
   });
 });
+
+/**
+ * Sends the bench SIGINT once its server has delivered DELIVERED_BEFORE_INTERRUPT messages after
+ * the window started (read from the server's own /stats), and returns the bench's child processes
+ * at that moment.
+ */
+async function interruptOnceDelivered(benchPid: number, windowStartUs: number): Promise<number[]> {
+  const children = await childrenOf(benchPid);
+  const commands = await Promise.all(children.map(commandLineOf));
+  const server = children.find((_, i) => commands[i]!.includes('scripts/serve.ts'));
+  if (server === undefined) throw new Error(`no server among the bench's processes: ${commands.join('; ')}`);
+  const [port] = await listeningPortsOf(server);
+  if (port === undefined) throw new Error(`the server (pid ${server}) listens on no TCP port`);
+  const deadline = performance.now() + CONDITION_TIMEOUT_MS;
+  let atWindowStart: number | undefined;
+  let delivered = 0;
+  while (performance.now() < deadline) {
+    const stats = (await (await fetch(`http://127.0.0.1:${port}${PATHS.stats}`)).json()) as ServerStatsSnapshot;
+    if (stats.now >= windowStartUs) {
+      atWindowStart ??= stats.messages.delivered;
+      delivered = stats.messages.delivered - atWindowStart;
+      if (delivered >= DELIVERED_BEFORE_INTERRUPT) {
+        const processes = await childrenOf(benchPid);
+        process.kill(benchPid, 'SIGINT');
+        return processes;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server delivered ${delivered} messages in the window within ${CONDITION_TIMEOUT_MS / 1000} s, not ${DELIVERED_BEFORE_INTERRUPT}`);
+}

@@ -1,0 +1,161 @@
+/**
+ * Builds one run's record of results.json (runs[]) from what its window observed, the session's
+ * per-second ticks and /stats samples, and the configuration (pure). The scenario module says how
+ * the load is described and counted; aggregate.ts turns the window's reports into the metrics.
+ */
+import type { ConnectReport } from '../clients/load/worker-protocol.ts';
+import { decodeHistogram, mergeHistograms } from '../metrics/histogram.ts';
+import type { RunRecord, TimelinePoint } from '../metrics/result-types.ts';
+import type { BenchConfig } from '../scenarios/bench-config.ts';
+import { scenarioOf } from '../scenarios/registry.ts';
+import type { ServerStatsSnapshot } from '../servers/stats.ts';
+import { aggregateWindow, type ServerWindow } from './aggregate.ts';
+import { reconnectMetrics } from './reconnect.ts';
+import type { MeasureSpec, WindowObservation } from './window-runner.ts';
+
+/** Other processes using more than this many cores during a window make its figures noisy: say so. */
+export const NOISY_OTHER_CORES = 0.3;
+/** At most this many notes per run. */
+const MAX_NOTES = 10;
+
+export type RunKey = Pick<RunRecord, 'transport' | 'scenario' | 'encoding' | 'client'>;
+
+/** One second of the workers' ticks, summed over the workers. */
+export interface TickSum {
+  deliveries: number;
+  /** Each worker's encoded latency histogram of that second. */
+  latency: string[];
+  connections: number;
+  cpuUs: number;
+}
+
+/** The server's /stats, sampled once a second; `second` counts from the session's origin. */
+export interface ServerSample {
+  second: number;
+  stats: ServerStatsSnapshot;
+}
+
+export interface RunRecordInput {
+  key: RunKey;
+  spec: MeasureSpec;
+  config: BenchConfig;
+  /** Connections the run set out to open. */
+  connections: number;
+  connect: readonly ConnectReport[];
+  window: WindowObservation;
+  /** The server's RSS before any client connected. */
+  baselineRssBytes: number;
+  /** The session's time origin (µs): seconds of ticks and samples count from it. */
+  originUs: number;
+  ticks: ReadonlyMap<number, TickSum>;
+  serverSamples: readonly ServerSample[];
+  /** Measured against --target: a server the lab did not start. */
+  againstTarget: boolean;
+  /** False when the server would not take the lab's rate (a target without PUT /feed): it published at its own. */
+  rateControllable: boolean;
+}
+
+export interface BuiltRun {
+  record: RunRecord;
+  /** Cores busy outside the lab (server, workers, coordinator) during the window. */
+  otherCpuCores: number;
+}
+
+const secondOf = (us: number, originUs: number): number => Math.floor((us - originUs) / 1e6);
+
+function serverWindow(input: RunRecordInput): ServerWindow | null {
+  const { serverStart, serverEnd, startUs, endUs } = input.window;
+  if (serverStart === null || serverEnd === null) return null;
+  const first = secondOf(startUs, input.originUs);
+  const last = secondOf(endUs, input.originUs);
+  const samples = input.serverSamples.filter((s) => s.second >= first && s.second < last).map((s) => s.stats);
+  return { start: serverStart, end: serverEnd, baselineRssBytes: input.baselineRssBytes, samples };
+}
+
+const cpuUsOf = (stats: ServerStatsSnapshot): number => stats.cpu.userUs + stats.cpu.systemUs;
+
+/** Cores the rest of the machine kept busy: all busy time minus the server's, the workers' and the coordinator's. */
+function otherCpuCoresOf(input: RunRecordInput, server: ServerWindow | null, durationMs: number): number {
+  const { window } = input;
+  const ours = (server === null ? 0 : cpuUsOf(server.end) - cpuUsOf(server.start)) + window.reports.reduce((sum, r) => sum + r.cpuUs, 0) + window.coordinatorCpuUs;
+  return Math.max(0, (window.machineBusyUs - ours) / (durationMs * 1000));
+}
+
+function notesOf(input: RunRecordInput, otherCores: number): string[] {
+  const notes: string[] = [];
+  if (input.againstTarget) notes.push('measured against a target server (--target); its CPU figures include whatever else it serves');
+  else if (otherCores > NOISY_OTHER_CORES) notes.push(`other processes kept ${otherCores.toFixed(2)} cores busy during the window: figures may be noisy`);
+  for (const report of input.window.reports) for (const problem of report.problems) if (!notes.includes(problem)) notes.push(problem);
+  if (input.window.interrupted) notes.push('interrupted before the window ended: figures cover the part that ran');
+  if (input.window.drainSettled === false) notes.push(`in-window arrivals had not settled when the drain reached its limit (${input.config.drainMaxMs} ms): any still on their way count as lost`);
+  return notes.slice(0, MAX_NOTES);
+}
+
+/** Every whole second from the rate being set to the end of collection, by phase. */
+export function timelineOf(input: Pick<RunRecordInput, 'originUs' | 'ticks' | 'serverSamples'>, window: Pick<WindowObservation, 'runStartUs' | 'startUs' | 'endUs' | 'finishedUs'>): TimelinePoint[] {
+  const { originUs, ticks, serverSamples } = input;
+  const first = secondOf(window.runStartUs, originUs);
+  const last = secondOf(window.finishedUs, originUs) - 1;
+  const points: TimelinePoint[] = [];
+  for (let second = first; second <= last; second++) {
+    const tick = ticks.get(second);
+    const midUs = originUs + (second + 0.5) * 1e6;
+    const sample = serverSamples.find((s) => s.second === second);
+    const previous = serverSamples.find((s) => s.second === second - 1);
+    const latency = tick !== undefined && tick.latency.length > 0 ? mergeHistograms(tick.latency.map(decodeHistogram)) : undefined;
+    points.push({
+      t: second - first,
+      phase: midUs < window.startUs ? 'warmup' : midUs < window.endUs ? 'measure' : 'drain',
+      deliveries: tick?.deliveries ?? 0,
+      latencyP99Ms: latency === undefined ? null : latency.getValueAtPercentile(99) / 1000,
+      connections: tick?.connections ?? 0,
+      clientCpuCores: Math.round((tick?.cpuUs ?? 0) / 1e4) / 100,
+      serverCpuCores:
+        sample !== undefined && previous !== undefined ? Math.round(((cpuUsOf(sample.stats) - cpuUsOf(previous.stats)) / (sample.stats.now - previous.stats.now)) * 100) / 100 : null,
+      serverRssBytes: sample?.stats.memory.rssBytes ?? null,
+      serverLoopDelayP99Ms: sample?.stats.eventLoopDelayMs.p99 ?? null,
+    });
+  }
+  return points;
+}
+
+export function buildRunRecord(input: RunRecordInput): BuiltRun {
+  const { key, spec, config, connections, window } = input;
+  const scenario = scenarioOf(key.scenario);
+  const durationMs = Math.max(1, (window.endUs - window.startUs) / 1000);
+  const payloadBytes = scenario.payloadBytes(config);
+  const server = serverWindow(input);
+  const result = aggregateWindow({ durationMs, payloadBytes, connect: input.connect, reports: window.reports, server });
+  const otherCpuCores = otherCpuCoresOf(input, server, durationMs);
+  // A server that would not take the rate published at its own: report what it did.
+  const rate = input.rateControllable ? spec.rate : (window.serverEnd?.feed.rate ?? spec.rate);
+  const record: RunRecord = {
+    id: spec.id,
+    transport: key.transport,
+    scenario: key.scenario,
+    client: key.client,
+    encoding: key.encoding,
+    kind: spec.kind,
+    step: spec.step,
+    complete: !window.interrupted,
+    clientBound: result.clientBoundReasons.length > 0,
+    clientBoundReasons: result.clientBoundReasons,
+    notes: notesOf(input, otherCpuCores),
+    load: {
+      connections,
+      ...scenario.load(rate, config, key.client),
+      payloadBytes,
+      offeredDeliveriesPerSec: scenario.messagesPerSec(rate, connections) * scenario.recipientsPerMessage(config, key.client, connections),
+      warmupMs: spec.warmupMs,
+      durationMs: Math.round(durationMs),
+    },
+    window: { startUs: window.startUs, endUs: window.endUs, drainMs: window.drainMs },
+    metrics: result.metrics,
+    histograms: result.histograms,
+    timeline: timelineOf(input, window),
+  };
+  if (window.drop !== undefined) {
+    record.reconnect = reconnectMetrics(window.reports, { dropAtMs: Math.round((window.drop.atUs - window.startUs) / 100) / 10, droppedConnections: window.drop.dropped, clients: connections });
+  }
+  return { record, otherCpuCores };
+}

@@ -1,0 +1,40 @@
+/**
+ * A page client over the browser's own EventSource. It reconnects by itself after the server's
+ * retry:, sending Last-Event-ID, so this client never retries: it only notes the loss and the reopen.
+ */
+import { nowMicros } from '../../../../scenarios/clock.ts';
+import { PATHS } from '../../../../scenarios/constants.ts';
+import { PageClient } from './client.ts';
+
+export class SsePageClient extends PageClient {
+  private source: EventSource | undefined;
+
+  protected openTransport(): void {
+    const source = (this.source = new EventSource(`${this.spec.url}${PATHS.sse}?${this.connectQuery({ withClientId: true }).toString()}`));
+    source.onopen = () => this.opened();
+    // Data events have no event: field; control events are named.
+    source.onmessage = (event: MessageEvent<string>) => this.message(event.data, nowMicros());
+    source.addEventListener('welcome', (event: MessageEvent<string>) => this.message(event.data, nowMicros()));
+    source.addEventListener('error', (event: Event) => {
+      // An 'event: error' control message from the server, not a connection failure.
+      if (event instanceof MessageEvent && typeof event.data === 'string') {
+        this.message(event.data, nowMicros());
+        return;
+      }
+      if (source.readyState === EventSource.CLOSED) this.ended('the EventSource gave up (an HTTP error or not an event stream)', false);
+      else {
+        if (!this.host.plan.reconnect) source.close();
+        this.ended('the stream ended; the EventSource reconnects by itself', false);
+      }
+    });
+  }
+
+  send(room: string, mid: number, payload: string): void {
+    this.post(room, mid, payload);
+  }
+
+  override close(): void {
+    super.close();
+    this.source?.close();
+  }
+}

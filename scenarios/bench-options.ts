@@ -1,0 +1,87 @@
+/**
+ * The shape of the bench's configuration (the types only), apart from its defaults and validation
+ * in bench-config.ts, so the scenario modules can name it without importing the validator that
+ * asks them for their sizes.
+ */
+import type { ClientKind, Encoding, ScenarioName, TransportName } from './constants.ts';
+
+export const PROFILES = ['quick', 'default'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+export interface FeedConfig {
+  /** Subscribers, all on one topic. */
+  subscribers: number;
+  /** Messages published per second (each subscriber receives them all). */
+  ratePerSec: number;
+  payloadBytes: number;
+}
+
+export interface ChatConfig {
+  rooms: number;
+  membersPerRoom: number;
+  /** Messages each member sends per second, on an open-loop schedule. */
+  sendRatePerMember: number;
+  payloadBytes: number;
+}
+
+/** Clients inside headless Chromium (clients/browser/), run when `clients` includes 'browser'. */
+export interface BrowserConfig {
+  /** Feed subscribers and chat rooms x members for browser clients (Node clients use feed and chat). */
+  feedSubscribers: number;
+  chatRooms: number;
+  chatMembersPerRoom: number;
+  /** Feed messages per second and chat sends per member per second for browser runs; null: the Node runs' rates. */
+  feedRatePerSec: number | null;
+  chatSendRatePerMember: number | null;
+  clientsPerPage: number;
+  /** More clients than this start another Chromium (each has its own 6-per-origin pool and its own renderers). */
+  clientsPerBrowser: number;
+  /** After each browser feed run, a run in which the server cuts every connection mid-window. */
+  reconnect: boolean;
+  /** The dedicated measurement that shows Chromium's 6 connections per host:port. */
+  connectionLimit: boolean;
+}
+
+export interface CapacityConfig {
+  enabled: boolean;
+  scenarios: ScenarioName[];
+  /** Feed steps: publish rates per second (deliveries = rate x subscribers). */
+  feedRates: number[];
+  /** Chat steps: sends per member per second. */
+  chatRates: number[];
+  stepWarmupMs: number;
+  stepDurationMs: number;
+  /** The SLO a step must meet: p99 delivery latency (and chat round trip) at most this, and at most sloMaxLoss lost messages. */
+  sloP99Ms: number;
+  sloMaxLoss: number;
+}
+
+export interface BenchConfig {
+  profile: ProfileName;
+  transports: TransportName[];
+  scenarios: ScenarioName[];
+  clients: ClientKind[];
+  encodings: Encoding[];
+  feed: FeedConfig;
+  chat: ChatConfig;
+  browser: BrowserConfig;
+  warmupMs: number;
+  durationMs: number;
+  /** After a window, wait for late messages until arrivals stop, at most this long. */
+  drainMaxMs: number;
+  capacity: CapacityConfig;
+  /** Connection attempts per second (all workers together), and handshakes in flight. */
+  connectRatePerSec: number;
+  maxConnectsInFlight: number;
+  /** Load worker processes; 0 picks one per core, more when connections need more file descriptors. */
+  workers: number;
+  /** Measure this already-running server instead of starting one (http://host:port). */
+  target: string | null;
+  token: string | null;
+  /** Where results go: <out>/<timestamp>/results.json and <out>/latest/results.json. */
+  out: string;
+  json: boolean;
+}
+
+/** A partial configuration, as a profile, a scenario file or the flags give it. */
+export type BenchConfigLayer = { [K in keyof BenchConfig]?: BenchConfig[K] extends object ? (BenchConfig[K] extends unknown[] ? BenchConfig[K] : Partial<BenchConfig[K]>) : BenchConfig[K] };
