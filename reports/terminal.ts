@@ -8,6 +8,7 @@ import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, S
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
+import { scenarioOf } from '../scenarios/registry.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Sections.
@@ -88,7 +89,7 @@ function runColumns(scenario: ScenarioName, client: ClientKind): Column<RunRecor
     { header: 'p50', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p50) },
     { header: 'p99', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p99) },
     { header: 'p99.9', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p999) },
-    scenario === 'chat' ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
+    scenarioOf(scenario).roundTrips ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
     { header: 'conn p99', align: 'right', cell: (r) => formatMs(r.metrics.connect?.p99) },
     browser ? null : { header: 'bytes/msg', align: 'right', cell: bytesCell },
     { header: 'cpu/1k', align: 'right', cell: (r) => formatMs(r.metrics.server?.cpuMsPer1kDeliveries) },
@@ -152,7 +153,7 @@ function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
         );
       if (runs.length === 0) continue;
       const who = split || client !== 'node' ? `, ${client === 'node' ? 'Node' : 'browser'} clients` : '';
-      lines.push(paint(`${scenario === 'feed' ? 'Feed' : 'Chat'}: fixed load${who} (${plural(runs.length, 'run', 'runs')})`, 'bold'));
+      lines.push(paint(`${scenarioOf(scenario).title}: fixed load${who} (${plural(runs.length, 'run', 'runs')})`, 'bold'));
       lines.push(...renderTable(runColumns(scenario, client), runs, paint), '');
     }
   }

@@ -32,7 +32,9 @@ function connectionSpecs(config: BenchConfig, client: ClientKind): ConnectionSpe
 
 export const CHAT: Scenario = {
   name: 'chat',
+  title: 'Chat',
   pace: 'senders',
+  roundTrips: true,
   payloadBytes: (config) => config.chat.payloadBytes,
   connections: (config, client) => {
     const { rooms, membersPerRoom } = ROOMS[client](config);

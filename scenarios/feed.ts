@@ -20,7 +20,9 @@ const FIXED_RATE: Readonly<Record<ClientKind, (config: BenchConfig) => number>> 
 
 export const FEED: Scenario = {
   name: 'feed',
+  title: 'Feed',
   pace: 'publisher',
+  roundTrips: false,
   payloadBytes: (config) => config.feed.payloadBytes,
   connections: (config, client) => SUBSCRIBERS[client](config),
   connectionSpecs: (config, client, topic) =>

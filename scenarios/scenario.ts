@@ -27,7 +27,11 @@ export type ScenarioLoad = Pick<RunLoad, 'publishRatePerSec' | 'sendRatePerMembe
 
 export interface Scenario {
   readonly name: ScenarioName;
+  /** The scenario's name as a heading ("Feed", "Chat"). */
+  readonly title: string;
   readonly pace: Pace;
+  /** Senders get their own messages back, so runs measure round trips (chat) besides delivery latency. */
+  readonly roundTrips: boolean;
   /** Payload bytes of every message, from the scenario's own group of the configuration. */
   payloadBytes(config: BenchConfig): number;
   /** Connections a run opens with this kind of client. */

@@ -9,6 +9,7 @@ import { attemptsText, hasReconnectFigures, reconnectRuns, sawDropCaveat, type R
 import { formatCount, formatMs } from '../format.ts';
 import { NOT_MEASURED, compareRuns, formatRatio, joinWords, runFlags, runName } from './charts/chart-kit.ts';
 import type { DataTable } from './types.ts';
+import { scenarioOf } from '../../scenarios/registry.ts';
 
 export interface ReconnectView {
   /** The runs' loads and when the drop came, in words. */
@@ -31,7 +32,7 @@ const ms = (value: number): string => `${formatMs(value)} ms`;
 /** "feed json, 100 browser clients, 100 msg/s per topic; every connection cut 1,000 ms into a 10 s window". */
 function loadOf(run: RunRecord): string {
   const rate =
-    run.scenario === 'chat'
+    scenarioOf(run.scenario).pace === 'senders'
       ? `${formatCount(run.load.sendRatePerMember)} msg/s sent per member`
       : `${formatCount(run.load.publishRatePerSec)} msg/s per topic`;
   const drop = run.reconnect === undefined ? '' : `; every connection cut ${ms(run.reconnect.dropAtMs)} into a ${formatMs(run.load.durationMs / 1000)} s window`;

@@ -3,6 +3,7 @@ import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type Encoding, type TransportNam
 import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
 import { formatBytes, formatCount, formatMs } from '../format.ts';
 import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
+import { scenarioOf } from '../../scenarios/registry.ts';
 
 /** The verdicts compare the lab's Node clients; browser runs, when they exist, are another comparison. */
 const CLIENT = 'node';
@@ -212,7 +213,7 @@ function verdictFor(results: ResultsFile, scenario: ScenarioName): Verdict | nul
   }
 
   const criteria: VerdictCriterion[] = [fromRuns(LATENCY, (run) => run.metrics.latency?.p99)];
-  if (scenario === 'chat') criteria.push(fromRuns(RTT, (run) => run.metrics.rtt?.p99));
+  if (scenarioOf(scenario).roundTrips) criteria.push(fromRuns(RTT, (run) => run.metrics.rtt?.p99));
   criteria.push(
     criterion(CAPACITY, encoding, transports, capacityFigures),
     fromRuns(BYTES, (run) => run.metrics.bytes.perMessage),

@@ -13,6 +13,7 @@ import type { ChartBuilder, ChartSection, DataTable, ReportInput } from '../type
 import { NOT_MEASURED, axis, chartOptions, formatRatio, idMaker, joinWords, runFlags, runName } from './chart-kit.ts';
 import { TRANSPORT_COLORS, translucent } from './colors.ts';
 import { percentileX } from './latency-percentiles.ts';
+import { scenarioOf } from '../../../scenarios/registry.ts';
 
 const FAMILY = 'node-vs-browser';
 export const NODE_VS_BROWSER_TITLE = 'Node vs browser clients';
@@ -60,7 +61,7 @@ function sideOf(run: RunRecord): Side {
   return { transport: run.transport, client: run.client, run, values };
 }
 
-const rateOf = (run: RunRecord): number | null => (run.scenario === 'chat' ? run.load.sendRatePerMember : run.load.publishRatePerSec);
+const rateOf = (run: RunRecord): number | null => (scenarioOf(run.scenario).pace === 'senders' ? run.load.sendRatePerMember : run.load.publishRatePerSec);
 
 /** A rate as given: whole numbers with separators, fractions to three significant digits. */
 const formatRate = (value: number | null): string => (value === null ? NOT_MEASURED : Number.isInteger(value) ? formatCount(value) : formatMs(value));
@@ -69,7 +70,7 @@ const formatRate = (value: number | null): string => (value === null ? NOT_MEASU
 export function loadText(run: RunRecord): string {
   const load = run.load;
   const offered = `${formatCount(load.offeredDeliveriesPerSec)} deliveries/s offered`;
-  if (run.scenario === 'chat' && load.rooms !== null && load.membersPerRoom !== null) {
+  if (scenarioOf(run.scenario).pace === 'senders' && load.rooms !== null && load.membersPerRoom !== null) {
     return `${formatCount(load.rooms)} rooms x ${formatCount(load.membersPerRoom)} members sending ${formatRate(load.sendRatePerMember)} msg/s each (${offered})`;
   }
   return `${formatCount(load.connections)} connections, ${formatRate(load.publishRatePerSec)} msg/s per topic (${offered})`;
@@ -130,7 +131,7 @@ function reading(transports: TransportName[], sides: Side[]): string {
 const na = 'n/a';
 
 function tableOf(scenario: ScenarioName, encoding: Encoding, sides: Side[]): DataTable {
-  const rateColumn = scenario === 'chat' ? 'send rate per member (msg/s)' : 'publish rate (msg/s)';
+  const rateColumn = scenarioOf(scenario).pace === 'senders' ? 'send rate per member (msg/s)' : 'publish rate (msg/s)';
   return {
     caption:
       `Delivery latency with Node and browser clients (${scenario}, ${encoding}), ms, with each run's load and what Chromium itself cost ` +

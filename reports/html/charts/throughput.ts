@@ -21,6 +21,7 @@ import {
   transportRank,
 } from './chart-kit.ts';
 import { MARK_COLORS } from './colors.ts';
+import { scenarioOf } from '../../../scenarios/registry.ts';
 
 const FAMILY = 'throughput';
 const TITLE = 'Throughput against offered load';
@@ -230,7 +231,7 @@ function chartFor(searches: Search[], groupLabel: string, id: string): ChartSect
     searches.flatMap((s) => (s.capacity === null ? [] : [`p99 <= ${formatMs(s.capacity.slo.p99Ms)} ms, ${s.capacity.slo.maxLoss === 0 ? 'no loss' : `loss <= ${formatCount(s.capacity.slo.maxLoss)}`}`])),
   );
   const sloText = slos.size === 1 ? `SLO: ${[...slos][0]}` : slos.size > 1 ? `SLOs: ${[...slos].join('; ')}` : 'SLO not recorded';
-  const chat = scenario === 'chat';
+  const chat = scenarioOf(scenario).pace === 'senders';
 
   const flags = runFlags(allSteps.map((s) => s.run));
   for (const s of searches) {

@@ -8,6 +8,7 @@ import { formatCount } from '../../format.ts';
 import { badge, escapeHtml, flagBadge, flagKind, joinWords, slug } from '../html.ts';
 import type { Verdict, VerdictCriterion, VerdictFigure } from '../types.ts';
 import { plural, scenarioLabel, transportLabel } from './labels.ts';
+import { scenarioOf } from '../../../scenarios/registry.ts';
 
 const SCENARIO_INTROS: Record<ScenarioName, string> = {
   feed: 'Server push to many subscribers: every subscriber receives every published message (prices, scores, notifications).',
@@ -65,7 +66,7 @@ function scenarioLoad(results: ResultsFile, scenario: ScenarioName): string {
   const describe = (run: RunRecord): string => {
     const load = run.load;
     const offered = `${formatCount(load.offeredDeliveriesPerSec)} deliveries/s offered`;
-    if (scenario === 'chat' && load.rooms !== null && load.membersPerRoom !== null) {
+    if (scenarioOf(scenario).pace === 'senders' && load.rooms !== null && load.membersPerRoom !== null) {
       return (
         `${formatCount(load.rooms)} rooms × ${formatCount(load.membersPerRoom)} members, each sending ` +
         `${formatCount(load.sendRatePerMember)} messages/s, ${formatCount(load.payloadBytes)} B payload (${offered})`
