@@ -50,7 +50,7 @@ const installCommand = (names: string[]): string => `apt-get update && apt-get i
 
 function install(names: string[]): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...names]]) {
+  for (const args of [['update'], ['install', '-y', ...names]]) {
     process.stderr.write(`pushbench setup: apt-get ${args.join(' ')}\n`);
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
     if (result.status !== 0) throw new UsageError('SETUP_FAILED', `\`apt-get ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}): run \`${installCommand(names)}\` yourself and read its error`);
