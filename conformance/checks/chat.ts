@@ -77,7 +77,7 @@ export const joinLeave: Check = {
 
 export const channelLimit: Check = {
   id: 'channel-limit',
-  section: '§9',
+  section: '§2.1',
   title: 'caps a connection at 64 channels and leaves without creating rooms',
   required: true,
   needs: ['membership'],

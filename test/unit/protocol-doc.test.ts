@@ -103,3 +103,14 @@ describe('docs/PROTOCOL.md is complete and self-contained', () => {
     expect(conventions).toMatch(/informative/i);
   });
 });
+
+describe('the conformance checks cite the document', () => {
+  it('every check names a section that PROTOCOL.md has, and ids are unique', async () => {
+    const { CHECKS } = await import('../../conformance/checks/index.ts');
+    const text = readFileSync(new URL('../../docs/PROTOCOL.md', import.meta.url), 'utf8');
+    const sections = new Set([...text.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\. /gm), ...text.matchAll(/^#{2,3} (\d+\.\d+) /gm)].map((m) => `§${m[1]}`));
+    expect(sections.size).toBeGreaterThan(20);
+    for (const check of CHECKS) expect(sections, `${check.id} cites ${check.section}`).toContain(check.section);
+    expect(new Set(CHECKS.map((c) => c.id)).size).toBe(CHECKS.length);
+  });
+});
