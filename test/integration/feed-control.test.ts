@@ -28,9 +28,15 @@ describe('PUT /feed', () => {
     expect(stats?.feed).toEqual({ topics: ['ticks'], rate: 200, payloadBytes: 12 });
 
     expect(await new ServerApi(server.baseUrl, null).setFeed(0, 12)).toBe(true);
-    const stoppedAt = subscriber.messages.length;
+    // Stopped means nothing is published after the answer. What was published before it may still be
+    // on its way (a long poll can carry several), so wait for the last of it rather than for a fixed time.
+    const lastSeq = server.hub.latestSeq('ticks')!;
+    await waitFor(() => subscriber.messages.at(-1)?.seq === lastSeq, `the last message published before the stop (seq ${lastSeq})`);
+    // A quiet period of 20 publisher intervals at the old rate: a busy machine can only make a
+    // running publisher late, never make a stopped one publish.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(subscriber.messages.length - stoppedAt).toBeLessThanOrEqual(1);
+    expect(server.hub.latestSeq('ticks')).toBe(lastSeq);
+    expect(subscriber.messages.at(-1)?.seq).toBe(lastSeq);
     expect(subscriber.client.reconnects).toBe(0);
   });
 
