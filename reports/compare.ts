@@ -300,7 +300,7 @@ function capacityDelta(base: [CapacityResult, ...CapacityResult[]], head: [Capac
 // Files.
 
 /** The profile the bench ran with (config.profile), or null. */
-function profileOf(results: ResultsFile): string | null {
+export function profileOf(results: ResultsFile): string | null {
   const profile = results.config['profile'];
   return typeof profile === 'string' ? profile : null;
 }

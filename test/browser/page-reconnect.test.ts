@@ -25,6 +25,7 @@ import type { PageConnectReport, PagePlan, PageWindowReport } from '../../client
 import type { PageReconnect } from '../../clients/load/worker-protocol.ts';
 import { nowMicros } from '../../scenarios/clock.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
+import { waitFor as waitForCondition } from '../../conformance/wait.ts';
 import { startServer, type RunningServer } from '../../servers/server.ts';
 import { survivors } from '../support/bench-run.ts';
 
@@ -174,14 +175,8 @@ const events = async (page: Page): Promise<PageReconnect[]> => (await collect(pa
 /** Closes every client deliberately; returns the page's clock when it did. */
 const closePage = (page: Page): Promise<number> => page.evaluate('pushbench.close(), Math.round((performance.timeOrigin + performance.now()) * 1000)') as Promise<number>;
 
-/** Waits (up to WAIT_MS) for a condition polled every 10 ms; fails the test with `what` if it never holds. */
-async function waitFor(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`waited ${WAIT_MS} ms for ${what}`);
-    await sleep(10);
-  }
-}
+/** The shared wait, up to WAIT_MS, named first so each wait below reads as a sentence. */
+const waitFor = (what: string, condition: () => Promise<boolean> | boolean): Promise<void> => waitForCondition(condition, what, WAIT_MS);
 
 /** Waits until the server holds `count` connections (long-poll: held polls), so a close or a drop reaches every client at once. */
 const held = (server: RunningServer, count: number): Promise<void> => waitFor(`the server to hold ${count} connections`, () => server.stats().connections.open === count);

@@ -36,11 +36,8 @@ export function shortCommit(results: ResultsFile): string {
   return gitCommit.slice(0, 7) + (gitDirty ? '+dirty' : '');
 }
 
-/** The profile the bench ran with (config.profile), or null. */
-export function profileOf(results: ResultsFile): string | null {
-  const profile = results.config['profile'];
-  return typeof profile === 'string' ? profile : null;
-}
+// The comparison model reads the profile too, and must not depend on the HTML layer: it owns profileOf.
+export { profileOf } from '../../compare.ts';
 
 /** How a configuration value reads in a table cell. */
 function configValue(value: unknown): string {
