@@ -103,10 +103,10 @@ class BrowserWorker {
       let best = { offsetUs: 0, uncertaintyUs: Number.POSITIVE_INFINITY };
       for (let round = 0; round < CLOCK_ROUNDS; round++) {
         const sent = nowMicros();
-        const pageMs = (await this.pages[i]!.evaluate('performance.timeOrigin + performance.now()')) as number;
+        const pageUs = (await this.pages[i]!.evaluate('pushbench.nowMicros()')) as number;
         const back = nowMicros();
         const uncertaintyUs = (back - sent) / 2;
-        if (uncertaintyUs < best.uncertaintyUs) best = { offsetUs: pageMs * 1000 - (sent + back) / 2, uncertaintyUs };
+        if (uncertaintyUs < best.uncertaintyUs) best = { offsetUs: pageUs - (sent + back) / 2, uncertaintyUs };
       }
       clocks.push({ process: `Chromium ${this.plan.index + 1} page ${i + 1}`, offsetUs: Math.round(best.offsetUs), uncertaintyUs: Math.round(best.uncertaintyUs) });
     }

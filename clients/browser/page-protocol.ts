@@ -78,6 +78,8 @@ export interface PageApi {
   connectReport(): PageConnectReport;
   /** Closes every client deliberately: no reconnect. */
   close(): void;
+  /** The page's reading of the lab clock (scenarios/clock.ts), for the driver's clock check. */
+  nowMicros(): number;
 }
 
 /** The page's globals: its API, and the driver's batch sink (page.exposeFunction). */

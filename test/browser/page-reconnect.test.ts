@@ -65,7 +65,8 @@ afterAll(async () => {
  */
 const TRACE_SOURCE = String.raw`(function () {
 'use strict';
-const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+// The bundle is loaded before any client opens, so its clock is there when these run.
+const nowUs = () => window.pushbench.nowMicros();
 const trace = (window.__trace = { ws: [], sse: [], polls: [], sources: [] });
 const NativeWebSocket = window.WebSocket;
 window.WebSocket = class extends NativeWebSocket {
@@ -173,7 +174,7 @@ const collect = (page: Page): Promise<PageWindowReport> => page.evaluate('pushbe
 /** The reconnect events so far (no window is open: collecting changes nothing that matters here). */
 const events = async (page: Page): Promise<PageReconnect[]> => (await collect(page)).reconnects;
 /** Closes every client deliberately; returns the page's clock when it did. */
-const closePage = (page: Page): Promise<number> => page.evaluate('pushbench.close(), Math.round((performance.timeOrigin + performance.now()) * 1000)') as Promise<number>;
+const closePage = (page: Page): Promise<number> => page.evaluate('pushbench.close(), pushbench.nowMicros()') as Promise<number>;
 
 /** The shared wait, up to WAIT_MS, named first so each wait below reads as a sentence. */
 const waitFor = (what: string, condition: () => Promise<boolean> | boolean): Promise<void> => waitForCondition(condition, what, WAIT_MS);

@@ -5,6 +5,7 @@
  * through `window.pushbenchReport`, in batches.
  */
 import type { PageApi, PageGlobals, PagePlan, PageReportBatch } from '../page-protocol.ts';
+import { nowMicros } from '../../../scenarios/clock.ts';
 import { isPageTransport, PageLab } from './lab.ts';
 
 const globals = window as Window & PageGlobals;
@@ -38,6 +39,7 @@ const api: PageApi = {
   collect: () => started().collect(),
   connectReport: () => started().connectReport(),
   close: () => lab?.close(),
+  nowMicros,
 };
 
 globals.pushbench = api;
