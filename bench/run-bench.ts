@@ -5,12 +5,13 @@
  * is stopped whatever happens.
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ClockCheck, ResultsFile, RunRecord } from '../metrics/result-types.ts';
 import { SCHEMA_VERSION } from '../metrics/result-types.ts';
-import { writeResultsFile } from '../metrics/results-io.ts';
+import { ResultsError, writeResultsFile } from '../metrics/results-io.ts';
 import type { BenchConfig } from '../scenarios/bench-config.ts';
 import type { TransportName } from '../scenarios/constants.ts';
+import { UsageError } from '../scenarios/errors.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
 import { reportPathFor, writeReport } from '../reports/write-report.ts';
 import { findChromium } from '../clients/browser/chromium.ts';
@@ -75,10 +76,22 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     capacity: [],
     notices: [],
   };
+  // One failed write ends the bench (WRITE_FAILED): measuring on without a place to keep the figures wastes the run.
+  let writeFailure: UsageError | null = null;
+  const write = async (file: string): Promise<void> => {
+    if (writeFailure !== null) throw writeFailure;
+    try {
+      await writeResultsFile(file, results);
+    } catch (err) {
+      if (err instanceof ResultsError) throw err;
+      writeFailure = writeFailed(file, err);
+      throw writeFailure;
+    }
+  };
   const save = async (): Promise<void> => {
     results.clock = clockCheck(clockSamples);
     results.environment.otherCpuCores = otherCores.length > 0 ? Math.round((otherCores.reduce((a, b) => a + b, 0) / otherCores.length) * 100) / 100 : null;
-    await writeResultsFile(path, results);
+    await write(path);
   };
   const notice = (text: string): void => {
     if (results.notices.includes(text)) return;
@@ -130,11 +143,49 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
     if (io.signal.aborted) results.interruption ??= String(io.signal.reason ?? 'interrupted');
     results.environment.finishedAt = new Date().toISOString();
     await save();
-    if (results.complete || results.runs.length > 0) await writeResultsFile(latestPath, results);
+    if (results.complete || results.runs.length > 0) await write(latestPath);
   }
   const reportPath = await renderBeside(path, results, progress);
   const latestReportPath = results.complete || results.runs.length > 0 ? await renderBeside(latestPath, results, progress) : null;
   return { results, path, latestPath, reportPath, latestReportPath };
+}
+
+function writeFailed(file: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new UsageError('WRITE_FAILED', `cannot write the results to ${file} (${code}), so the bench stopped: check the space and permissions of ${dirname(file)}, or pass another --out`);
+}
+
+/** A write failure is not one session's problem: it ends the bench. */
+function isWriteFailure(err: unknown): boolean {
+  return err instanceof UsageError && err.code === 'WRITE_FAILED';
+}
+
+/**
+ * Resolves with what `work` gives, or with undefined as soon as the bench is interrupted (set-up:
+ * a server starting, workers connecting, Chromium launching, can take many seconds and does not
+ * watch the signal). What `work` gives later is handed to `abandon`; the caller's exit kills any
+ * child still alive.
+ */
+async function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal, abandon: (value: T) => unknown): Promise<T | undefined> {
+  if (signal.aborted) {
+    void work.then(abandon, () => undefined);
+    return undefined;
+  }
+  let onAbort = (): void => undefined;
+  const interrupted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const winner = await Promise.race([work.then((value) => ({ value })), interrupted]);
+    if (winner === undefined) {
+      void work.then(abandon, () => undefined);
+      return undefined;
+    }
+    return winner.value;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** report.html next to a results file; a rendering failure is reported, never lets the results go unwritten. */
@@ -179,12 +230,16 @@ async function findConnectionLimit(config: BenchConfig, io: BenchIo, progress: P
   progress.step(label, 'opening 7 EventSources to one origin in Chromium');
   let server: ServerProcess | undefined;
   try {
-    server = await startServerProcess({ transport: 'sse', payloadBytes: config.feed.payloadBytes, token: config.token, registry: io.registry, extraPorts: 1 });
-    const finding = await measureConnectionLimit({ baseUrls: server.baseUrls, token: config.token });
+    server = await unlessInterrupted(startServerProcess({ transport: 'sse', payloadBytes: config.feed.payloadBytes, token: config.token, registry: io.registry, extraPorts: 1 }), io.signal, (late) => late.stop());
+    if (server === undefined) return;
+    // Abandoned, it is still stopped: the finally below stops the server its Chromium connects to.
+    const finding = await unlessInterrupted(measureConnectionLimit({ baseUrls: server.baseUrls, token: config.token }), io.signal, () => undefined);
+    if (finding === undefined) return;
     (collect.results.findings ??= []).push(finding);
     progress.step(label, `${finding.openedAtOnce} of ${finding.attempted} opened at once to one origin`);
     await collect.save();
   } catch (err) {
+    if (isWriteFailure(err)) throw err;
     collect.notice(`${label} failed: ${(err as Error).message}`);
   } finally {
     await server?.stop();
@@ -197,7 +252,8 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
   const scenario = scenarioOf(key.scenario);
   let session: Session | undefined;
   try {
-    session = await Session.open(key, { config, registry: io.registry, progress, signal: io.signal });
+    session = await unlessInterrupted(Session.open(key, { config, registry: io.registry, progress, signal: io.signal }), io.signal, (late) => late.close());
+    if (session === undefined) return;
     const fixedRate = scenario.fixedRate(config, key.client);
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
     await collect.addRun(label, run);
@@ -230,6 +286,7 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
       await collect.save();
     }
   } catch (err) {
+    if (isWriteFailure(err)) throw err;
     if (io.signal.aborted) return;
     collect.notice(`${label} failed: ${(err as Error).message}`);
   } finally {

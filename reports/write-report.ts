@@ -1,5 +1,5 @@
 /** Renders results.json (and an optional baseline) into report.html: the only I/O around the pure renderer. */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ResultsFile } from '../metrics/result-types.ts';
@@ -26,6 +26,11 @@ export async function writeReport(results: ResultsFile, baseline: ResultsFile | 
   await mkdir(dirname(outPath), { recursive: true });
   // Written beside its final name and renamed, so a reader never opens half a report.
   const temporary = `${outPath}.${process.pid}.tmp`;
-  await writeFile(temporary, html);
-  await rename(temporary, outPath);
+  try {
+    await writeFile(temporary, html);
+    await rename(temporary, outPath);
+  } catch (err) {
+    await unlink(temporary).catch(() => undefined);
+    throw err;
+  }
 }

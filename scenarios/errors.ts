@@ -56,13 +56,15 @@ export const LAB_ERRORS = {
   UNKNOWN_OPTION: 'an option name that the lab does not know',
   BAD_SCENARIO: 'a scenario file cannot be read, is not JSON, or does not describe a valid run',
   BAD_RESULTS: 'a results file does not match metrics/results.schema.json',
-  RESULTS_NOT_FOUND: 'a results file path that does not exist or cannot be read',
+  RESULTS_NOT_FOUND: 'a results file path that does not exist, is not a regular file on storage, or cannot be read',
   RESULTS_VERSION: 'a results file of another schemaVersion',
   CHROMIUM_NOT_FOUND: 'browser clients were asked for and no Chromium executable was found',
   SETUP_MISSING: 'a system package the lab needs is missing and was not installed (not root, no apt-get, or --check)',
   SETUP_FAILED: 'installing a missing system package failed',
   TARGET_MISMATCH: 'a --target server does not speak what the flags ask for',
   TARGET_UNREACHABLE: 'a --target server does not answer',
+  BAD_PATH: 'an output path (--out) where the lab cannot write: on /proc or /sys, below a file, a file where a folder is needed (or the reverse), or not writable',
+  WRITE_FAILED: 'writing results or a report failed during the run (disk full, permissions or the folder changed): what was written before is kept',
 } as const;
 
 export type LabErrorCode = keyof typeof LAB_ERRORS;

@@ -1,12 +1,18 @@
 /** `npm run bench [-- flags]`: runs the lab and prints a summary; results go to reports/<timestamp>/results.json. */
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runBench } from '../bench/run-bench.ts';
 import { renderSummary } from '../reports/terminal.ts';
 import { acceptedValues, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
 import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { parseFlags, runMain } from './cli.ts';
+import { outputProblem, requireInput, requireOutput } from './paths.ts';
+import { stopOnSignals } from './stop-on-signal.ts';
+
+/** After a first SIGINT or SIGTERM, how long finishing the window, writing and stopping children may take before it is forced. */
+const INTERRUPT_GRACE_MS = 15_000;
 
 const d = PROFILE_DEFAULTS.default;
 const q = PROFILE_DEFAULTS.quick;
@@ -57,7 +63,7 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
                             flags override it, it overrides the profile
   --target URL              measure an already-running server at http://host:port that speaks docs/PROTOCOL.md
   --token T                 token for --target servers that require one (also given to the lab's own servers)
-  --out DIR                 results folder (default ${d.out})
+  --out DIR                 results folder, created if missing; checked before the run (default ${d.out})
   --json                    print results.json on stdout instead of the summary (progress stays on stderr)
   --help                    this text`;
 
@@ -202,6 +208,7 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
 
 async function fileLayer(path: string): Promise<{ layer: BenchConfigLayer; source: LayerSource }> {
   const source: LayerSource = { description: `scenario file ${path}` };
+  requireInput('--scenario-file', path, { code: 'BAD_SCENARIO', wanted: 'a JSON file of options' });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -245,32 +252,32 @@ runMain(async () => {
     notices.push('browser clients skipped (--no-browser): no browser runs, reconnect runs or connection-limit finding in this file');
   }
 
-  const registry = new Set<ChildProcess>();
-  const controller = new AbortController();
-  let interrupts = 0;
-  const interrupt = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write(`\npushbench: ${signal}: finishing the current window, writing partial results and stopping servers (again to force)\n`);
-      controller.abort(`${signal} received`);
-      return;
-    }
-    for (const child of registry) child.kill('SIGKILL');
-    process.exit(130);
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
-  // Whatever happens, no server or worker outlives the bench.
-  process.on('exit', () => {
-    for (const child of registry) child.kill('SIGKILL');
-  });
+  checkOutputPaths(config.out, flags.out !== undefined);
 
-  const outcome = await runBench(config, { stderr: (text) => process.stderr.write(text), signal: controller.signal, registry, notices });
+  const registry = new Set<ChildProcess>();
+  const stop = stopOnSignals({ registry, graceMs: INTERRUPT_GRACE_MS, stderr: (text) => process.stderr.write(text) });
+  const outcome = await runBench(config, { stderr: (text) => process.stderr.write(text), signal: stop.signal, registry, notices });
   if (config.json) process.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
   else process.stdout.write(renderSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n');
   // Where things went: after the summary on stdout, or on stderr when stdout carries the JSON.
-  const where = `results: ${outcome.path}\nlatest:  ${outcome.latestPath}\n` + (outcome.reportPath !== null ? `report:  ${outcome.reportPath}\n` : '');
+  // latest/ is written only once a run finished: an early interrupt leaves the previous latest in place.
+  const latestWritten = outcome.results.complete || outcome.results.runs.length > 0;
+  const where = `results: ${outcome.path}\n` + (latestWritten ? `latest:  ${outcome.latestPath}\n` : '') + (outcome.reportPath !== null ? `report:  ${outcome.reportPath}\n` : '');
   if (config.json) process.stderr.write(where);
   else process.stdout.write(where);
-  if (controller.signal.aborted) process.exitCode = 130;
+  // Exit now: set-up abandoned by the signal may still hold children and timers; the exit kills the children.
+  const interrupted = stop.exitCode();
+  if (interrupted !== null) process.exit(interrupted);
 });
+
+/** Every place the bench will write, checked before any server or worker starts. */
+function checkOutputPaths(out: string, fromFlag: boolean): void {
+  const label = fromFlag ? '--out' : 'the results folder (option out)';
+  requireOutput(label, out, 'folder');
+  const latest = join(out, 'latest');
+  const problem = outputProblem(latest, 'folder');
+  if (problem !== null) throw new UsageError('BAD_PATH', `${label} ${out} cannot hold the latest results (${latest} ${problem.what}): move it away or pass another --out`);
+  // Node writes the CPU profiles (worker-pool.ts profilingArgs) into this folder, creating it.
+  const profiles = process.env.PUSHBENCH_CPU_PROF;
+  if (profiles !== undefined && profiles !== '') requireOutput('PUSHBENCH_CPU_PROF', profiles, 'folder');
+}

@@ -3,6 +3,7 @@ import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
 import { reportPathFor, writeReport } from '../reports/write-report.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { runMain } from './cli.ts';
+import { requireInput, requireOutput } from './paths.ts';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: npm run report -- <results.json> [--baseline <results.json>] [--out <file>]
@@ -30,6 +31,12 @@ runMain(async () => {
   }
   if (positionals.length !== 1) throw new UsageError('BAD_FLAG', `give exactly one results file, got ${positionals.length}\n\n${USAGE}`);
   const resultsPath = positionals[0]!;
+  // Every path before any work: a report that cannot be written is refused before it is rendered.
+  const wanted = { code: 'RESULTS_NOT_FOUND', wanted: 'a results.json written by npm run bench' } as const;
+  requireInput('the results file', resultsPath, wanted);
+  if (values.baseline !== undefined) requireInput('--baseline', values.baseline, wanted);
+  const out = values.out ?? reportPathFor(resultsPath);
+  requireOutput(values.out !== undefined ? '--out' : 'the report (default --out)', out, 'file');
   const read = async (path: string) => {
     try {
       return await readResultsFile(path);
@@ -40,7 +47,13 @@ runMain(async () => {
   };
   const results = await read(resultsPath);
   const baseline = values.baseline === undefined ? null : await read(values.baseline);
-  const out = values.out ?? reportPathFor(resultsPath);
-  await writeReport(results, baseline, out);
+  try {
+    await writeReport(results, baseline, out);
+  } catch (err) {
+    const failed = err as NodeJS.ErrnoException;
+    // A system call that failed (disk full, folder removed meanwhile); anything else is a bug and crashes loudly.
+    if (typeof failed.code !== 'string' || typeof failed.syscall !== 'string') throw err;
+    throw new UsageError('WRITE_FAILED', `cannot write the report to ${out} (${failed.code}): check the space and permissions of its folder, or pass another --out`);
+  }
   process.stdout.write(`report: ${out}\n`);
 });

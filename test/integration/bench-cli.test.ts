@@ -169,6 +169,21 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
   });
 });
 
+describe('npm run bench checks its paths before any work: exit 2 and one line, before any progress (so before any server or worker)', () => {
+  it.concurrent.for<{ label: string; args: string[]; code: string; message: string }>([
+    // /proc: Node's recursive mkdir spun there forever, after the bench had printed where its results would go.
+    { label: '--out /proc/forbidden', args: ['--out', '/proc/forbidden'], code: 'BAD_PATH', message: "pushbench: --out /proc/forbidden is on /proc, a kernel file system, not storage for the lab's files: pass a folder on a disk instead [BAD_PATH]\n" },
+    { label: '--out /sys/forbidden', args: ['--out', '/sys/forbidden'], code: 'BAD_PATH', message: "pushbench: --out /sys/forbidden is on /sys, a kernel file system, not storage for the lab's files: pass a folder on a disk instead [BAD_PATH]\n" },
+    { label: '--out /etc/passwd/sub (an ancestor is a file)', args: ['--out', '/etc/passwd/sub'], code: 'BAD_PATH', message: 'pushbench: --out /etc/passwd/sub is below /etc/passwd, which is a file, not a folder: pass a path whose parents are folders [BAD_PATH]\n' },
+    { label: '--scenario-file /nonexistent', args: ['--scenario-file', '/nonexistent', '--out', path.join(os.tmpdir(), 'pushbench-must-not-run')], code: 'BAD_SCENARIO', message: 'pushbench: --scenario-file /nonexistent does not exist: check the path, or pass the path of a JSON file of options [BAD_SCENARIO]\n' },
+  ])('$label', async ({ args, code, message }) => {
+    // A hang (as /proc did) is stopped by bench()'s 20 s timeout and fails the exit-code check.
+    const run = await bench(args);
+    expectRefusal(run, code, message);
+    expect(run.stderr).toBe(message);
+  });
+});
+
 describe('npm run bench: --connections N sizes chat as N members in rooms of --room-size, then the cap applies', () => {
   it.concurrent('--connections 1000 --room-size 1000 --rate 0: one room of 1000 passes; only --rate is refused', async () => {
     const run = await refused(['--connections', '1000', '--room-size', '1000', '--rate', '0']);
@@ -205,7 +220,7 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
   };
 
   it.concurrent.for<{ label: string; name: string; content: string | null; code: string; message: (file: string) => string[]; absent?: string[] }>([
-    { label: 'a missing file', name: 'missing.json', content: null, code: 'BAD_SCENARIO', message: (f) => [`pushbench: cannot read --scenario-file ${f} (ENOENT): check the path [BAD_SCENARIO]\n`] },
+    { label: 'a missing file', name: 'missing.json', content: null, code: 'BAD_SCENARIO', message: (f) => [`pushbench: --scenario-file ${f} does not exist: check the path, or pass the path of a JSON file of options [BAD_SCENARIO]\n`] },
     { label: 'invalid JSON', name: 'broken.json', content: '{"feed": {"subscribers": 10}', code: 'BAD_SCENARIO', message: (f) => [`pushbench: --scenario-file ${f} is not valid JSON (`, '): it must be one JSON object of options, see --help [BAD_SCENARIO]'] },
     { label: 'a JSON array', name: 'array.json', content: '[{"durationMs": 1000}]', code: 'BAD_SCENARIO', message: (f) => [`pushbench: scenario file ${f} must be a JSON object of options, such as {"feed": {"subscribers": 1000}} [BAD_SCENARIO]`] },
     {

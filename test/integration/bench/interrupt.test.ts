@@ -6,7 +6,7 @@ import { readResultsFile } from '../../../metrics/results-io.ts';
 import { nowMicros } from '../../../scenarios/clock.ts';
 import { PATHS } from '../../../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../../../servers/stats.ts';
-import { childrenOf, commandLineOf, isAlive, listeningPortsOf, runBenchProcess } from '../../support/bench-run.ts';
+import { childrenOf, commandLineOf, isAlive, listeningPortsOf, runBenchProcess, survivors } from '../../support/bench-run.ts';
 
 const WARMUP_MS = 1000;
 const SUBSCRIBERS = 50;
@@ -58,6 +58,68 @@ describe('bench interrupted', () => {
     for (const pid of [...processesAtInterrupt, ...run.childPids]) expect(isAlive(pid), `process ${pid} is still running`).toBe(false);
   });
 });
+
+describe('bench terminated during set-up', () => {
+  // 200 connections at 20 per second: a bench that waited for its set-up to finish would take more than 10 s to stop.
+  const SLOW_SETUP = ['--profile', 'quick', '--transports', 'ws', '--scenarios', 'feed', '--no-capacity', '--connections', '200', '--connect-rate', '20'];
+  const PROMPT_EXIT_MS = 5000;
+
+  it('SIGTERM as soon as the server is forked: exits 143 within seconds, writes the results marked incomplete, and leaves no child', { timeout: 40_000 }, async () => {
+    let benchPid = 0;
+    let armed = false;
+    let processesAtSignal: number[] = [];
+    let signalledAt = 0;
+    let conditionFailure: Error | undefined;
+    const run = await runBenchProcess(SLOW_SETUP, {
+      timeoutMs: 30_000,
+      onStart: (pid) => (benchPid = pid),
+      onStderr: (text) => {
+        if (armed || !/starting the server/.test(text)) return;
+        armed = true;
+        terminateOnceForked(benchPid).then(
+          (pids) => {
+            processesAtSignal = pids;
+            signalledAt = performance.now();
+          },
+          (err: Error) => {
+            conditionFailure = err;
+            process.kill(benchPid, 'SIGKILL');
+          },
+        );
+      },
+    });
+    const exitedAfterMs = performance.now() - signalledAt;
+    expect(conditionFailure).toBeUndefined();
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toContain('pushbench: SIGTERM: finishing the current window');
+    expect(exitedAfterMs).toBeLessThan(PROMPT_EXIT_MS);
+    const dirs = await readdir(run.outDir);
+    // No run finished, so latest/ is not written (nor printed), and the bench's own folder says why it ended.
+    expect(dirs).toHaveLength(1);
+    const results = await readResultsFile(join(run.outDir, dirs[0]!, 'results.json'));
+    expect(results.complete).toBe(false);
+    expect(results.interruption).toMatch(/SIGTERM/);
+    expect(results.runs).toEqual([]);
+    expect(run.stdout).toContain('INCOMPLETE');
+    expect(run.stdout).not.toContain('latest:');
+    expect(processesAtSignal.length).toBeGreaterThanOrEqual(1);
+    expect(await survivors([...processesAtSignal, ...run.childPids]), 'processes still running').toEqual([]);
+  });
+});
+
+/** Sends the bench SIGTERM once it has a child process (its server, forked right after "starting the server"); returns its children then. */
+async function terminateOnceForked(benchPid: number): Promise<number[]> {
+  const deadline = performance.now() + CONDITION_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const children = await childrenOf(benchPid);
+    if (children.length > 0) {
+      process.kill(benchPid, 'SIGTERM');
+      return children;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the bench started no child process within ${CONDITION_TIMEOUT_MS / 1000} s of "starting the server"`);
+}
 
 /**
  * Sends the bench SIGINT once its server has delivered DELIVERED_BEFORE_INTERRUPT messages after
