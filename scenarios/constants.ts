@@ -46,7 +46,12 @@ export const CLOSE_CODES = {
   forbidden: 4003,
   slowConsumer: 4008,
   badRequest: 4400,
+  /** RFC 6455 "policy violation": a connection that kept sending over its message rate limit. */
+  rateLimited: 1008,
 } as const;
+
+/** The reason of a 1008 close, in the seed notes' words. */
+export const RATE_LIMIT_CLOSE_REASON = 'rate limit exceeded';
 
 /** Topic, room and client names: short, URL-safe, no separator characters of the cursor syntax. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -75,4 +80,22 @@ export const SERVER_DEFAULTS = {
   pollMaxBatchBytes: 1024 * 1024,
   sseRetryMs: 1000,
   extraPorts: 0,
+  // Rate limits (docs/PROTOCOL.md §9.1): generous or off, so the bench's own load from 127.0.0.1
+  // (up to 20,000 connections, up to 1,000 chat messages per second per member) never trips them.
+  /** Messages per second per client (WS connection; POST /messages client id per address); 0: no limit. */
+  rateLimitMessages: 10_000,
+  /** Messages a client may send at once above the rate; 0: one second's worth of the rate. */
+  rateLimitBurst: 0,
+  /** WS: refused messages within one second that close the connection with 1008; 0: never close. */
+  rateLimitCloseAfter: 100,
+  /** WS upgrades and SSE streams per second per remote address; 0: no limit. */
+  connectRateLimit: 0,
+  /** Connection attempts at once above that rate; 0: one second's worth of the rate. */
+  connectBurst: 0,
+  /** Long polls held at once per remote address; 0: no limit. */
+  maxHeldPollsPerIp: 0,
+  /** POST /messages bodies being received at once per remote address; 0: no limit. */
+  maxUploadsPerIp: 0,
+  /** Longest time to receive a whole request, headers and body (node:http requestTimeout); 0: none. */
+  requestTimeoutMs: 30_000,
 } as const;

@@ -25,6 +25,11 @@ export const WIRE_ERRORS = {
   REPLAY_TRUNCATED: { status: 200, hint: 'the replay buffer no longer held these messages; raise --replay-size or reconnect sooner' },
   SHUTTING_DOWN: { status: 503, hint: 'reconnect later or to another server' },
   CHANNEL_LIMIT: { status: 400, hint: 'a connection may be in at most 64 channels: subscribe to fewer, or leave one before joining another' },
+  RATE_LIMITED: { status: 429, hint: 'send fewer messages per second (the server allows --rate-limit-messages per client, with bursts of --rate-limit-burst), and wait before sending again (HTTP: Retry-After seconds)' },
+  CONNECT_RATE_LIMITED: { status: 429, hint: 'open connections more slowly from this address (the server allows --connect-rate-limit per second), and wait Retry-After seconds before the next attempt' },
+  TOO_MANY_POLLS: { status: 429, hint: 'this address already holds --max-held-polls-per-ip polls; wait for one to be answered before polling again' },
+  TOO_MANY_UPLOADS: { status: 429, hint: 'this address is already sending --max-uploads-per-ip request bodies; send each body whole and wait for its answer' },
+  REQUEST_TIMEOUT: { status: 408, hint: 'send the whole request, headers and body, within --request-timeout-ms' },
   INTERNAL: { status: 500, hint: 'this is a pushbench bug; please report it with the server log' },
 } as const;
 

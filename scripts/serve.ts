@@ -25,6 +25,15 @@ const USAGE = `usage: npm run serve -- --transport ws|sse|long-poll [options]
   --sse-retry-ms N          SSE retry: field (default ${SERVER_DEFAULTS.sseRetryMs})
   --extra-ports N           also listen on N more free ports of the same host, 0 to 64 (default ${SERVER_DEFAULTS.extraPorts});
                             one server: browsers open at most 6 HTTP/1.1 connections per host:port
+  --rate-limit-messages N   client messages per second per client, 0 for no limit (default ${SERVER_DEFAULTS.rateLimitMessages})
+  --rate-limit-burst N      messages a client may send at once above that rate, 0 for one second's worth (default ${SERVER_DEFAULTS.rateLimitBurst})
+  --rate-limit-close-after N
+                            WS: refused messages within one second before a 1008 close, 0 never closes (default ${SERVER_DEFAULTS.rateLimitCloseAfter})
+  --connect-rate-limit N    WS upgrades and SSE streams per second per address, 0 for no limit (default ${SERVER_DEFAULTS.connectRateLimit})
+  --connect-burst N         connection attempts at once above that rate, 0 for one second's worth (default ${SERVER_DEFAULTS.connectBurst})
+  --max-held-polls-per-ip N long polls held at once per address, 0 for no limit (default ${SERVER_DEFAULTS.maxHeldPollsPerIp})
+  --max-uploads-per-ip N    POST /messages bodies received at once per address, 0 for no limit (default ${SERVER_DEFAULTS.maxUploadsPerIp})
+  --request-timeout-ms N    longest time to receive a whole request, headers and body, 0 for none (default ${SERVER_DEFAULTS.requestTimeoutMs})
   --help                    this text`;
 
 /** Flags are the option names in kebab case (feedRate is --feed-rate). */

@@ -26,6 +26,15 @@ export interface ServerOptions {
   sseRetryMs: number;
   /** Free ports to listen on besides `port`, same host, same server (browsers allow 6 HTTP/1.1 connections per host:port). */
   extraPorts: number;
+  /** Rate limits and bounds per client and per address (docs/PROTOCOL.md §9.1); 0 turns each off. */
+  rateLimitMessages: number;
+  rateLimitBurst: number;
+  rateLimitCloseAfter: number;
+  connectRateLimit: number;
+  connectBurst: number;
+  maxHeldPollsPerIp: number;
+  maxUploadsPerIp: number;
+  requestTimeoutMs: number;
 }
 
 export type ServerOptionsInput = Partial<ServerOptions> & { transport: TransportName };
@@ -48,6 +57,14 @@ export const INT_OPTION_RANGES = {
   pollMaxBatchBytes: { min: 1024, max: 256 * 1024 * 1024 },
   sseRetryMs: { min: 0, max: 3_600_000 },
   extraPorts: { min: 0, max: 64 },
+  rateLimitMessages: { min: 0, max: 10_000_000 },
+  rateLimitBurst: { min: 0, max: 10_000_000 },
+  rateLimitCloseAfter: { min: 0, max: 10_000_000 },
+  connectRateLimit: { min: 0, max: 10_000_000 },
+  connectBurst: { min: 0, max: 10_000_000 },
+  maxHeldPollsPerIp: { min: 0, max: 10_000_000 },
+  maxUploadsPerIp: { min: 0, max: 10_000_000 },
+  requestTimeoutMs: { min: 0, max: 3_600_000 },
 } satisfies Record<string, IntRange>;
 
 function checkInt(name: keyof typeof INT_OPTION_RANGES, value: number): void {
@@ -75,6 +92,14 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     pollMaxBatchBytes: SERVER_DEFAULTS.pollMaxBatchBytes,
     sseRetryMs: SERVER_DEFAULTS.sseRetryMs,
     extraPorts: SERVER_DEFAULTS.extraPorts,
+    rateLimitMessages: SERVER_DEFAULTS.rateLimitMessages,
+    rateLimitBurst: SERVER_DEFAULTS.rateLimitBurst,
+    rateLimitCloseAfter: SERVER_DEFAULTS.rateLimitCloseAfter,
+    connectRateLimit: SERVER_DEFAULTS.connectRateLimit,
+    connectBurst: SERVER_DEFAULTS.connectBurst,
+    maxHeldPollsPerIp: SERVER_DEFAULTS.maxHeldPollsPerIp,
+    maxUploadsPerIp: SERVER_DEFAULTS.maxUploadsPerIp,
+    requestTimeoutMs: SERVER_DEFAULTS.requestTimeoutMs,
     ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
   } as ServerOptions;
   if (!TRANSPORTS.includes(options.transport)) {

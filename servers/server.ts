@@ -13,6 +13,7 @@ import { WireError } from '../scenarios/errors.ts';
 import { FeedPublisher } from './feed-publisher.ts';
 import { checkAuth, toWireError, writeError } from './http.ts';
 import type { PublicHub } from './hub.ts';
+import { ServerLimits } from './limits/server-limits.ts';
 import { INT_OPTION_RANGES, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
 import { ServerCounters, type ServerStatsSnapshot } from './stats.ts';
 import type { TransportAdapter, TransportFactory } from './transport.ts';
@@ -87,7 +88,8 @@ function formatHost(host: string): string {
 export async function startServer(input: ServerOptionsInput): Promise<RunningServer> {
   const options = resolveServerOptions(input);
   const counters = new ServerCounters();
-  const adapter: TransportAdapter = FACTORIES[options.transport]({ options, counters });
+  const limits = new ServerLimits(options, counters);
+  const adapter: TransportAdapter = FACTORIES[options.transport]({ options, counters, limits });
   const publisher = new FeedPublisher(adapter.hub);
 
   const stats = (reset = false): ServerStatsSnapshot =>
@@ -159,9 +161,11 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
       for (const [name, value] of CORS_HEADERS) res.setHeader(name, value);
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (limits.refuseConnect(req, res, url.pathname)) return;
     if (!adapter.handleRequest(req, res, url)) app(req, res);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (limits.refuseUpgrade(req, socket)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -169,12 +173,13 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     }
     adapter.handleUpgrade(req, socket, head, url);
   };
-  const onClientError = (_err: Error, socket: Duplex): void => {
+  const onClientError = (err: Error, socket: Duplex): void => {
+    if (limits.answerRequestTimeout(err, socket)) return;
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   };
   const listen = async (port: number): Promise<Server> => {
-    const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, onRequest);
+    const server = createServer({ noDelay: true, keepAliveTimeout: 65_000, ...limits.httpServerOptions() }, onRequest);
     server.on('connection', (socket: Socket) => counters.sockets.track(socket));
     server.on('upgrade', onUpgrade);
     server.on('clientError', onClientError);

@@ -15,8 +15,13 @@ export interface ServerStatsSnapshot {
   connections: { open: number; total: number };
   messages: { published: number; chatIn: number; delivered: number };
   bytes: { written: number; read: number };
-  /** dropped: TCP connections destroyed by POST /drop. */
-  disconnects: { slowConsumer: number; heartbeat: number; dropped: number };
+  /**
+   * dropped: TCP connections destroyed by POST /drop; rateLimited: WS connections closed with 1008
+   * (optional, like `limits`: the bench reads neither, and a third-party server may not report them).
+   */
+  disconnects: { slowConsumer: number; heartbeat: number; dropped: number; rateLimited?: number };
+  /** Refusals by the rate limits and per-address bounds (docs/PROTOCOL.md §9.1). */
+  limits?: LimitCounts;
   replayTruncations: number;
   errors: Partial<Record<WireErrorCode, number>>;
   cpu: { userUs: number; systemUs: number };
@@ -27,6 +32,19 @@ export interface ServerStatsSnapshot {
   rooms: number;
 }
 
+export interface LimitCounts {
+  /** Client messages refused over their rate (WS error messages, POST /messages 429). */
+  messagesRefused: number;
+  /** WS upgrades and SSE streams refused over the per-address connect rate. */
+  connectsRefused: number;
+  /** Polls refused because their address held --max-held-polls-per-ip. */
+  pollsRefused: number;
+  /** POST /messages refused because their address was sending --max-uploads-per-ip bodies. */
+  uploadsRefused: number;
+  /** Requests not received whole within --request-timeout-ms. */
+  requestTimeouts: number;
+}
+
 export class ServerCounters {
   /** Data messages written to clients, one per recipient. */
   delivered = 0;
@@ -34,6 +52,9 @@ export class ServerCounters {
   heartbeatDisconnects = 0;
   /** TCP connections destroyed by POST /drop. */
   droppedDisconnects = 0;
+  /** WS connections closed with 1008 for persistent rate-limit abuse. */
+  rateLimitDisconnects = 0;
+  readonly limits: LimitCounts = { messagesRefused: 0, connectsRefused: 0, pollsRefused: 0, uploadsRefused: 0, requestTimeouts: 0 };
   replayTruncations = 0;
   connectionsTotal = 0;
   readonly errors: Partial<Record<WireErrorCode, number>> = {};
@@ -61,7 +82,8 @@ export class ServerCounters {
       connections: { open: extra.openConnections, total: this.connectionsTotal },
       messages: { published: extra.published, chatIn: extra.chatIn, delivered: this.delivered },
       bytes: { written, read },
-      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects, dropped: this.droppedDisconnects },
+      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects, dropped: this.droppedDisconnects, rateLimited: this.rateLimitDisconnects },
+      limits: { ...this.limits },
       replayTruncations: this.replayTruncations,
       errors: { ...this.errors },
       cpu: { userUs: cpu.user, systemUs: cpu.system },

@@ -2,12 +2,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PublicHub } from './hub.ts';
+import type { ServerLimits } from './limits/server-limits.ts';
 import type { ServerOptions } from './options.ts';
 import type { ServerCounters } from './stats.ts';
 
 export interface TransportContext {
   options: ServerOptions;
   counters: ServerCounters;
+  /** Rate limits and per-address bounds, one set per server (docs/PROTOCOL.md §9.1). */
+  limits: ServerLimits;
 }
 
 export interface TransportAdapter {

@@ -32,6 +32,8 @@ export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, ur
     }
     const clientParam = url.searchParams.get('client');
     const client = clientParam === null ? undefined : validateName('client', clientParam);
+    context.limits.checkMessagePost(req, res, client);
+    context.limits.holdUpload(req, res);
     const isBinary = bodyKind(req);
     readBody(req, context.options.maxMessageBytes).then((body) => {
       try {

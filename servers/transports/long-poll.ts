@@ -21,6 +21,8 @@ const CONTENT_TYPE: Record<Encoding, string> = { json: 'application/json', binar
 class PendingPoll implements Member {
   readonly channels = new Set<Channel<Member>>();
   timer: NodeJS.Timeout | undefined;
+  /** The address this held poll counts against (--max-held-polls-per-ip). */
+  heldBy: string | undefined;
   constructor(
     readonly res: ServerResponse,
     readonly subscribed: Channel<PendingPoll>[],
@@ -64,7 +66,7 @@ function waitOf(url: URL, maxWaitMs: number): number {
 }
 
 export function createLongPollTransport(context: TransportContext): TransportAdapter {
-  const { options, counters } = context;
+  const { options, counters, limits } = context;
   const pending = new Set<PendingPoll>();
   const ready = new Set<PendingPoll>();
   let flushScheduled = false;
@@ -92,7 +94,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
   const release = (poll: PendingPoll): void => {
     clearTimeout(poll.timer);
     hub.detachAll(poll);
-    pending.delete(poll);
+    if (pending.delete(poll)) limits.releasePoll(poll.heldBy);
     ready.delete(poll);
   };
 
@@ -126,6 +128,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
     try {
       if (req.method !== 'GET') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use GET`);
       checkAuth(req, url, options.token);
+      limits.checkPoll(req, res);
       const params = parseConnectParams(url, options.encoding, undefined, ['wait']);
       const wait = waitOf(url, options.pollTimeoutMs);
       if (params.client !== undefined) throw new WireError('BAD_QUERY', 'a poll takes no client id; name it on POST /messages instead');
@@ -143,6 +146,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       const waiting = new PendingPoll(res, subscription.channels as Channel<PendingPoll>[], subscription.held, params.encoding);
       for (const channel of waiting.subscribed) hub.attach(waiting, channel);
       pending.add(waiting);
+      waiting.heldBy = limits.holdPoll(req);
       waiting.timer = setTimeout(() => {
         release(waiting);
         respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);

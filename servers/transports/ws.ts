@@ -8,10 +8,11 @@ import type { Duplex } from 'node:stream';
 import * as wsLibrary from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeClient } from '../../scenarios/codec.ts';
-import { CLOSE_CODES, PATHS, type Encoding } from '../../scenarios/constants.ts';
+import { CLOSE_CODES, PATHS, RATE_LIMIT_CLOSE_REASON, type Encoding } from '../../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
+import type { MessageRateLimit, MessageVerdict } from '../limits/message-rate.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { BacklogGuard, type Watched } from './backlog.ts';
 import { writeCorked } from './cork.ts';
@@ -25,6 +26,8 @@ class WsMember implements Member, Watched {
   alive = true;
   cut = false;
   allowance = 0;
+  /** This connection's message limit; undefined when limits are off. */
+  rate: MessageRateLimit | undefined = undefined;
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
@@ -42,7 +45,7 @@ function frame(data: Buffer, encoding: Encoding): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-export function createWsTransport({ options, counters }: TransportContext): TransportAdapter {
+export function createWsTransport({ options, counters, limits }: TransportContext): TransportAdapter {
   const members = new Set<WsMember>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
   let nextClientId = 0;
@@ -77,6 +80,19 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
 
   const sendControl = (ws: WebSocket, message: ControlMessage): void => {
     ws.send(JSON.stringify(message));
+  };
+
+  // A message over the limit is dropped with an error; persistent flooding also closes with 1008.
+  const refuseMessage = (member: WsMember, rate: MessageRateLimit, verdict: MessageVerdict): void => {
+    if (verdict === 'closed') return;
+    sendControl(member.ws, { type: 'error', ...limits.messageRefused(rate).toJSON() });
+    if (verdict !== 'close') return;
+    counters.rateLimitDisconnects++;
+    hub.detachAll(member);
+    members.delete(member);
+    member.ws.close(CLOSE_CODES.rateLimited, RATE_LIMIT_CLOSE_REASON);
+    // Terminated after the same grace as a slow consumer: a flooder may never finish the close handshake.
+    setTimeout(() => member.ws.terminate(), SLOW_CONSUMER_KILL_MS).unref();
   };
 
   const handleMessage = (member: WsMember, message: ClientMessage): void => {
@@ -126,12 +142,17 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
     }
     for (const message of catchup.messages) writeFrame(member, frame(message.encoded(member.encoding), member.encoding));
     member.allowance = socket.writableLength;
+    member.rate = limits.forConnection();
 
     ws.on('pong', () => {
       member.alive = true;
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       member.alive = true;
+      if (member.rate !== undefined) {
+        const verdict = member.rate.check(performance.now());
+        if (verdict !== 'admit') return refuseMessage(member, member.rate, verdict);
+      }
       try {
         handleMessage(member, decodeClient(data, isBinary));
       } catch (err) {

@@ -34,6 +34,14 @@ describe('resolveServerOptions: defaults', () => {
       pollMaxBatchBytes: 1024 * 1024,
       sseRetryMs: 1000,
       extraPorts: 0,
+      rateLimitMessages: 10_000,
+      rateLimitBurst: 0,
+      rateLimitCloseAfter: 100,
+      connectRateLimit: 0,
+      connectBurst: 0,
+      maxHeldPollsPerIp: 0,
+      maxUploadsPerIp: 0,
+      requestTimeoutMs: 30_000,
     });
     expect(resolveServerOptions({ transport: 'sse' }).maxRooms).toBe(SERVER_DEFAULTS.maxRooms);
   });
