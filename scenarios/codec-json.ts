@@ -2,7 +2,7 @@
 import { WIRE_LIMITS } from './constants.ts';
 import type { EncodableData } from './codec-binary.ts';
 import type { ClientMessage, ControlMessage, Envelope } from './envelope.ts';
-import { WireError } from './errors.ts';
+import { quoteInput, WireError } from './errors.ts';
 import { validateName } from './names.ts';
 
 export function encodeDataJson(msg: EncodableData): string {
@@ -29,7 +29,7 @@ function parseObject(text: string, what: string): JsonObject {
 
 function field(obj: JsonObject, name: string, check: (v: unknown) => boolean, expected: string): unknown {
   const value = obj[name];
-  if (!check(value)) throw new WireError('BAD_FIELD', `field "${name}" must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+  if (!check(value)) throw new WireError('BAD_FIELD', `field "${name}" must be ${expected}, got ${quoteInput(value)}`);
   return value;
 }
 
@@ -50,7 +50,7 @@ function payloadOf(obj: JsonObject): string | Uint8Array {
 export function decodeDataJson(text: string): Envelope {
   const obj = parseObject(text, 'data message');
   const type = obj.type;
-  if (type !== 'feed' && type !== 'chat') throw new WireError('UNKNOWN_TYPE', `data message type ${JSON.stringify(type)} is unknown`);
+  if (type !== 'feed' && type !== 'chat') throw new WireError('UNKNOWN_TYPE', `data message type ${quoteInput(type)} is unknown`);
   const channel = field(obj, type === 'feed' ? 'topic' : 'room', isString, 'a string') as string;
   const envelope: Envelope = {
     kind: type,
@@ -77,7 +77,7 @@ export function decodeClientJson(text: string): ClientMessage {
   const obj = parseObject(text, 'message');
   const type = obj.type;
   if (type !== 'send' && type !== 'join' && type !== 'leave') {
-    throw new WireError('UNKNOWN_TYPE', `message type ${JSON.stringify(type)} is unknown (expected "send", "join" or "leave")`);
+    throw new WireError('UNKNOWN_TYPE', `message type ${quoteInput(type)} is unknown (expected "send", "join" or "leave")`);
   }
   const room = validateName('room', obj.room);
   if (type !== 'send') return { type, room };
@@ -93,7 +93,7 @@ export function decodeControl(text: string): ControlMessage {
   if (type === 'joined') return { type, room: String(obj.room), cursor: String(obj.cursor ?? '') };
   if (type === 'left') return { type, room: String(obj.room) };
   if (type === 'error') return { type, code: String(obj.code), message: String(obj.message) };
-  throw new WireError('UNKNOWN_TYPE', `control message type ${JSON.stringify(type)} is unknown`);
+  throw new WireError('UNKNOWN_TYPE', `control message type ${quoteInput(type)} is unknown`);
 }
 
 /** True when a JSON text frame is a data message rather than a control message (cheap prefix test). */

@@ -16,9 +16,11 @@ export const WIRE_ERRORS = {
   ROOM_LIMIT: { status: 429, hint: 'the server has reached --max-rooms; reuse an existing room' },
   BAD_CURSOR: { status: 400, hint: 'a cursor is channel:seq pairs joined by commas, each seq at most the channel\'s latest' },
   BAD_QUERY: { status: 400, hint: 'check the query parameters against docs/PROTOCOL.md' },
+  BAD_REQUEST: { status: 400, hint: 'send a well-formed HTTP/1.1 request: a request line with a valid path, valid headers and a body that matches them' },
+  ABORTED: { status: 400, hint: 'the connection closed before the whole request body arrived, so nothing was done; send the whole body, then wait for the answer' },
   UNKNOWN_CLIENT: { status: 404, hint: 'open the SSE stream with ?client=<id> before joining or leaving rooms' },
   NOT_SUPPORTED: { status: 400, hint: 'see docs/PROTOCOL.md for what this transport supports' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'POST application/json or application/octet-stream' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'send application/json (UTF-8) or, to POST /messages, application/octet-stream, without content-encoding' },
   NOT_FOUND: { status: 404, hint: 'see docs/PROTOCOL.md for the endpoints of each transport' },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'see docs/PROTOCOL.md for the method of each endpoint' },
   SLOW_CONSUMER: { status: 503, hint: 'the client read too slowly and its outgoing buffer filled up; read faster or raise --max-buffered-bytes' },
@@ -34,6 +36,22 @@ export const WIRE_ERRORS = {
 } as const;
 
 export type WireErrorCode = keyof typeof WIRE_ERRORS;
+
+/** The most characters of client input an error message quotes: enough to recognise it, never an echo of a large input. */
+export const MAX_QUOTED_CHARS = 64;
+
+/**
+ * Client input as an error message quotes it: JSON (strings in quotes), cut to MAX_QUOTED_CHARS with
+ * an ellipsis and the full length, so an error body never grows with what the client sent.
+ */
+export function quoteInput(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') {
+    return value.length <= MAX_QUOTED_CHARS ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARS))}… (${value.length} characters)`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= MAX_QUOTED_CHARS ? text : `${text.slice(0, MAX_QUOTED_CHARS)}… (${text.length} characters)`;
+}
 
 /** An error whose code is part of the wire protocol: sent to the client, then the server carries on. */
 export class WireError extends Error {

@@ -1,5 +1,5 @@
 import { NAME_PATTERN, NAME_RULE, WIRE_LIMITS } from './constants.ts';
-import { WireError } from './errors.ts';
+import { quoteInput, WireError } from './errors.ts';
 
 export function isValidName(name: string): boolean {
   return NAME_PATTERN.test(name);
@@ -8,8 +8,7 @@ export function isValidName(name: string): boolean {
 /** Returns the name, or throws INVALID_NAME saying which kind of name was wrong. */
 export function validateName(kind: 'topic' | 'room' | 'client', name: unknown): string {
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 80)) : String(name);
-    throw new WireError('INVALID_NAME', `invalid ${kind} name ${shown} (${NAME_RULE})`);
+    throw new WireError('INVALID_NAME', `invalid ${kind} name ${quoteInput(name)} (${NAME_RULE})`);
   }
   return name;
 }
@@ -35,7 +34,7 @@ export function parseCursor(text: string, source = 'cursor'): Position {
     const name = colon > 0 ? pair.slice(0, colon) : '';
     const seqText = colon > 0 ? pair.slice(colon + 1) : '';
     if (!NAME_PATTERN.test(name) || !SEQ_PATTERN.test(seqText)) {
-      throw new WireError('BAD_CURSOR', `${source} ${JSON.stringify(text.slice(0, 120))} is not channel:seq pairs`);
+      throw new WireError('BAD_CURSOR', `${source} ${quoteInput(text)} is not channel:seq pairs`);
     }
     const seq = Number(seqText);
     if (!Number.isSafeInteger(seq)) throw new WireError('BAD_CURSOR', `${source} seq ${seqText} is too large`);

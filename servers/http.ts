@@ -1,8 +1,9 @@
 /** HTTP helpers shared by every transport: errors as JSON, auth, connect parameters, bounded bodies. */
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ENCODINGS, WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts';
-import { WireError } from '../scenarios/errors.ts';
+import { quoteInput, WireError } from '../scenarios/errors.ts';
 import { parseCursor, validateName, type Position } from '../scenarios/names.ts';
 
 /** Answers a failed request with its error code and counts it; the server carries on. */
@@ -13,22 +14,103 @@ export function failRequest(res: ServerResponse, err: unknown, counters: { error
 }
 
 export function writeError(res: ServerResponse, err: WireError): void {
+  // The client is gone (an aborted upload): there is no one to answer.
+  if (res.destroyed) return;
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify(err);
-  res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
+  // Refused before its body was read (401, 413 by content-length, 415): node:http would otherwise
+  // read the rest of the body, however long, to keep the connection; closing it costs one reconnect.
+  if (bodyStillComing(res.req)) headers.connection = 'close';
+  res.writeHead(err.status, headers);
   res.end(body);
+}
+
+function bodyStillComing(req: IncomingMessage | undefined): boolean {
+  if (req === undefined || req.complete) return false;
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** Refuses a body by its declared content-length, before reading any of it. */
+export function checkDeclaredLength(req: IncomingMessage, maxBytes: number): void {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new WireError('MESSAGE_TOO_LARGE', `the body is ${declared} bytes, more than the server's ${maxBytes}`);
+}
+
+/**
+ * An error answered straight on a socket, for requests that have no ServerResponse (upgrades, and
+ * requests node:http could not parse), then the connection is closed. Destroyed once flushed, as ws
+ * does: a peer that never closes its side must not hold the socket half-open.
+ */
+export function endSocketWithError(socket: Duplex, err: WireError, extraHeaders: Readonly<Record<string, string | number>> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(err);
+  let extra = '';
+  for (const [name, value] of Object.entries(extraHeaders)) extra += `${name}: ${value}\r\n`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json\r\n${extra}` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n\r\n${body}`,
+  );
+}
+
+/** The request's URL. A target the WHATWG parser refuses (such as `//[`) is the client's mistake: BAD_REQUEST, never an exception. */
+export function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    throw new WireError('BAD_REQUEST', `the request target ${quoteInput(req.url)} is not a valid path`);
+  }
+}
+
+/** The peer closed or reset the connection while we were reading from it. */
+function isConnectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE';
+}
+
+type BodyParserError = Error & { type?: string; charset?: string; encoding?: string; status?: number; expose?: boolean };
+
+/**
+ * express.json() (PUT /feed) reports what is wrong with a body by a `type` (body-parser's and
+ * raw-body's own names): each is the client's mistake, or the client going away, never a bug.
+ */
+function bodyParserError(err: BodyParserError): WireError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new WireError('BAD_JSON', `the body is not valid JSON (${quoteInput(err.message)})`);
+    case 'entity.too.large':
+      return new WireError('MESSAGE_TOO_LARGE', 'the body is larger than this endpoint accepts');
+    case 'charset.unsupported':
+      return new WireError('UNSUPPORTED_MEDIA_TYPE', `the body's charset ${quoteInput(err.charset)} is not accepted`);
+    case 'encoding.unsupported':
+      return new WireError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${quoteInput(err.encoding)} is not accepted`);
+    case 'request.aborted':
+      return new WireError('ABORTED', 'the connection closed before the whole body arrived');
+    case 'request.size.invalid':
+      return new WireError('BAD_REQUEST', 'the body is not as long as its content-length says');
+  }
+  // Any other error body-parser marks as the client's (an http-errors 4xx it exposes) is still a client error.
+  if (err.expose === true && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+    return new WireError('BAD_REQUEST', `the request body could not be read (${quoteInput(err.message)})`);
+  }
+  return undefined;
 }
 
 /** Unexpected errors are bugs: logged, and still answered with a code, never with a hang. */
 export function toWireError(err: unknown): WireError {
   if (err instanceof WireError) return err;
-  // express.json() (admin endpoints) reports bad bodies with a `type`; they are the client's mistake.
-  const bodyError = (err as { type?: unknown })?.type;
-  if (bodyError === 'entity.parse.failed') return new WireError('BAD_JSON', `the body is not valid JSON (${(err as Error).message})`);
-  if (bodyError === 'entity.too.large') return new WireError('MESSAGE_TOO_LARGE', 'the body is larger than this endpoint accepts');
+  if (isConnectionLost(err)) return new WireError('ABORTED', 'the connection closed before the request was read');
+  if (typeof err === 'object' && err !== null) {
+    const clientMistake = bodyParserError(err as BodyParserError);
+    if (clientMistake !== undefined) return clientMistake;
+  }
   console.error('pushbench server: unexpected error', err);
   return new WireError('INTERNAL', (err as Error)?.message ?? String(err));
 }
@@ -68,7 +150,7 @@ const CONNECT_PARAMS = new Set(['topic', 'room', 'client', 'encoding', 'cursor',
 export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOverride?: { text: string; source: string }, extraParams: readonly string[] = []): ConnectParams {
   for (const key of url.searchParams.keys()) {
     if (!CONNECT_PARAMS.has(key) && !extraParams.includes(key) && !key.startsWith('_')) {
-      throw new WireError('BAD_QUERY', `unknown query parameter "${key}" (known: ${[...CONNECT_PARAMS, ...extraParams].join(', ')})`);
+      throw new WireError('BAD_QUERY', `unknown query parameter ${quoteInput(key)} (known: ${[...CONNECT_PARAMS, ...extraParams].join(', ')})`);
     }
   }
   const topics = [...new Set(url.searchParams.getAll('topic'))].map((t) => validateName('topic', t));
@@ -79,7 +161,7 @@ export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOv
   const clientParam = url.searchParams.get('client');
   const encodingParam = url.searchParams.get('encoding');
   if (encodingParam !== null && !ENCODINGS.includes(encodingParam as Encoding)) {
-    throw new WireError('BAD_QUERY', `encoding must be one of ${ENCODINGS.join(', ')}, got ${JSON.stringify(encodingParam)}`);
+    throw new WireError('BAD_QUERY', `encoding must be one of ${ENCODINGS.join(', ')}, got ${quoteInput(encodingParam)}`);
   }
   // An empty cursor (or Last-Event-ID) means none: some clients send the header empty.
   const cursorText = cursorOverride?.text || url.searchParams.get('cursor') || null;
@@ -95,9 +177,10 @@ export function parseConnectParams(url: URL, defaultEncoding: Encoding, cursorOv
 /** Reads a request body of at most `maxBytes`, refusing larger ones before reading them when it can. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBytes) {
-      reject(new WireError('MESSAGE_TOO_LARGE', `the body is ${declared} bytes, more than the server's ${maxBytes}`));
+    try {
+      checkDeclaredLength(req, maxBytes);
+    } catch (err) {
+      reject(err);
       req.resume();
       return;
     }
@@ -114,6 +197,11 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       chunks.push(chunk);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
+    // A client that goes away mid-body: 'error' (ECONNRESET, only emitted to listeners) and always
+    // 'close'. Either settles the read (the first settlement wins, so 'close' after 'end' is a no-op):
+    // no upload waits forever, and none counts as a server bug.
+    const aborted = (): void => reject(new WireError('ABORTED', `the connection closed after ${size} bytes of the body`));
+    req.on('error', (err) => (isConnectionLost(err) ? aborted() : reject(err)));
+    req.on('close', aborted);
   });
 }

@@ -9,9 +9,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import express from 'express';
 import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type TransportName } from '../scenarios/constants.ts';
-import { WireError } from '../scenarios/errors.ts';
+import { quoteInput, WireError } from '../scenarios/errors.ts';
 import { FeedPublisher } from './feed-publisher.ts';
-import { checkAuth, toWireError, writeError } from './http.ts';
+import { checkAuth, checkDeclaredLength, endSocketWithError, failRequest, requestUrl, toWireError, writeError } from './http.ts';
 import type { PublicHub } from './hub.ts';
 import { ServerLimits } from './limits/server-limits.ts';
 import { INT_OPTION_RANGES, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
@@ -28,6 +28,8 @@ const FACTORIES: Record<TransportName, TransportFactory> = {
 };
 
 const SHUTDOWN_GRACE_MS = 1000;
+/** PUT /feed bodies (docs/PROTOCOL.md §9: 1 KiB). */
+const FEED_BODY_LIMIT = 1024;
 
 /** Any origin may read the answers (the lab is a benchmark on loopback; nothing here is private to a site), and the long-poll cursor headers. */
 const CORS_HEADERS: [string, string][] = [
@@ -71,7 +73,7 @@ function parseFeedUpdate(body: unknown, publisher: FeedPublisher): { rate: numbe
     const value = fields[name];
     if (value === undefined) return current;
     if (!Number.isInteger(value) || (value as number) < range.min || (value as number) > range.max) {
-      throw new WireError('BAD_FIELD', `field "${name}" must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`);
+      throw new WireError('BAD_FIELD', `field "${name}" must be an integer from ${range.min} to ${range.max}, got ${quoteInput(value)}`);
     }
     return value as number;
   };
@@ -128,8 +130,15 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     checkAuth(req, url, options.token);
     res.set('cache-control', 'no-store').json(stats(url.searchParams.get('reset') === '1'));
   });
-  app.put(PATHS.feed, express.json({ limit: 1024 }), (req, res) => {
+  // The token, then the declared length, before the body: a client without the token gets 401 whatever
+  // it sends, and a body over the limit is refused at once (body-parser would read all of it first).
+  // No content-encoding (inflate off): a 1 KiB JSON object needs none, and the server decompresses nothing for a client.
+  const beforeFeedBody: express.RequestHandler = (req, _res, next) => {
     checkAuth(req, new URL(req.url, 'http://localhost'), options.token);
+    checkDeclaredLength(req, FEED_BODY_LIMIT);
+    next();
+  };
+  app.put(PATHS.feed, beforeFeedBody, express.json({ limit: FEED_BODY_LIMIT, inflate: false }), (req, res) => {
     const { rate, payloadBytes } = parseFeedUpdate(req.body, publisher);
     publisher.configure(rate, payloadBytes);
     res.set('cache-control', 'no-store').json({ topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes });
@@ -141,7 +150,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     res.set('cache-control', 'no-store').json({ dropped });
   });
   app.use((req, _res, next) => {
-    next(new WireError('NOT_FOUND', `${req.method} ${req.path} is not an endpoint of this ${options.transport} server`));
+    next(new WireError('NOT_FOUND', `${req.method} ${quoteInput(req.path)} is not an endpoint of this ${options.transport} server`));
   });
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const wire = toWireError(err);
@@ -160,23 +169,53 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
       }
       for (const [name, value] of CORS_HEADERS) res.setHeader(name, value);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (limits.refuseConnect(req, res, url.pathname)) return;
-    if (!adapter.handleRequest(req, res, url)) app(req, res);
+    try {
+      const url = requestUrl(req);
+      if (limits.refuseConnect(req, res, url.pathname)) return;
+      if (!adapter.handleRequest(req, res, url)) app(req, res);
+    } catch (err) {
+      // A target that is not a URL is the client's mistake (400); anything else a handler let
+      // through is a bug, answered 500 and logged, and this request's alone.
+      failRequest(res, err, counters);
+    }
+  };
+  const refuseOnSocket = (socket: Duplex, err: WireError): void => {
+    counters.error(err.code);
+    endSocketWithError(socket, err);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // node:http hands an upgrade's socket over without an 'error' listener (ws adds its own only
+    // once it takes the socket): a reset before then must not be an uncaught 'error' event.
+    socket.on('error', () => socket.destroy());
     if (limits.refuseUpgrade(req, socket)) return;
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    let url: URL;
+    try {
+      url = requestUrl(req);
+    } catch (err) {
+      refuseOnSocket(socket, toWireError(err));
       return;
     }
-    adapter.handleUpgrade(req, socket, head, url);
+    if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
+      refuseOnSocket(socket, new WireError('NOT_FOUND', `${quoteInput(url.pathname)} is not an upgrade endpoint of this ${options.transport} server`));
+      return;
+    }
+    try {
+      adapter.handleUpgrade(req, socket, head, url);
+    } catch (err) {
+      // A bug (logged by toWireError) costs this connection, never the process.
+      counters.error(toWireError(err).code);
+      socket.destroy();
+    }
   };
-  const onClientError = (err: Error, socket: Duplex): void => {
+  const onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
     if (limits.answerRequestTimeout(err, socket)) return;
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+    // Only a request node:http could not parse gets an answer (400 with its code), and never in the
+    // middle of a response already under way: node's own default checks `_httpMessage` the same way.
+    // A reset just ends the connection, uncounted (the client is gone).
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (err.code?.startsWith('HPE_') === true && inFlight?.headersSent !== true) {
+      refuseOnSocket(socket, new WireError('BAD_REQUEST', `the request could not be parsed (${err.message})`));
+    } else socket.destroy();
   };
   const listen = async (port: number): Promise<Server> => {
     const server = createServer({ noDelay: true, keepAliveTimeout: 65_000, ...limits.httpServerOptions() }, onRequest);

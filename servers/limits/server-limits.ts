@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PATHS } from '../../scenarios/constants.ts';
 import { WireError } from '../../scenarios/errors.ts';
-import { failRequest } from '../http.ts';
+import { endSocketWithError, failRequest } from '../http.ts';
 import type { ServerOptions } from '../options.ts';
 import type { ServerCounters } from '../stats.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
@@ -30,11 +30,6 @@ type LimitOptions = Pick<
 /** The peer's address; a socket already gone has none, and such requests share one key. */
 export function addressOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
-}
-
-function rawResponse(status: string, error: WireError, headers: string): string {
-  const body = JSON.stringify(error);
-  return `HTTP/1.1 ${status}\r\n${headers}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`;
 }
 
 export class ServerLimits {
@@ -88,7 +83,7 @@ export class ServerLimits {
     const retryAfter = this.connectRetryAfter(req);
     if (retryAfter === 0) return false;
     this.counters.error('CONNECT_RATE_LIMITED');
-    socket.end(rawResponse('429 Too Many Requests', this.connectError(retryAfter), `Retry-After: ${retryAfter}\r\n`));
+    endSocketWithError(socket, this.connectError(retryAfter), { 'retry-after': retryAfter });
     return true;
   }
 
@@ -162,8 +157,7 @@ export class ServerLimits {
     this.counters.limits.requestTimeouts++;
     this.counters.error('REQUEST_TIMEOUT');
     const error = new WireError('REQUEST_TIMEOUT', `the request did not arrive whole within ${this.options.requestTimeoutMs} ms`);
-    if (socket.writable) socket.end(rawResponse('408 Request Timeout', error, ''), () => socket.destroy());
-    else socket.destroy();
+    endSocketWithError(socket, error);
     return true;
   }
 

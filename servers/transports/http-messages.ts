@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeClient } from '../../scenarios/codec.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
-import { WireError } from '../../scenarios/errors.ts';
+import { quoteInput, WireError } from '../../scenarios/errors.ts';
 import { validateName } from '../../scenarios/names.ts';
 import { checkAuth, failRequest, readBody } from '../http.ts';
 import type { PublicHub } from '../hub.ts';
@@ -19,7 +19,15 @@ function bodyKind(req: IncomingMessage): boolean {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json' || type === 'text/plain') return false;
   if (type === 'application/octet-stream') return true;
-  throw new WireError('UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(type)} is not accepted`);
+  throw new WireError('UNSUPPORTED_MEDIA_TYPE', `content-type ${quoteInput(type)} is not accepted`);
+}
+
+/** Bodies are read as sent: a compressed one would be decoded as garbage, so it is refused as HTTP says (415). */
+function refuseContentEncoding(req: IncomingMessage): void {
+  const coding = req.headers['content-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    throw new WireError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${quoteInput(coding)} is not accepted`);
+  }
 }
 
 export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, url: URL, context: TransportContext, hub: PublicHub, membership: MembershipHandler): void {
@@ -28,13 +36,14 @@ export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, ur
     if (req.method !== 'POST') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use POST`);
     checkAuth(req, url, context.options.token);
     for (const key of url.searchParams.keys()) {
-      if (key !== 'client' && key !== 'token' && !key.startsWith('_')) throw new WireError('BAD_QUERY', `unknown query parameter "${key}" (known: client, token)`);
+      if (key !== 'client' && key !== 'token' && !key.startsWith('_')) throw new WireError('BAD_QUERY', `unknown query parameter ${quoteInput(key)} (known: client, token)`);
     }
     const clientParam = url.searchParams.get('client');
     const client = clientParam === null ? undefined : validateName('client', clientParam);
     context.limits.checkMessagePost(req, res, client);
     context.limits.holdUpload(req, res);
     const isBinary = bodyKind(req);
+    refuseContentEncoding(req);
     readBody(req, context.options.maxMessageBytes).then((body) => {
       try {
         const message = decodeClient(body, isBinary);

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type Encoding } from '../../scenarios/constants.ts';
-import { WireError } from '../../scenarios/errors.ts';
+import { quoteInput, WireError } from '../../scenarios/errors.ts';
 import { formatCursor } from '../../scenarios/names.ts';
 import { checkAuth, failRequest, parseConnectParams, writeError } from '../http.ts';
 import { Hub, type Catchup, type Channel, type Member } from '../hub.ts';
@@ -61,7 +61,7 @@ function waitOf(url: URL, maxWaitMs: number): number {
   const text = url.searchParams.get('wait');
   if (text === null) return maxWaitMs;
   const wait = Number(text);
-  if (!/^\d+$/.test(text) || wait > maxWaitMs) throw new WireError('BAD_QUERY', `wait must be a whole number of ms from 0 to ${maxWaitMs}, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || wait > maxWaitMs) throw new WireError('BAD_QUERY', `wait must be a whole number of ms from 0 to ${maxWaitMs}, got ${quoteInput(text)}`);
   return wait;
 }
 

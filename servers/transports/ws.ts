@@ -109,7 +109,15 @@ export function createWsTransport({ options, counters, limits }: TransportContex
     }
   };
 
+  const onWsError = (err: Error & { code?: string }): void => {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') counters.error('MESSAGE_TOO_LARGE');
+  };
+
   const accept = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+    // First, on every WebSocket, refused ones too: ws reports a bad frame (unmasked, a reserved
+    // opcode, over --max-message-bytes) as an 'error' event, and a peer may send one after our
+    // close frame. ws closes the connection itself; without a listener the process would exit.
+    ws.on('error', onWsError);
     try {
       checkAuth(req, url, options.token);
     } catch {
@@ -160,9 +168,6 @@ export function createWsTransport({ options, counters, limits }: TransportContex
         counters.error(wire.code);
         sendControl(ws, { type: 'error', ...wire.toJSON() });
       }
-    });
-    ws.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') counters.error('MESSAGE_TOO_LARGE');
     });
     ws.on('close', () => {
       hub.detachAll(member);
