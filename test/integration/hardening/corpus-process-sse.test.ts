@@ -1,0 +1,4 @@
+/** The bad-input corpus (corpus.ts) against a sse server in its own process, as the bench starts it. */
+import { defineProcessCorpusTest } from './corpus-process.ts';
+
+defineProcessCorpusTest('sse');
