@@ -15,8 +15,11 @@ export interface ServerStatsSnapshot {
   connections: { open: number; total: number };
   messages: { published: number; chatIn: number; delivered: number };
   bytes: { written: number; read: number };
-  /** dropped: TCP connections destroyed by POST /drop. */
-  disconnects: { slowConsumer: number; heartbeat: number; dropped: number };
+  /**
+   * dropped: TCP connections destroyed by POST /drop; banned: closed by a ban; tokenExpired: closed when
+   * their token expired (optional: a third-party server need not have bans or expiring tokens).
+   */
+  disconnects: { slowConsumer: number; heartbeat: number; dropped: number; banned?: number; tokenExpired?: number };
   replayTruncations: number;
   errors: Partial<Record<WireErrorCode, number>>;
   cpu: { userUs: number; systemUs: number };
@@ -34,6 +37,10 @@ export class ServerCounters {
   heartbeatDisconnects = 0;
   /** TCP connections destroyed by POST /drop. */
   droppedDisconnects = 0;
+  /** Open connections closed by POST /ban (WS 4003, SSE BANNED event). */
+  bannedDisconnects = 0;
+  /** Open connections ended when their token expired (WS 4002, SSE TOKEN_EXPIRED event, held poll 401). */
+  expiredDisconnects = 0;
   replayTruncations = 0;
   connectionsTotal = 0;
   readonly errors: Partial<Record<WireErrorCode, number>> = {};
@@ -61,7 +68,7 @@ export class ServerCounters {
       connections: { open: extra.openConnections, total: this.connectionsTotal },
       messages: { published: extra.published, chatIn: extra.chatIn, delivered: this.delivered },
       bytes: { written, read },
-      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects, dropped: this.droppedDisconnects },
+      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects, dropped: this.droppedDisconnects, banned: this.bannedDisconnects, tokenExpired: this.expiredDisconnects },
       replayTruncations: this.replayTruncations,
       errors: { ...this.errors },
       cpu: { userUs: cpu.user, systemUs: cpu.system },

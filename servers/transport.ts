@@ -1,6 +1,8 @@
 /** The seam between the shared server and one transport's wire. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { WireError } from '../scenarios/errors.ts';
+import type { BanList } from './access.ts';
 import type { PublicHub } from './hub.ts';
 import type { ServerOptions } from './options.ts';
 import type { ServerCounters } from './stats.ts';
@@ -8,6 +10,8 @@ import type { ServerCounters } from './stats.ts';
 export interface TransportContext {
   options: ServerOptions;
   counters: ServerCounters;
+  /** Banned client ids: a transport refuses their connects and POSTs. */
+  bans: BanList;
 }
 
 export interface TransportAdapter {
@@ -22,6 +26,11 @@ export interface TransportAdapter {
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void;
   openConnections(): number;
+  /**
+   * Ends every open connection of this client id with `error` (BANNED: WS close 4003, SSE error
+   * event); returns how many. Long-poll has none to end: a poll carries no client id.
+   */
+  endClient?(client: string, error: WireError): number;
   /** Tells every client the server is going away and closes its connection. */
   shutdown(): void;
 }
