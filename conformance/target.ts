@@ -13,12 +13,13 @@ import { UsageError } from '../scenarios/errors.ts';
  * §6); the others are optional endpoints a server may leave out (§10.1, §10.2) and a token it may be
  * started with (§7).
  */
-export type Capability = 'membership' | 'backPressureCut' | 'polling' | 'feedControl' | 'drop' | 'token';
+export type Capability = 'membership' | 'backPressureCut' | 'polling' | 'streamKey' | 'feedControl' | 'drop' | 'token';
 
 export const TRANSPORT_CAPABILITIES: Record<TransportName, readonly Capability[]> = {
   /** join/leave on an open connection; a reader that stalls is cut when its outgoing buffer fills. */
   ws: ['membership', 'backPressureCut'],
-  sse: ['membership', 'backPressureCut'],
+  /** SSE client ids are held by streams: POST /messages acts for one only with its stream's key (§6.4). */
+  sse: ['membership', 'backPressureCut', 'streamKey'],
   /** A poll names its rooms itself; each answer is bounded by --poll-max-batch-bytes instead of a buffer. */
   'long-poll': ['polling'],
 };

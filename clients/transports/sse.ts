@@ -19,6 +19,8 @@ export class SseClient extends BaseClient {
   private readonly pool: Pool;
   private abort: AbortController | undefined;
   private serverRetryMs: number | undefined;
+  /** The open stream's key (its welcome): POSTs under this client's id present it. A new stream brings a new one. */
+  private streamKey: string | undefined;
 
   constructor(options: ClientOptions) {
     super(options);
@@ -55,7 +57,9 @@ export class SseClient extends BaseClient {
       if (event.event === undefined || event.event === 'message') {
         this.delivered(decodeData(event.data, this.encoding));
       } else {
-        this.control(decodeControl(event.data));
+        const message = decodeControl(event.data);
+        if (message.type === 'welcome') this.streamKey = message.key;
+        this.control(message);
       }
     } catch (err) {
       this.reportError(err as Error);
@@ -67,9 +71,13 @@ export class SseClient extends BaseClient {
     return backoff === undefined ? undefined : (this.serverRetryMs ?? backoff);
   }
 
-  /** Join and leave replies also arrive on the stream (with the stream's new cursor); that copy is the one used. */
+  /**
+   * Join and leave replies also arrive on the stream (with the stream's new cursor); that copy is the
+   * one used. With a client id, the server takes them (and sends under that id) only with the key of
+   * an open stream: before the first welcome, or against a server that sends none, there is none to give.
+   */
   protected async transmit(message: ClientMessage): Promise<void> {
-    await postMessage(this.pool, message, this.encoding, this.clientId, this.options.token);
+    await postMessage(this.pool, message, this.encoding, this.clientId, this.options.token, this.streamKey);
   }
 
   protected async closeConnection(): Promise<void> {

@@ -7,6 +7,7 @@ import { channelLimit, chatMembers, joinLeave, pollNoMembership } from './chat.t
 import { counters, healthAndStats, processCost } from './endpoints.ts';
 import { feedFanOut, feedRate } from './feed.ts';
 import { refusedConnects } from './refusals.ts';
+import { streamKey } from './stream-key.ts';
 import { dropLikeANetworkFailure, resumeAfterDrop, resumeFarBack } from './resume.ts';
 
 export const CHECKS: readonly Check[] = [
@@ -16,6 +17,7 @@ export const CHECKS: readonly Check[] = [
   feedRate,
   chatMembers,
   joinLeave,
+  streamKey,
   channelLimit,
   pollNoMembership,
   resumeAfterDrop,

@@ -6,15 +6,29 @@ import { nowMicros } from '../../../../scenarios/clock.ts';
 import { PATHS } from '../../../../scenarios/constants.ts';
 import { PageClient } from './client.ts';
 
+function keyOf(welcome: string): string | undefined {
+  try {
+    const key = (JSON.parse(welcome) as { key?: unknown }).key;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined; // message() reports the undecodable welcome
+  }
+}
+
 export class SsePageClient extends PageClient {
   private source: EventSource | undefined;
+  /** The open stream's key, from its welcome (each reconnect brings a new one): sends under this client's id present it. */
+  private key: string | undefined;
 
   protected openTransport(): void {
     const source = (this.source = new EventSource(`${this.spec.url}${PATHS.sse}?${this.connectQuery({ withClientId: true }).toString()}`));
     source.onopen = () => this.opened();
     // Data events have no event: field; control events are named.
     source.onmessage = (event: MessageEvent<string>) => this.message(event.data, nowMicros());
-    source.addEventListener('welcome', (event: MessageEvent<string>) => this.message(event.data, nowMicros()));
+    source.addEventListener('welcome', (event: MessageEvent<string>) => {
+      this.key = keyOf(event.data);
+      this.message(event.data, nowMicros());
+    });
     source.addEventListener('error', (event: Event) => {
       // An 'event: error' control message from the server, not a connection failure.
       if (event instanceof MessageEvent && typeof event.data === 'string') {
@@ -30,7 +44,7 @@ export class SsePageClient extends PageClient {
   }
 
   send(room: string, mid: number, payload: string): void {
-    this.post(room, mid, payload);
+    this.post(room, mid, payload, this.key);
   }
 
   override close(): void {
