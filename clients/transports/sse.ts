@@ -9,6 +9,7 @@ import { decodeData } from '../../scenarios/codec.ts';
 import { PATHS, type TransportName } from '../../scenarios/constants.ts';
 import type { ClientMessage } from '../../scenarios/envelope.ts';
 import { BaseClient, ClientError, type ClientOptions } from '../client.ts';
+import { isFinalErrorCode } from '../reconnect-policy.ts';
 import { createPool, errorFromResponse, postMessage } from './http-common.ts';
 
 /** Without a byte for this long (four missed default heartbeats) the stream is presumed dead. */
@@ -21,6 +22,8 @@ export class SseClient extends BaseClient {
   private serverRetryMs: number | undefined;
   /** The open stream's key (its welcome): POSTs under this client's id present it. A new stream brings a new one. */
   private streamKey: string | undefined;
+  /** An error event after which the stream's end is final (TOKEN_EXPIRED, BANNED): no reconnect until the token is refreshed. */
+  private finalError: ClientError | undefined;
 
   constructor(options: ClientOptions) {
     super(options);
@@ -42,10 +45,11 @@ export class SseClient extends BaseClient {
       },
     });
     const decoder = new TextDecoder();
+    this.finalError = undefined;
     (async () => {
       try {
         for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
-        this.connectionLost(new ClientError('STREAM_ENDED', 'the server ended the event stream', false));
+        this.connectionLost(this.finalError ?? new ClientError('STREAM_ENDED', 'the server ended the event stream', false));
       } catch (err) {
         this.connectionLost(err as Error);
       }
@@ -59,6 +63,7 @@ export class SseClient extends BaseClient {
       } else {
         const message = decodeControl(event.data);
         if (message.type === 'welcome') this.streamKey = message.key;
+        if (message.type === 'error' && isFinalErrorCode(message.code)) this.finalError = new ClientError(message.code, message.message, true);
         this.control(message);
       }
     } catch (err) {

@@ -125,7 +125,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
   const poll = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     try {
       if (req.method !== 'GET') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use GET`);
-      checkAuth(req, url, options.token);
+      const expiresAtMs = checkAuth(req, url, options.token);
       const params = parseConnectParams(url, options.encoding, undefined, ['wait']);
       const wait = waitOf(url, options.pollTimeoutMs);
       if (params.client !== undefined) throw new WireError('BAD_QUERY', 'a poll takes no client id; name it on POST /messages instead');
@@ -143,10 +143,21 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       const waiting = new PendingPoll(res, subscription.channels as Channel<PendingPoll>[], subscription.held, params.encoding);
       for (const channel of waiting.subscribed) hub.attach(waiting, channel);
       pending.add(waiting);
-      waiting.timer = setTimeout(() => {
-        release(waiting);
-        respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);
-      }, wait);
+      // A token that expires during the hold ends it then, with a 401: the same timer, never a second one.
+      const untilExpiry = expiresAtMs === undefined ? Infinity : expiresAtMs - Date.now();
+      waiting.timer = setTimeout(
+        untilExpiry < wait
+          ? () => {
+              release(waiting);
+              counters.expiredDisconnects++;
+              writeError(res, new WireError('TOKEN_EXPIRED', 'the token of this poll expired while it was held'));
+            }
+          : () => {
+              release(waiting);
+              respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);
+            },
+        Math.min(wait, untilExpiry),
+      );
       res.on('close', () => release(waiting));
     } catch (err) {
       failRequest(res, err, counters);

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeClient } from '../../scenarios/codec.ts';
 import { CLOSE_CODES, PATHS, type Encoding } from '../../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
+import { onTokenExpiry } from '../access.ts';
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
@@ -25,6 +26,8 @@ class WsMember implements Member, Watched {
   alive = true;
   cut = false;
   allowance = 0;
+  /** Cancels the timer that closes the connection when its token expires (none for a token that never does). */
+  cancelExpiry: (() => void) | undefined;
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
@@ -42,7 +45,7 @@ function frame(data: Buffer, encoding: Encoding): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-export function createWsTransport({ options, counters }: TransportContext): TransportAdapter {
+export function createWsTransport({ options, counters, bans }: TransportContext): TransportAdapter {
   const members = new Set<WsMember>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
   let nextClientId = 0;
@@ -93,12 +96,22 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
     }
   };
 
+  /** Ends an open connection whose client was banned or whose token expired: 4003 / 4002, no error message first (as 4001). */
+  const closeFinal = (member: WsMember, code: number, reason: 'BANNED' | 'TOKEN_EXPIRED'): void => {
+    hub.detachAll(member);
+    members.delete(member);
+    member.cancelExpiry?.();
+    member.ws.close(code, reason);
+  };
+
   const accept = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+    let expiresAtMs: number | undefined;
     try {
-      checkAuth(req, url, options.token);
-    } catch {
-      counters.error('UNAUTHORIZED');
-      ws.close(CLOSE_CODES.unauthorized, 'UNAUTHORIZED');
+      expiresAtMs = checkAuth(req, url, options.token);
+    } catch (err) {
+      const code = toWireError(err).code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHORIZED';
+      counters.error(code);
+      ws.close(code === 'TOKEN_EXPIRED' ? CLOSE_CODES.tokenExpired : CLOSE_CODES.unauthorized, code);
       return;
     }
     let params;
@@ -113,10 +126,19 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
       ws.close(CLOSE_CODES.badRequest, wire.code);
       return;
     }
+    if (bans.has(params.client)) {
+      counters.error('BANNED');
+      ws.close(CLOSE_CODES.forbidden, 'BANNED');
+      return;
+    }
     const socket = (ws as unknown as { _socket: Socket })._socket;
     const member = new WsMember(ws, socket, params.client ?? `c${++nextClientId}`, params.encoding);
     members.add(member);
     counters.connectionsTotal++;
+    member.cancelExpiry = onTokenExpiry(expiresAtMs, () => {
+      counters.expiredDisconnects++;
+      closeFinal(member, CLOSE_CODES.tokenExpired, 'TOKEN_EXPIRED');
+    });
     for (const channel of subscription.channels) hub.attach(member, channel);
     const catchup = hub.catchup(subscription.channels, subscription.held, member.encoding);
     sendControl(ws, { type: 'welcome', client: member.client, cursor: hub.heldCursor(subscription) });
@@ -146,6 +168,7 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
     ws.on('close', () => {
       hub.detachAll(member);
       members.delete(member);
+      member.cancelExpiry?.();
     });
   };
 
@@ -172,6 +195,11 @@ export function createWsTransport({ options, counters }: TransportContext): Tran
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url));
     },
     openConnections: () => members.size,
+    endClient(client: string): number {
+      const banned = [...members].filter((member) => member.client === client);
+      for (const member of banned) closeFinal(member, CLOSE_CODES.forbidden, 'BANNED');
+      return banned.length;
+    },
     shutdown(): void {
       clearInterval(heartbeat);
       for (const member of members) {

@@ -4,16 +4,20 @@
  */
 import { nowMicros } from '../../../../scenarios/clock.ts';
 import { PATHS } from '../../../../scenarios/constants.ts';
+import { isFinalErrorCode } from '../../../reconnect-policy.ts';
 import { PageClient } from './client.ts';
 
-function keyOf(welcome: string): string | undefined {
+/** A string field of a control event's JSON; message() reports an undecodable one. */
+function fieldOf(text: string, name: 'key' | 'code'): string | undefined {
   try {
-    const key = (JSON.parse(welcome) as { key?: unknown }).key;
-    return typeof key === 'string' ? key : undefined;
+    const value = (JSON.parse(text) as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : undefined;
   } catch {
-    return undefined; // message() reports the undecodable welcome
+    return undefined;
   }
 }
+const keyOf = (welcome: string): string | undefined => fieldOf(welcome, 'key');
+const codeOf = (error: string): string | undefined => fieldOf(error, 'code');
 
 export class SsePageClient extends PageClient {
   private source: EventSource | undefined;
@@ -33,6 +37,12 @@ export class SsePageClient extends PageClient {
       // An 'event: error' control message from the server, not a connection failure.
       if (event instanceof MessageEvent && typeof event.data === 'string') {
         this.message(event.data, nowMicros());
+        // The EventSource would reconnect by itself after the stream ends: after these it must not (docs/PROTOCOL.md §7).
+        const code = codeOf(event.data);
+        if (code !== undefined && isFinalErrorCode(code)) {
+          source.close();
+          this.ended(`the server ended the stream with ${code}`, false);
+        }
         return;
       }
       if (source.readyState === EventSource.CLOSED) this.ended('the EventSource gave up (an HTTP error or not an event stream)', false);
