@@ -97,10 +97,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function onTokenExpiry(expiresAtMs: number | undefined, expired: () => void): (() => void) | undefined {
   if (expiresAtMs === undefined) return undefined;
-  let timer: NodeJS.Timeout;
+  let timer: NodeJS.Timeout | undefined;
+  // Re-armed until the wall clock has passed the expiry: timers run on another clock, and cannot wait longer than MAX_TIMER_MS.
   const arm = (): void => {
     const left = expiresAtMs - Date.now();
-    timer = setTimeout(left > MAX_TIMER_MS ? arm : expired, Math.max(0, Math.min(left, MAX_TIMER_MS)));
+    if (left <= 0) {
+      expired();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
     timer.unref();
   };
   arm();

@@ -118,17 +118,18 @@ export function createWsTransport({ options, counters, bans }: TransportContext)
     let subscription;
     try {
       params = parseConnectParams(url, options.encoding);
+      // Before resolve(), which creates rooms: a refused connect leaves no trace.
+      bans.check(params.client);
       subscription = hub.resolve(params.topics, params.rooms, params.cursor);
     } catch (err) {
       const wire = toWireError(err);
       counters.error(wire.code);
+      if (wire.code === 'BANNED') {
+        ws.close(CLOSE_CODES.forbidden, 'BANNED');
+        return;
+      }
       sendControl(ws, { type: 'error', ...wire.toJSON() });
       ws.close(CLOSE_CODES.badRequest, wire.code);
-      return;
-    }
-    if (bans.has(params.client)) {
-      counters.error('BANNED');
-      ws.close(CLOSE_CODES.forbidden, 'BANNED');
       return;
     }
     const socket = (ws as unknown as { _socket: Socket })._socket;

@@ -45,6 +45,7 @@ describe('--ban: refused at connect', () => {
     const server = cleanup.add(await startTestServer('ws', { ban: ['mallory'] }));
     expect(await rawWsClose(server, 'client=mallory&topic=ticks')).toEqual({ code: 4003, reason: 'BANNED', messages: [] });
     expect(await refusal(server, 'mallory')).toEqual({ code: 'BANNED', fatal: true, status: undefined });
+    expect(server.stats().rooms, 'a refused connect creates no room').toBe(0);
     expect(await refusal(server, 'alice')).toBe('connected');
     expect(server.stats().errors.BANNED).toBe(2);
   });
@@ -52,6 +53,7 @@ describe('--ban: refused at connect', () => {
   it('sse: 403 BANNED before the stream starts; its POSTs too', async () => {
     const server = cleanup.add(await startTestServer('sse', { ban: ['mallory'] }));
     expect(await refusal(server, 'mallory')).toEqual({ code: 'BANNED', fatal: true, status: 403 });
+    expect(server.stats().rooms, 'a refused connect creates no room').toBe(0);
     expect(await post(server, 'mallory')).toEqual({ status: 403, code: 'BANNED' });
     expect(await refusal(server, 'alice')).toBe('connected');
     expect(server.stats().connections.total).toBe(1);
