@@ -1,6 +1,6 @@
 /** Every check, in the order they run: the endpoints first, then delivery, membership, resume, auth, refusals, back-pressure, counters. */
 import type { Check } from '../check.ts';
-import { noReconnectAfterRefusal, tokenRequired } from './auth.ts';
+import { controlCallsClosed, noReconnectAfterRefusal, tokenRequired } from './auth.ts';
 import { pollBatchBound, slowConsumerCut } from './back-pressure.ts';
 import { badInput } from './bad-input.ts';
 import { channelLimit, chatMembers, joinLeave, pollNoMembership } from './chat.ts';
@@ -25,6 +25,7 @@ export const CHECKS: readonly Check[] = [
   dropLikeANetworkFailure,
   noReconnectAfterRefusal,
   tokenRequired,
+  controlCallsClosed,
   badInput,
   refusedConnects,
   slowConsumerCut,
