@@ -16,14 +16,19 @@ async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
 }
 
 export class ServerApi {
+  /**
+   * `token` goes with /health and plain /stats; `controlToken` with the control calls (PUT /feed,
+   * POST /drop, /ban, /unban, /stats?reset=1). A --target has one token for both.
+   */
   constructor(
     readonly baseUrl: string,
     private readonly token: string | null,
+    private readonly controlToken: string | null = token,
   ) {}
 
-  private path(path: string, query: Record<string, string> = {}): string {
+  private path(path: string, query: Record<string, string> = {}, token = this.token): string {
     const params = new URLSearchParams(query);
-    if (this.token !== null) params.set('token', this.token);
+    if (token !== null) params.set('token', token);
     const text = params.toString();
     return `${this.baseUrl}${path}${text === '' ? '' : '?' + text}`;
   }
@@ -40,7 +45,7 @@ export class ServerApi {
 
   /** GET /stats; null when the server does not serve it (a target may not). */
   async stats(resetLoopDelay = false): Promise<ServerStatsSnapshot | null> {
-    const response = await attempt(`GET ${PATHS.stats}`, () => request(this.path(PATHS.stats, resetLoopDelay ? { reset: '1' } : {}), { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
+    const response = await attempt(`GET ${PATHS.stats}`, () => request(resetLoopDelay ? this.path(PATHS.stats, { reset: '1' }, this.controlToken) : this.path(PATHS.stats), { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
     if (response.statusCode !== 200) {
       await response.body.dump();
       return null;
@@ -51,7 +56,7 @@ export class ServerApi {
   /** PUT /feed; false when the server does not support changing its feed (then it publishes at its own rate). */
   async setFeed(rate: number, payloadBytes: number): Promise<boolean> {
     const response = await attempt(`PUT ${PATHS.feed}`, () =>
-      request(this.path(PATHS.feed), {
+      request(this.path(PATHS.feed, {}, this.controlToken), {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ rate, payloadBytes }),
@@ -67,7 +72,7 @@ export class ServerApi {
 
   /** POST /drop: the server destroys every other open connection at once, as a network failure would; how many, or null when the server does not support it. */
   async drop(): Promise<number | null> {
-    const response = await attempt(`POST ${PATHS.drop}`, () => request(this.path(PATHS.drop), { method: 'POST', headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
+    const response = await attempt(`POST ${PATHS.drop}`, () => request(this.path(PATHS.drop, {}, this.controlToken), { method: 'POST', headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
     const text = await response.body.text();
     if (response.statusCode === 404 || response.statusCode === 405) return null;
     if (response.statusCode !== 200) throw new Error(`POST ${PATHS.drop} answered ${response.statusCode}: ${text.slice(0, 300)}`);
@@ -79,5 +84,23 @@ export class ServerApi {
     }
     if (!Number.isInteger(dropped)) throw new Error(`POST ${PATHS.drop} answered without a "dropped" count: ${text.slice(0, 300)}`);
     return dropped as number;
+  }
+
+  /** POST /ban (or /unban): how many open connections the ban closed; null when the server has no bans. */
+  async ban(client: string, banned = true): Promise<number | null> {
+    const path = banned ? PATHS.ban : PATHS.unban;
+    const response = await attempt(`POST ${path}`, () =>
+      request(this.path(path, {}, this.controlToken), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client }),
+        headersTimeout: TIMEOUT_MS,
+        bodyTimeout: TIMEOUT_MS,
+      }),
+    );
+    const text = await response.body.text();
+    if (response.statusCode === 404 || response.statusCode === 405) return null;
+    if (response.statusCode !== 200) throw new Error(`POST ${path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+    return banned ? Number((JSON.parse(text) as { closed?: unknown }).closed ?? 0) : 0;
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Starts one pushbench server in its own process (so its CPU and memory are its own) and stops it.
  * The server learns over IPC that it was started by the bench and exits if the bench disappears.
+ * Its tokens go by environment, never on its command line, which every user of the machine can read.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TransportName } from '../scenarios/constants.ts';
+import { CONTROL_TOKEN_ENV, randomToken, TOKEN_ENV } from '../servers/access.ts';
 import { profilingArgs } from './worker-pool.ts';
 
 const SERVE_SCRIPT = fileURLToPath(new URL('../scripts/serve.ts', import.meta.url));
@@ -16,6 +18,8 @@ export interface ServerProcess {
   /** Every port it listens on, the main one (baseUrl) first: one server (see `extraPorts`). */
   readonly baseUrls: readonly string[];
   readonly pid: number;
+  /** What its control calls need (PUT /feed, POST /drop, /stats?reset=1): the one given, or one made for this server. */
+  readonly controlToken: string;
   stop(): Promise<void>;
 }
 
@@ -23,6 +27,8 @@ export interface ServerProcessOptions {
   transport: TransportName;
   payloadBytes: number;
   token: string | null;
+  /** Default: a random one, so nobody but the bench steers the server. */
+  controlToken?: string;
   /** Free ports to listen on besides the main one, for browser clients (6 HTTP/1.1 connections per host:port); default 0. */
   extraPorts?: number;
   /** More `npm run serve` flags, e.g. ['--sse-retry-ms', '50'] (tests start servers with small limits). */
@@ -33,10 +39,13 @@ export interface ServerProcessOptions {
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = ['--transport', options.transport, '--host', '127.0.0.1', '--port', '0', '--feed-rate', '0', '--payload-bytes', String(options.payloadBytes)];
-  if (options.token !== null) args.push('--token', options.token);
+  const controlToken = options.controlToken ?? randomToken();
+  const env: NodeJS.ProcessEnv = { ...process.env, [CONTROL_TOKEN_ENV]: controlToken };
+  if (options.token !== null) env[TOKEN_ENV] = options.token;
+  else delete env[TOKEN_ENV];
   if (options.extraPorts !== undefined && options.extraPorts > 0) args.push('--extra-ports', String(options.extraPorts));
   args.push(...(options.serveArgs ?? []));
-  const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx', ...profilingArgs()], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx', ...profilingArgs()], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
   options.registry.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -60,6 +69,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     baseUrl: baseUrls[0]!,
     baseUrls,
     pid: child.pid!,
+    controlToken,
     async stop(): Promise<void> {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

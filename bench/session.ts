@@ -102,7 +102,8 @@ export class Session {
       throw new Error(`${specsCount} ${this.key.transport} browser clients need ${origins} origins (Chromium opens at most ${CHROMIUM_CONNECTIONS_PER_ORIGIN} connections per host:port), and --target serves one: use --browser-clients ${perOrigin * workers} or fewer`);
     }
     const baseUrl = this.server?.baseUrl ?? config.target!.replace(/\/$/, '');
-    this.api = new ServerApi(baseUrl, config.token);
+    // The lab's own server has a control token of its own (made by startServerProcess); a --target has one token for both.
+    this.api = new ServerApi(baseUrl, config.token, this.server?.controlToken ?? config.token);
     const before = await this.api.stats();
     if (before === null) this.notices.push(`${baseUrl} serves no /stats: server CPU, memory and event-loop figures are not measured`);
     this.baselineRssBytes = before?.memory.rssBytes ?? 0;

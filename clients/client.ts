@@ -65,6 +65,11 @@ export interface PushClient {
   /** Resolves once the server has accepted the subscription and data can arrive. */
   connect(): Promise<OpenInfo>;
   send(message: ClientMessage): Promise<void>;
+  /**
+   * The token for the next connect and sends. After a final refusal (TOKEN_EXPIRED, BANNED, ...)
+   * the client stays closed; with a refreshed token, connect() again.
+   */
+  setToken(token: string | undefined): void;
   close(): Promise<void>;
   position(): Position;
   bytes(): ByteTotals;
@@ -117,6 +122,10 @@ export abstract class BaseClient extends EventEmitter<ClientEvents> implements P
 
   send(message: ClientMessage): Promise<void> {
     return this.transmit(message);
+  }
+
+  setToken(token: string | undefined): void {
+    this.options.token = token;
   }
 
   async close(): Promise<void> {

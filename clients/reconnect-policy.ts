@@ -38,3 +38,13 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unauthorized
 export function isFinalCloseCode(code: number): boolean {
   return FINAL_CLOSE_CODES.has(code);
 }
+
+/**
+ * Error codes that end an SSE stream (or answer a poll) for good: the same request would be refused
+ * again until the client has a new token, or its id is unbanned (docs/PROTOCOL.md §7).
+ */
+const FINAL_ERROR_CODES: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'TOKEN_EXPIRED', 'BANNED']);
+
+export function isFinalErrorCode(code: string): boolean {
+  return FINAL_ERROR_CODES.has(code);
+}

@@ -67,9 +67,13 @@ export class CheckContext {
     return recorder;
   }
 
-  /** A client to publish chat messages with: a WebSocket sends over its own connection, SSE and long-poll clients POST /messages without one. */
+  /**
+   * A client to publish chat messages with: a WebSocket sends over its own connection, SSE and
+   * long-poll clients POST /messages without one (on SSE anonymously: a send under a client id
+   * needs the key of that client's open stream, §6.4).
+   */
   async sender(): Promise<PushClient> {
-    const { client } = this.client({ clientId: this.name('sender') });
+    const { client } = this.client(this.target.transport === 'sse' ? {} : { clientId: this.name('sender') });
     if (this.target.transport === 'ws') await client.connect();
     return client;
   }

@@ -67,7 +67,8 @@ function wsProbe(target: ProbeTarget): Probe {
 function httpProbe(target: ProbeTarget): Probe {
   return {
     async sendRaw(body, binary) {
-      const response = await fetch(`${target.baseUrl}${PATHS.messages}?client=probe${tokenQuery(target)}`, {
+      // Anonymous: an SSE server takes a send under a client id only with the key of that client's stream (§6.4).
+      const response = await fetch(`${target.baseUrl}${PATHS.messages}?_probe=1${tokenQuery(target)}`, {
         method: 'POST',
         headers: { 'content-type': binary ? 'application/octet-stream' : 'application/json' },
         body: typeof body === 'string' ? body : new Uint8Array(body),

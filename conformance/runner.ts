@@ -29,12 +29,13 @@ const WITHOUT: Record<Capability, string> = {
   membership: 'only for transports with join and leave (ws, sse)',
   backPressureCut: 'only for transports with an outgoing buffer per connection (ws, sse)',
   polling: 'only for long-poll',
+  streamKey: 'only for sse',
   feedControl: 'needs PUT /feed (§10.1), which this server does not serve (optional)',
   drop: 'needs POST /drop (§10.2), which this server does not serve (optional)',
   token: 'needs a server started with a token: pass it as --token T (§7)',
 };
 
-const TRANSPORT_ONLY = new Set<Capability>(['membership', 'backPressureCut', 'polling']);
+const TRANSPORT_ONLY = new Set<Capability>(['membership', 'backPressureCut', 'polling', 'streamKey']);
 
 /** The checks that apply to a transport: its real differences decide, not what a particular server offers. */
 export function checksFor(transport: TransportName, checks: readonly Check[] = CHECKS): Check[] {

@@ -13,12 +13,13 @@ import { UsageError } from '../scenarios/errors.ts';
  * §6); the others are optional endpoints a server may leave out (§10.1, §10.2) and a token it may be
  * started with (§7).
  */
-export type Capability = 'membership' | 'backPressureCut' | 'polling' | 'feedControl' | 'drop' | 'token';
+export type Capability = 'membership' | 'backPressureCut' | 'polling' | 'streamKey' | 'feedControl' | 'drop' | 'token';
 
 export const TRANSPORT_CAPABILITIES: Record<TransportName, readonly Capability[]> = {
   /** join/leave on an open connection; a reader that stalls is cut when its outgoing buffer fills. */
   ws: ['membership', 'backPressureCut'],
-  sse: ['membership', 'backPressureCut'],
+  /** SSE client ids are held by streams: POST /messages acts for one only with its stream's key (§6.4). */
+  sse: ['membership', 'backPressureCut', 'streamKey'],
   /** A poll names its rooms itself; each answer is bounded by --poll-max-batch-bytes instead of a buffer. */
   'long-poll': ['polling'],
 };
@@ -89,7 +90,15 @@ export async function discoverTarget(options: TargetOptions): Promise<Discovered
   const capabilities = new Set<Capability>(TRANSPORT_CAPABILITIES[transport]);
   if (token !== null) capabilities.add('token');
   // The feed's original settings are needed to put it back, so PUT /feed is used only when /stats shows them.
-  const feedControl = stats !== null && (await api.setFeed(0, stats.feed.payloadBytes).catch(() => false));
+  const feedControl =
+    stats !== null &&
+    (await api.setFeed(0, stats.feed.payloadBytes).catch((err: Error) => {
+      // Control calls are never open (§10.3): the checks need the token they take.
+      if (/answered 40[13]/.test(err.message)) {
+        throw new UsageError('TARGET_MISMATCH', `--target ${baseUrl} refused PUT /feed (${err.message.slice(0, 120)}): start it with a token that is also its control token (the reference server: --token T) and pass that token as --token T`);
+      }
+      return false;
+    }));
   if (feedControl) capabilities.add('feedControl');
   // Nothing of the runner's is open yet, so this drops nothing of its own.
   if ((await api.drop().catch(() => null)) !== null) capabilities.add('drop');

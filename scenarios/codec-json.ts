@@ -89,7 +89,7 @@ export function decodeClientJson(text: string): ClientMessage {
 export function decodeControl(text: string): ControlMessage {
   const obj = parseObject(text, 'control message');
   const type = obj.type;
-  if (type === 'welcome') return { type, client: String(obj.client), cursor: String(obj.cursor ?? '') };
+  if (type === 'welcome') return { type, client: String(obj.client), cursor: String(obj.cursor ?? ''), ...(typeof obj.key === 'string' ? { key: obj.key } : {}) };
   if (type === 'joined') return { type, room: String(obj.room), cursor: String(obj.cursor ?? '') };
   if (type === 'left') return { type, room: String(obj.room) };
   if (type === 'error') return { type, code: String(obj.code), message: String(obj.message) };

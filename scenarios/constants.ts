@@ -29,6 +29,10 @@ export const PATHS = {
   feed: '/feed',
   /** Optional admin endpoint: POST destroys every other open connection at once, as a network failure would. */
   drop: '/drop',
+  /** Control endpoint: POST {"client":"id"} bans a client id and closes its connections. */
+  ban: '/ban',
+  /** Control endpoint: POST {"client":"id"} lifts a ban. */
+  unban: '/unban',
 } as const;
 
 /** Response header that carries a long-poll client's position after a batch. */

@@ -29,7 +29,8 @@ export type ClientMessage =
 
 /** Control messages from the server; always JSON, whatever the data encoding. */
 export type ControlMessage =
-  | { type: 'welcome'; client: string; cursor: string }
+  /** key: SSE only, the stream's secret for POST /messages (docs/PROTOCOL.md §6.4). */
+  | { type: 'welcome'; client: string; cursor: string; key?: string }
   | { type: 'joined'; room: string; cursor: string }
   | { type: 'left'; room: string }
   | { type: 'error'; code: string; message: string };

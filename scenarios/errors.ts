@@ -5,6 +5,9 @@
 
 export const WIRE_ERRORS = {
   UNAUTHORIZED: { status: 401, hint: 'pass the server token as ?token=... or an Authorization: Bearer header' },
+  TOKEN_EXPIRED: { status: 401, hint: 'the token has expired: get a new one (npm run serve -- --mint-token) and connect again with it' },
+  BANNED: { status: 403, hint: 'this client id is banned from the server (POST /unban lifts it)' },
+  FORBIDDEN_ORIGIN: { status: 403, hint: 'the server serves pages of the origins it allows (--allow-origin, loopback by default) and control calls from no page at all' },
   BAD_JSON: { status: 400, hint: 'send one JSON object per message, as in docs/PROTOCOL.md' },
   BAD_BINARY: { status: 400, hint: 'follow the binary layout in docs/PROTOCOL.md' },
   UNKNOWN_TYPE: { status: 400, hint: 'use one of the message types in docs/PROTOCOL.md' },
@@ -18,7 +21,7 @@ export const WIRE_ERRORS = {
   BAD_QUERY: { status: 400, hint: 'check the query parameters against docs/PROTOCOL.md' },
   BAD_REQUEST: { status: 400, hint: 'send a well-formed HTTP/1.1 request: a request line with a valid path, valid headers and a body that matches them' },
   ABORTED: { status: 400, hint: 'the connection closed before the whole request body arrived, so nothing was done; send the whole body, then wait for the answer' },
-  UNKNOWN_CLIENT: { status: 404, hint: 'open the SSE stream with ?client=<id> before joining or leaving rooms' },
+  UNKNOWN_CLIENT: { status: 404, hint: 'open the SSE stream with ?client=<id>, then POST with that client= and the key= of its welcome' },
   NOT_SUPPORTED: { status: 400, hint: 'see docs/PROTOCOL.md for what this transport supports' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'send application/json (UTF-8) or, to POST /messages, application/octet-stream, without content-encoding' },
   NOT_FOUND: { status: 404, hint: 'see docs/PROTOCOL.md for the endpoints of each transport' },

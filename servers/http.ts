@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { ENCODINGS, WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts';
 import { quoteInput, WireError } from '../scenarios/errors.ts';
 import { parseCursor, validateName, type Position } from '../scenarios/names.ts';
+import { verifyToken } from '../scenarios/tokens.ts';
 
 /** Answers a failed request with its error code and counts it; the server carries on. */
 export function failRequest(res: ServerResponse, err: unknown, counters: { error(code: WireError['code']): void }): void {
@@ -123,14 +124,34 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   return undefined;
 }
 
-/** Query `token`, or `Authorization: Bearer`; compared in constant time. */
-export function checkAuth(req: IncomingMessage, url: URL, expected: string | undefined): void {
-  if (expected === undefined) return;
+/**
+ * The client token: query `token`, or `Authorization: Bearer`; the server token itself (never
+ * expires) or one minted from it (scenarios/tokens.ts), compared in constant time. Returns when the
+ * token expires (Unix ms), undefined when it never does or the server has no token.
+ */
+export function checkAuth(req: IncomingMessage, url: URL, expected: string | undefined): number | undefined {
+  if (expected === undefined) return undefined;
   const given = tokenOf(req, url);
   if (given === undefined) throw new WireError('UNAUTHORIZED', 'this server requires a token');
+  const check = verifyToken(expected, given);
+  if (check.ok) return check.expiresAtMs;
+  if (check.reason === 'expired') throw new WireError('TOKEN_EXPIRED', `the token expired at ${new Date(check.expiresAtMs!).toISOString()}`);
+  throw new WireError('UNAUTHORIZED', 'the token is not valid');
+}
+
+/**
+ * The control token, for the calls that steer the lab (PUT /feed, POST /drop, /ban, /unban,
+ * /stats?reset=1): the exact token, never a minted one, and never from a web page: no page of the
+ * lab needs these calls, and a page of any site could otherwise send them (a text/plain POST needs
+ * no CORS preflight).
+ */
+export function checkControl(req: IncomingMessage, url: URL, controlToken: string): void {
+  if (req.headers.origin !== undefined) throw new WireError('FORBIDDEN_ORIGIN', `${url.pathname} is a control call and takes no request from a web page (Origin: ${quoteInput(req.headers.origin)})`);
+  const given = tokenOf(req, url);
+  if (given === undefined) throw new WireError('UNAUTHORIZED', `${url.pathname} needs the server's control token`);
   const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new WireError('UNAUTHORIZED', 'the token is not valid');
+  const b = Buffer.from(controlToken);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new WireError('UNAUTHORIZED', `the control token for ${url.pathname} is not valid`);
 }
 
 export interface ConnectParams {

@@ -2,6 +2,7 @@
 import { ENCODINGS, SERVER_DEFAULTS, TRANSPORTS, type Encoding, type TransportName } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { isValidName } from '../scenarios/names.ts';
+import { isOriginEntry, LOOPBACK_ORIGINS, randomToken } from './access.ts';
 
 export interface ServerOptions {
   transport: TransportName;
@@ -14,8 +15,14 @@ export interface ServerOptions {
   payloadBytes: number;
   /** Default data encoding; a connection may ask for the other with ?encoding=. */
   encoding: Encoding;
-  /** When set, every connection and request must present it. */
+  /** When set, every connection and request must present it (or a token minted from it, scenarios/tokens.ts). */
   token: string | undefined;
+  /** Required by the control calls (PUT /feed, POST /drop, /ban, /unban, /stats?reset=1); default: `token`, else a random one. */
+  controlToken: string;
+  /** Browser origins whose pages may use the server: exact origins, `loopback` (the default) or `*`. */
+  allowOrigins: readonly string[];
+  /** Client ids refused from the start (POST /ban adds more). */
+  ban: readonly string[];
   maxMessageBytes: number;
   maxBufferedBytes: number;
   replaySize: number;
@@ -75,7 +82,7 @@ function checkInt(name: keyof typeof INT_OPTION_RANGES, value: number): void {
 }
 
 export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
-  const options: ServerOptions = {
+  const given = {
     host: SERVER_DEFAULTS.host,
     port: SERVER_DEFAULTS.port,
     topics: SERVER_DEFAULTS.topics,
@@ -83,6 +90,8 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     payloadBytes: SERVER_DEFAULTS.payloadBytes,
     encoding: SERVER_DEFAULTS.encoding,
     token: undefined,
+    allowOrigins: [LOOPBACK_ORIGINS] as readonly string[],
+    ban: [] as readonly string[],
     maxMessageBytes: SERVER_DEFAULTS.maxMessageBytes,
     maxBufferedBytes: SERVER_DEFAULTS.maxBufferedBytes,
     replaySize: SERVER_DEFAULTS.replaySize,
@@ -101,7 +110,9 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     maxUploadsPerIp: SERVER_DEFAULTS.maxUploadsPerIp,
     requestTimeoutMs: SERVER_DEFAULTS.requestTimeoutMs,
     ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
-  } as ServerOptions;
+  } as Omit<ServerOptions, 'controlToken'> & { controlToken?: string };
+  // Control calls are never open: without a token of their own they take the client token, else a secret nobody else has.
+  const options: ServerOptions = { ...given, controlToken: given.controlToken ?? given.token ?? randomToken() };
   if (!TRANSPORTS.includes(options.transport)) {
     throw new UsageError('BAD_OPTION', `option transport must be one of ${TRANSPORTS.join(', ')}, got ${String(options.transport)}`);
   }
@@ -112,8 +123,17 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
   if (options.topics.length === 0 || options.topics.some((t) => !isValidName(t))) {
     throw new UsageError('BAD_OPTION', `option topics must be one or more names of 1 to 64 characters from A-Z a-z 0-9 _ . -, got ${JSON.stringify(options.topics)}`);
   }
-  if (options.token !== undefined && (options.token.length < 1 || options.token.length > 512 || /[\s,]/.test(options.token))) {
-    throw new UsageError('BAD_OPTION', 'option token must be 1 to 512 characters without spaces or commas');
+  for (const name of ['token', 'controlToken'] as const) {
+    const token = options[name];
+    if (token !== undefined && (typeof token !== 'string' || token.length < 1 || token.length > 512 || /[\s,]/.test(token))) {
+      throw new UsageError('BAD_OPTION', `option ${name} must be 1 to 512 characters without spaces or commas`);
+    }
+  }
+  if (options.allowOrigins.length === 0 || !options.allowOrigins.every(isOriginEntry)) {
+    throw new UsageError('BAD_OPTION', `option allowOrigins must be origins such as http://127.0.0.1:3000 (scheme://host[:port], no path), loopback or *, got ${JSON.stringify(options.allowOrigins)}`);
+  }
+  if (options.ban.some((client) => !isValidName(client))) {
+    throw new UsageError('BAD_OPTION', `option ban must be client ids of 1 to 64 characters from A-Z a-z 0-9 _ . -, got ${JSON.stringify(options.ban)}`);
   }
   if (typeof options.host !== 'string' || options.host === '') throw new UsageError('BAD_OPTION', 'option host must be a host name or address, such as 127.0.0.1');
   return options;

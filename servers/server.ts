@@ -11,7 +11,9 @@ import express from 'express';
 import { CURSOR_HEADER, PATHS, TRUNCATED_HEADER, type TransportName } from '../scenarios/constants.ts';
 import { quoteInput, WireError } from '../scenarios/errors.ts';
 import { FeedPublisher } from './feed-publisher.ts';
-import { checkAuth, checkDeclaredLength, endSocketWithError, failRequest, requestUrl, toWireError, writeError } from './http.ts';
+import { validateName } from '../scenarios/names.ts';
+import { BanList, OriginPolicy } from './access.ts';
+import { checkAuth, checkControl, checkDeclaredLength, endSocketWithError, failRequest, requestUrl, toWireError, writeError } from './http.ts';
 import type { PublicHub } from './hub.ts';
 import { ServerLimits } from './limits/server-limits.ts';
 import { INT_OPTION_RANGES, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
@@ -29,20 +31,24 @@ const FACTORIES: Record<TransportName, TransportFactory> = {
 
 const SHUTDOWN_GRACE_MS = 1000;
 /** PUT /feed bodies (docs/PROTOCOL.md §9: 1 KiB). */
-const FEED_BODY_LIMIT = 1024;
+/** PUT /feed, POST /ban and /unban take one small JSON object. */
+const CONTROL_BODY_LIMIT = 1024;
 
-/** Any origin may read the answers (the lab is a benchmark on loopback; nothing here is private to a site), and the long-poll cursor headers. */
-const CORS_HEADERS: [string, string][] = [
-  ['access-control-allow-origin', '*'],
-  ['access-control-expose-headers', `${CURSOR_HEADER}, ${TRUNCATED_HEADER}`],
-];
+/** What a page of an allowed origin may read of an answer: the long-poll cursor headers. */
+const CORS_EXPOSE = `${CURSOR_HEADER}, ${TRUNCATED_HEADER}`;
+/** PUT is not among the methods: the only PUT (/feed) is a control call, which no page may make. */
 const CORS_PREFLIGHT_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, PUT',
+  'access-control-allow-methods': 'GET, POST',
   'access-control-allow-headers': 'content-type, authorization, last-event-id',
   'access-control-max-age': '600',
   'content-length': '0',
 };
+const CONTROL_PATHS: ReadonlySet<string> = new Set([PATHS.feed, PATHS.drop, PATHS.ban, PATHS.unban]);
+
+/** The calls that steer the lab: the control token only, never from a page. */
+function isControlCall(url: URL): boolean {
+  return CONTROL_PATHS.has(url.pathname) || (url.pathname === PATHS.stats && url.searchParams.get('reset') === '1');
+}
 
 export interface RunningServer {
   readonly transport: TransportName;
@@ -57,6 +63,8 @@ export interface RunningServer {
   readonly hub: PublicHub;
   readonly publisher: FeedPublisher;
   readonly counters: ServerCounters;
+  /** The token the control calls need (PUT /feed, POST /drop, /ban, /unban, /stats?reset=1): options.controlToken. */
+  readonly controlToken: string;
   stats(resetLoopDelay?: boolean): ServerStatsSnapshot;
   /** Destroys every open TCP connection (on every port) at once, as a network failure would, except `except`; returns how many (POST /drop). */
   dropConnections(except?: Socket): number;
@@ -83,6 +91,16 @@ function parseFeedUpdate(body: unknown, publisher: FeedPublisher): { rate: numbe
   };
 }
 
+/** POST /ban and /unban body: {"client": "<id>"}. */
+function banTarget(body: unknown): string {
+  const client = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).client : undefined;
+  if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new WireError('BAD_JSON', 'the body must be a JSON object such as {"client":"c1"} with content-type application/json');
+  }
+  if (typeof client !== 'string') throw new WireError('BAD_FIELD', `field "client" must be a client id, got ${JSON.stringify(client) ?? 'nothing'}`);
+  return validateName('client', client);
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -91,7 +109,9 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const options = resolveServerOptions(input);
   const counters = new ServerCounters();
   const limits = new ServerLimits(options, counters);
-  const adapter: TransportAdapter = FACTORIES[options.transport]({ options, counters, limits });
+  const bans = new BanList(options.ban);
+  const origins = new OriginPolicy(options.allowOrigins);
+  const adapter: TransportAdapter = FACTORIES[options.transport]({ options, counters, limits, bans });
   const publisher = new FeedPublisher(adapter.hub);
 
   const stats = (reset = false): ServerStatsSnapshot =>
@@ -125,29 +145,45 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   app.get(PATHS.health, (_req, res) => {
     res.json({ ok: true, transport: options.transport });
   });
-  app.get(PATHS.stats, (req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    checkAuth(req, url, options.token);
-    res.set('cache-control', 'no-store').json(stats(url.searchParams.get('reset') === '1'));
-  });
-  // The token, then the declared length, before the body: a client without the token gets 401 whatever
-  // it sends, and a body over the limit is refused at once (body-parser would read all of it first).
-  // No content-encoding (inflate off): a 1 KiB JSON object needs none, and the server decompresses nothing for a client.
-  const beforeFeedBody: express.RequestHandler = (req, _res, next) => {
-    checkAuth(req, new URL(req.url, 'http://localhost'), options.token);
-    checkDeclaredLength(req, FEED_BODY_LIMIT);
+  // The control token, then the declared length, before any body is read: a call without the token
+  // gets 401 whatever it sends and costs the server nothing, and a body over the limit is refused at
+  // once (body-parser would read all of it first).
+  const control = (req: express.Request, _res: express.Response, next: express.NextFunction): void => {
+    checkControl(req, new URL(req.url, 'http://localhost'), options.controlToken);
+    checkDeclaredLength(req, CONTROL_BODY_LIMIT);
     next();
   };
-  app.put(PATHS.feed, beforeFeedBody, express.json({ limit: FEED_BODY_LIMIT, inflate: false }), (req, res) => {
+  // No content-encoding (inflate off): a 1 KiB JSON object needs none, and the server decompresses nothing for a client.
+  const controlJson = express.json({ limit: CONTROL_BODY_LIMIT, inflate: false });
+  app.get(PATHS.stats, (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    // Resetting the loop-delay histogram changes what the bench reads: a control call.
+    const reset = url.searchParams.get('reset') === '1';
+    if (reset) checkControl(req, url, options.controlToken);
+    else checkAuth(req, url, options.token);
+    res.set('cache-control', 'no-store').json(stats(reset));
+  });
+  app.put(PATHS.feed, control, controlJson, (req, res) => {
     const { rate, payloadBytes } = parseFeedUpdate(req.body, publisher);
     publisher.configure(rate, payloadBytes);
     res.set('cache-control', 'no-store').json({ topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes });
   });
-  app.post(PATHS.drop, (req, res) => {
-    checkAuth(req, new URL(req.url, 'http://localhost'), options.token);
+  app.post(PATHS.drop, control, (req, res) => {
     // Every connection but this request's own, which carries the answer.
     const dropped = dropConnections(req.socket);
     res.set('cache-control', 'no-store').json({ dropped });
+  });
+  app.post(PATHS.ban, control, controlJson, (req, res) => {
+    const client = banTarget(req.body);
+    bans.add(client);
+    const closed = adapter.endClient?.(client, new WireError('BANNED', `client id ${client} was banned`)) ?? 0;
+    counters.bannedDisconnects += closed;
+    res.set('cache-control', 'no-store').json({ client, banned: true, closed });
+  });
+  app.post(PATHS.unban, control, controlJson, (req, res) => {
+    const client = banTarget(req.body);
+    const wasBanned = bans.delete(client);
+    res.set('cache-control', 'no-store').json({ client, banned: false, wasBanned });
   });
   app.use((req, _res, next) => {
     next(new WireError('NOT_FOUND', `${req.method} ${quoteInput(req.path)} is not an endpoint of this ${options.transport} server`));
@@ -159,18 +195,31 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   });
 
   // One set of handlers for every listener: the main port and the extra ones are one server.
+  const refuseOrigin = (res: ServerResponse, detail: string): void => {
+    failRequest(res, new WireError('FORBIDDEN_ORIGIN', detail), counters);
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    // Browsers send Origin on cross-origin requests (pages are served from another port than the
-    // streams): answer them with CORS headers. Node clients send none and pay nothing.
-    if (req.headers.origin !== undefined) {
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204, CORS_PREFLIGHT_HEADERS).end();
-        return;
-      }
-      for (const [name, value] of CORS_HEADERS) res.setHeader(name, value);
-    }
     try {
       const url = requestUrl(req);
+      // Browsers send Origin on cross-origin requests (pages are served from another port than the
+      // streams): pages of allowed origins get CORS headers, any other page is refused before its
+      // request does anything (a text/plain POST reaches a server without a preflight). Node clients
+      // send no Origin and pay nothing.
+      const origin = req.headers.origin;
+      if (origin !== undefined) {
+        if (!origins.allows(origin) || isControlCall(url)) {
+          req.resume();
+          refuseOrigin(res, isControlCall(url) ? `${url.pathname} is a control call and takes no request from a web page` : `pages of ${quoteInput(origin)} may not use this server`);
+          return;
+        }
+        if (req.method === 'OPTIONS') {
+          res.writeHead(204, { ...CORS_PREFLIGHT_HEADERS, 'access-control-allow-origin': origin, vary: 'Origin' }).end();
+          return;
+        }
+        res.setHeader('access-control-allow-origin', origin);
+        res.setHeader('access-control-expose-headers', CORS_EXPOSE);
+        res.setHeader('vary', 'Origin');
+      }
       if (limits.refuseConnect(req, res, url.pathname)) return;
       if (!adapter.handleRequest(req, res, url)) app(req, res);
     } catch (err) {
@@ -193,6 +242,12 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
       url = requestUrl(req);
     } catch (err) {
       refuseOnSocket(socket, toWireError(err));
+      return;
+    }
+    // CORS does not cover WebSocket: a page of any site may open one, so its Origin is checked here (cross-site WebSocket hijacking).
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.allows(origin)) {
+      refuseOnSocket(socket, new WireError('FORBIDDEN_ORIGIN', `pages of ${quoteInput(origin)} may not use this server`));
       return;
     }
     if (adapter.handleUpgrade === undefined || url.pathname !== adapter.connectPath) {
@@ -275,6 +330,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     hub: adapter.hub,
     publisher,
     counters,
+    controlToken: options.controlToken,
     stats,
     dropConnections,
     close,

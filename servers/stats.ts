@@ -16,10 +16,11 @@ export interface ServerStatsSnapshot {
   messages: { published: number; chatIn: number; delivered: number };
   bytes: { written: number; read: number };
   /**
-   * dropped: TCP connections destroyed by POST /drop; rateLimited: WS connections closed with 1008
-   * (optional, like `limits`: the bench reads neither, and a third-party server may not report them).
+   * dropped: TCP connections destroyed by POST /drop; rateLimited: WS connections closed with 1008;
+   * banned: closed by a ban; tokenExpired: closed when their token expired (optional, like `limits`:
+   * the bench reads none of them, and a third-party server need not have limits, bans or expiring tokens).
    */
-  disconnects: { slowConsumer: number; heartbeat: number; dropped: number; rateLimited?: number };
+  disconnects: { slowConsumer: number; heartbeat: number; dropped: number; rateLimited?: number; banned?: number; tokenExpired?: number };
   /** Refusals by the rate limits and per-address bounds (docs/PROTOCOL.md §9.1). */
   limits?: LimitCounts;
   replayTruncations: number;
@@ -55,6 +56,10 @@ export class ServerCounters {
   /** WS connections closed with 1008 for persistent rate-limit abuse. */
   rateLimitDisconnects = 0;
   readonly limits: LimitCounts = { messagesRefused: 0, connectsRefused: 0, pollsRefused: 0, uploadsRefused: 0, requestTimeouts: 0 };
+  /** Open connections closed by POST /ban (WS 4003, SSE BANNED event). */
+  bannedDisconnects = 0;
+  /** Open connections ended when their token expired (WS 4002, SSE TOKEN_EXPIRED event, held poll 401). */
+  expiredDisconnects = 0;
   replayTruncations = 0;
   connectionsTotal = 0;
   readonly errors: Partial<Record<WireErrorCode, number>> = {};
@@ -82,7 +87,14 @@ export class ServerCounters {
       connections: { open: extra.openConnections, total: this.connectionsTotal },
       messages: { published: extra.published, chatIn: extra.chatIn, delivered: this.delivered },
       bytes: { written, read },
-      disconnects: { slowConsumer: this.slowConsumerDisconnects, heartbeat: this.heartbeatDisconnects, dropped: this.droppedDisconnects, rateLimited: this.rateLimitDisconnects },
+      disconnects: {
+        slowConsumer: this.slowConsumerDisconnects,
+        heartbeat: this.heartbeatDisconnects,
+        dropped: this.droppedDisconnects,
+        rateLimited: this.rateLimitDisconnects,
+        banned: this.bannedDisconnects,
+        tokenExpired: this.expiredDisconnects,
+      },
       limits: { ...this.limits },
       replayTruncations: this.replayTruncations,
       errors: { ...this.errors },

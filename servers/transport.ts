@@ -1,6 +1,8 @@
 /** The seam between the shared server and one transport's wire. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { WireError } from '../scenarios/errors.ts';
+import type { BanList } from './access.ts';
 import type { PublicHub } from './hub.ts';
 import type { ServerLimits } from './limits/server-limits.ts';
 import type { ServerOptions } from './options.ts';
@@ -11,6 +13,8 @@ export interface TransportContext {
   counters: ServerCounters;
   /** Rate limits and per-address bounds, one set per server (docs/PROTOCOL.md §9.1). */
   limits: ServerLimits;
+  /** Banned client ids: a transport refuses their connects and POSTs. */
+  bans: BanList;
 }
 
 export interface TransportAdapter {
@@ -25,6 +29,11 @@ export interface TransportAdapter {
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void;
   openConnections(): number;
+  /**
+   * Ends every open connection of this client id with `error` (BANNED: WS close 4003, SSE error
+   * event); returns how many. Long-poll has none to end: a poll carries no client id.
+   */
+  endClient?(client: string, error: WireError): number;
   /** Tells every client the server is going away and closes its connection. */
   shutdown(): void;
 }

@@ -60,11 +60,12 @@ export class LoadContext {
     return connectQuery({ topics: spec.topics, rooms: spec.rooms, client: withClientId ? spec.id : undefined, encoding: this.endpoint.encoding, token: this.endpoint.token });
   }
 
-  /** POST /messages for SSE and long-poll sends, over a keep-alive pool shared by the worker. */
-  post(connection: LoadConnection, room: string, mid: number, payload: string): void {
+  /** POST /messages for SSE and long-poll sends, over a keep-alive pool shared by the worker. `key`: SSE, the stream's (§6.4). */
+  post(connection: LoadConnection, room: string, mid: number, payload: string, key?: string): void {
     this.postPool ??= new Pool(this.endpoint.baseUrl, { connections: 32, pipelining: 1, connect: countingConnector(this.postBytes) });
     const body = encodeClient({ type: 'send', room, mid, payload: this.endpoint.encoding === 'binary' ? Buffer.from(payload) : payload }, this.endpoint.encoding);
     const query = new URLSearchParams({ client: connection.spec.id });
+    if (key !== undefined) query.set('key', key);
     if (this.endpoint.token !== null) query.set('token', this.endpoint.token);
     this.postPool
       .request({

@@ -29,9 +29,11 @@ export async function errorFromResponse(response: Dispatcher.ResponseData): Prom
   return new ClientError(code, message, fatal, response.statusCode);
 }
 
-export async function postMessage(pool: Pool, message: ClientMessage, encoding: Encoding, clientId: string | undefined, token: string | undefined): Promise<ControlMessage | undefined> {
+/** `key`: SSE, the key of the client's open stream (its welcome), which a POST under its id must present. */
+export async function postMessage(pool: Pool, message: ClientMessage, encoding: Encoding, clientId: string | undefined, token: string | undefined, key?: string): Promise<ControlMessage | undefined> {
   const query = new URLSearchParams();
   if (clientId !== undefined) query.set('client', clientId);
+  if (key !== undefined) query.set('key', key);
   if (token !== undefined) query.set('token', token);
   const body = encodeClient(message, encoding);
   const response = await pool.request({

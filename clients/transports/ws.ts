@@ -14,7 +14,7 @@ const CLOSE_CODE_NAMES: Record<number, string> = {
   [CLOSE_CODES.messageTooBig]: 'MESSAGE_TOO_LARGE',
   [CLOSE_CODES.unauthorized]: 'UNAUTHORIZED',
   [CLOSE_CODES.tokenExpired]: 'TOKEN_EXPIRED',
-  [CLOSE_CODES.forbidden]: 'FORBIDDEN',
+  [CLOSE_CODES.forbidden]: 'BANNED',
   [CLOSE_CODES.slowConsumer]: 'SLOW_CONSUMER',
 };
 

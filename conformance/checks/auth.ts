@@ -71,3 +71,39 @@ export const noReconnectAfterRefusal: Check = {
     assert.equal(counted, 1, `/stats errors.${code} counts the one refusal`);
   },
 };
+
+export const controlCallsClosed: Check = {
+  id: 'control-calls',
+  section: '§10.3',
+  title: 'control calls need the control token and refuse any request from a web page',
+  required: true,
+  needs: ['feedControl'],
+  async run(ctx) {
+    const { baseUrl, token, topic } = ctx.target;
+    const before = (await ctx.stats()).feed;
+    const put = async (query: string, headers: Record<string, string> = {}): Promise<[number, unknown]> => {
+      const response = await fetch(`${baseUrl}${PATHS.feed}${query}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ rate: 1000, payloadBytes: 1 }) });
+      const text = await response.text();
+      let code: unknown;
+      try {
+        code = (JSON.parse(text) as { code?: unknown }).code;
+      } catch {
+        code = undefined;
+      }
+      return [response.status, code];
+    };
+    const withToken = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+    // A loopback page is one a lab server may allow for its streams; control calls take none.
+    for (const origin of ['http://127.0.0.1:9', 'https://elsewhere.example']) {
+      assert.deepEqual(await put(withToken, { origin }), [403, 'FORBIDDEN_ORIGIN'], `PUT /feed with the control token from a page of ${origin} is 403 FORBIDDEN_ORIGIN`);
+    }
+    if (token !== null) {
+      assert.deepEqual(await put(''), [401, 'UNAUTHORIZED'], 'PUT /feed without the token is 401 UNAUTHORIZED');
+      assert.deepEqual(await put(`?token=not-${encodeURIComponent(token)}`), [401, 'UNAUTHORIZED'], 'PUT /feed with a wrong token is 401 UNAUTHORIZED');
+    }
+    const reset = await fetch(`${baseUrl}${PATHS.stats}?reset=1${withToken.replace('?', '&')}`, { headers: { origin: 'http://127.0.0.1:9' } }).then(async (r) => (await r.arrayBuffer(), r.status));
+    assert.equal(reset, 403, 'GET /stats?reset=1 (a control call) with the token from a page is 403');
+    const after = (await ctx.stats()).feed;
+    assert.deepEqual([after.rate, after.payloadBytes], [before.rate, before.payloadBytes], `the refused calls left the feed of ${topic} as it was`);
+  },
+};

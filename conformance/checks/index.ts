@@ -1,12 +1,13 @@
 /** Every check, in the order they run: the endpoints first, then delivery, membership, resume, auth, refusals, back-pressure, counters. */
 import type { Check } from '../check.ts';
-import { noReconnectAfterRefusal, tokenRequired } from './auth.ts';
+import { controlCallsClosed, noReconnectAfterRefusal, tokenRequired } from './auth.ts';
 import { pollBatchBound, slowConsumerCut } from './back-pressure.ts';
 import { badInput } from './bad-input.ts';
 import { channelLimit, chatMembers, joinLeave, pollNoMembership } from './chat.ts';
 import { counters, healthAndStats, processCost } from './endpoints.ts';
 import { feedFanOut, feedRate } from './feed.ts';
 import { refusedConnects } from './refusals.ts';
+import { streamKey } from './stream-key.ts';
 import { dropLikeANetworkFailure, resumeAfterDrop, resumeFarBack } from './resume.ts';
 
 export const CHECKS: readonly Check[] = [
@@ -16,6 +17,7 @@ export const CHECKS: readonly Check[] = [
   feedRate,
   chatMembers,
   joinLeave,
+  streamKey,
   channelLimit,
   pollNoMembership,
   resumeAfterDrop,
@@ -23,6 +25,7 @@ export const CHECKS: readonly Check[] = [
   dropLikeANetworkFailure,
   noReconnectAfterRefusal,
   tokenRequired,
+  controlCallsClosed,
   badInput,
   refusedConnects,
   slowConsumerCut,

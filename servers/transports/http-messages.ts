@@ -11,7 +11,13 @@ import { checkAuth, failRequest, readBody } from '../http.ts';
 import type { PublicHub } from '../hub.ts';
 import type { TransportContext } from '../transport.ts';
 
-export type MembershipHandler = (client: string | undefined, message: Extract<ClientMessage, { type: 'join' | 'leave' }>) => ControlMessage;
+/** join/leave for `client`; `key` is the POST's `key` parameter (SSE: which of the client's streams). */
+export type MembershipHandler = (client: string | undefined, message: Extract<ClientMessage, { type: 'join' | 'leave' }>, key: string | undefined) => ControlMessage;
+/**
+ * Throws unless the POST may speak as `client`; given by a transport whose client ids are held by
+ * open connections (SSE: the `key` of one of them), which then also takes the `key` parameter.
+ */
+export type SenderCheck = (client: string | undefined, key: string | undefined) => void;
 
 const ANONYMOUS = 'anonymous';
 
@@ -30,16 +36,19 @@ function refuseContentEncoding(req: IncomingMessage): void {
   }
 }
 
-export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, url: URL, context: TransportContext, hub: PublicHub, membership: MembershipHandler): void {
+export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, url: URL, context: TransportContext, hub: PublicHub, membership: MembershipHandler, checkSender?: SenderCheck): void {
   const fail = (err: unknown): void => failRequest(res, err, context.counters);
   try {
     if (req.method !== 'POST') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use POST`);
     checkAuth(req, url, context.options.token);
+    const known = checkSender === undefined ? ['client', 'token'] : ['client', 'key', 'token'];
     for (const key of url.searchParams.keys()) {
-      if (key !== 'client' && key !== 'token' && !key.startsWith('_')) throw new WireError('BAD_QUERY', `unknown query parameter ${quoteInput(key)} (known: client, token)`);
+      if (!known.includes(key) && !key.startsWith('_')) throw new WireError('BAD_QUERY', `unknown query parameter ${quoteInput(key)} (known: ${known.join(', ')})`);
     }
     const clientParam = url.searchParams.get('client');
     const client = clientParam === null ? undefined : validateName('client', clientParam);
+    const key = url.searchParams.get('key') ?? undefined;
+    context.bans.check(client);
     context.limits.checkMessagePost(req, res, client);
     context.limits.holdUpload(req, res);
     const isBinary = bodyKind(req);
@@ -48,12 +57,14 @@ export function handleMessagesPost(req: IncomingMessage, res: ServerResponse, ur
       try {
         const message = decodeClient(body, isBinary);
         if (message.type === 'send') {
+          // A send under a client's name must prove it holds that client's stream; anonymous sends need nothing.
+          if (checkSender !== undefined && (client !== undefined || key !== undefined)) checkSender(client, key);
           const binaryPayload = typeof message.payload !== 'string';
           hub.send(client ?? ANONYMOUS, message.room, message.mid, Buffer.from(message.payload as Uint8Array), binaryPayload);
           res.writeHead(204).end();
           return;
         }
-        const reply = JSON.stringify(membership(client, message));
+        const reply = JSON.stringify(membership(client, message, key));
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply) }).end(reply);
       } catch (err) {
         fail(err);

@@ -127,7 +127,7 @@ export function createLongPollTransport(context: TransportContext): TransportAda
   const poll = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     try {
       if (req.method !== 'GET') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use GET`);
-      checkAuth(req, url, options.token);
+      const expiresAtMs = checkAuth(req, url, options.token);
       limits.checkPoll(req, res);
       const params = parseConnectParams(url, options.encoding, undefined, ['wait']);
       const wait = waitOf(url, options.pollTimeoutMs);
@@ -147,10 +147,21 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       for (const channel of waiting.subscribed) hub.attach(waiting, channel);
       pending.add(waiting);
       waiting.heldBy = limits.holdPoll(req);
-      waiting.timer = setTimeout(() => {
-        release(waiting);
-        respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);
-      }, wait);
+      // A token that expires during the hold ends it then, with a 401: the same timer, never a second one.
+      const untilExpiry = expiresAtMs === undefined ? Infinity : expiresAtMs - Date.now();
+      waiting.timer = setTimeout(
+        untilExpiry < wait
+          ? () => {
+              release(waiting);
+              counters.expiredDisconnects++;
+              writeError(res, new WireError('TOKEN_EXPIRED', 'the token of this poll expired while it was held'));
+            }
+          : () => {
+              release(waiting);
+              respond(res, toBatch(catchup, waiting.encoding), waiting.encoding);
+            },
+        Math.min(wait, untilExpiry),
+      );
       res.on('close', () => release(waiting));
     } catch (err) {
       failRequest(res, err, counters);

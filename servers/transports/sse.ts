@@ -3,11 +3,13 @@
  * request here); each event is built once per encoding and written to every stream. The event id
  * is the stream's whole cursor, so the browser's automatic Last-Event-ID resumes every channel.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PATHS, type Encoding } from '../../scenarios/constants.ts';
 import type { ControlMessage } from '../../scenarios/envelope.ts';
 import { WireError } from '../../scenarios/errors.ts';
 import { formatCursor, type Position } from '../../scenarios/names.ts';
+import { onTokenExpiry } from '../access.ts';
 import { checkAuth, failRequest, parseConnectParams } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
@@ -28,6 +30,13 @@ class SseStream implements Member, Watched {
   readonly channels = new Set<Channel<Member>>();
   cut = false;
   allowance = 0;
+  /**
+   * The stream's secret, sent in its welcome only: POST /messages must present it to act for this
+   * stream's client id, so nobody who merely knows (or guesses) an id can take it over. 128 bits.
+   */
+  readonly key = randomBytes(16).toString('base64url');
+  /** Cancels the timer that ends the stream when its token expires (none for a token that never does). */
+  cancelExpiry: (() => void) | undefined;
   constructor(
     readonly res: ServerResponse,
     readonly client: string,
@@ -54,14 +63,38 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
   const { options, counters } = context;
   const streams = new Set<SseStream>();
   const byClient = new Map<string, Set<SseStream>>();
+  const byKey = new Map<string, SseStream>();
   let nextClientId = 0;
 
   const forget = (stream: SseStream): void => {
     hub.detachAll(stream);
     streams.delete(stream);
+    byKey.delete(stream.key);
+    stream.cancelExpiry?.();
     const same = byClient.get(stream.client);
     same?.delete(stream);
     if (same?.size === 0) byClient.delete(stream.client);
+  };
+
+  /**
+   * Ends a stream with an error event (BANNED, TOKEN_EXPIRED): the client learns why, and that it
+   * should not come back as it was. Counted in /stats disconnects, not errors (as SLOW_CONSUMER).
+   */
+  const endWithError = (stream: SseStream, error: WireError): void => {
+    forget(stream);
+    stream.res.end(controlEvent({ type: 'error', ...error.toJSON() }));
+  };
+
+  /**
+   * The open stream a POST acts for: `key` must be the key of an open stream of `client`. A wrong key,
+   * no key and an unknown client get the same answer, so a POST cannot tell which ids exist.
+   */
+  const streamOf = (client: string | undefined, key: string | undefined): SseStream => {
+    const stream = key === undefined ? undefined : byKey.get(key);
+    if (stream === undefined || client === undefined || stream.client !== client) {
+      throw new WireError('UNKNOWN_CLIENT', 'no open SSE stream has this client id and key');
+    }
+    return stream;
   };
 
   const cutSlowConsumer = (stream: SseStream): void => {
@@ -96,17 +129,18 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
   const openStream = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     try {
       if (req.method !== 'GET') throw new WireError('METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use GET`);
-      checkAuth(req, url, options.token);
+      const expiresAtMs = checkAuth(req, url, options.token);
       const lastEventId = req.headers['last-event-id'];
       const override = typeof lastEventId === 'string' ? { text: lastEventId, source: 'Last-Event-ID' } : undefined;
       const params = parseConnectParams(url, options.encoding, override);
+      context.bans.check(params.client);
       const subscription = hub.resolve(params.topics, params.rooms, params.cursor);
       const catchup = hub.catchup(subscription.channels, subscription.held, params.encoding);
 
       const stream = new SseStream(res, params.client ?? `c${++nextClientId}`, params.encoding);
       res.writeHead(200, STREAM_HEADERS);
       const cursor = hub.heldCursor(subscription);
-      let head = `retry: ${options.sseRetryMs}\n\n` + controlEvent({ type: 'welcome', client: stream.client, cursor }, cursor);
+      let head = `retry: ${options.sseRetryMs}\n\n` + controlEvent({ type: 'welcome', client: stream.client, cursor, key: stream.key }, cursor);
       for (const gap of catchup.missed) {
         counters.replayTruncations++;
         head += controlEvent({ type: 'error', code: 'REPLAY_TRUNCATED', message: `${gap.channel}:${gap.first}-${gap.last} are no longer held` });
@@ -121,10 +155,15 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
       stream.allowance = res.writableLength;
       for (const channel of subscription.channels) hub.attach(stream, channel);
       streams.add(stream);
+      byKey.set(stream.key, stream);
       counters.connectionsTotal++;
       let same = byClient.get(stream.client);
       if (same === undefined) byClient.set(stream.client, (same = new Set()));
       same.add(stream);
+      stream.cancelExpiry = onTokenExpiry(expiresAtMs, () => {
+        counters.expiredDisconnects++;
+        endWithError(stream, new WireError('TOKEN_EXPIRED', 'the token of this stream expired'));
+      });
       res.on('close', () => forget(stream));
     } catch (err) {
       failRequest(res, err, counters);
@@ -142,26 +181,38 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
     handleRequest(req, res, url): boolean {
       if (url.pathname === PATHS.sse) openStream(req, res, url);
       else if (url.pathname === PATHS.messages) {
-        handleMessagesPost(req, res, url, context, hub, (client, message) => {
-          const targets = client === undefined ? undefined : byClient.get(client);
-          if (targets === undefined) throw new WireError('UNKNOWN_CLIENT', `no open SSE stream has client id ${client ?? '(none given)'}`);
-          let reply: ControlMessage = { type: 'left', room: message.room };
-          for (const stream of targets) {
+        handleMessagesPost(
+          req,
+          res,
+          url,
+          context,
+          hub,
+          (client, message, key) => {
+            // Join and leave apply to the one stream the key names.
+            const stream = streamOf(client, key);
+            let reply: ControlMessage;
             if (message.type === 'join') {
               const room = hub.join(stream, message.room);
               reply = { type: 'joined', room: room.name, cursor: `${room.name}:${room.seq}` };
             } else {
               hub.leave(stream, message.room);
+              reply = { type: 'left', room: message.room };
             }
             // The stream hears it too, with its new cursor as id, so a reconnect resumes in the right rooms.
             stream.res.write(controlEvent(reply, hub.cursorOf(stream)));
-          }
-          return reply;
-        });
+            return reply;
+          },
+          (client, key) => void streamOf(client, key),
+        );
       } else return false;
       return true;
     },
     openConnections: () => streams.size,
+    endClient(client: string, error: WireError): number {
+      const open = [...(byClient.get(client) ?? [])];
+      for (const stream of open) endWithError(stream, error);
+      return open.length;
+    },
     shutdown(): void {
       clearInterval(heartbeat);
       const goodbye = controlEvent({ type: 'error', ...new WireError('SHUTTING_DOWN', 'the server is stopping').toJSON() });

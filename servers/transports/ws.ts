@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeClient } from '../../scenarios/codec.ts';
 import { CLOSE_CODES, PATHS, RATE_LIMIT_CLOSE_REASON, type Encoding } from '../../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
+import { onTokenExpiry } from '../access.ts';
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
 import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { MessageRateLimit, MessageVerdict } from '../limits/message-rate.ts';
@@ -28,6 +29,8 @@ class WsMember implements Member, Watched {
   allowance = 0;
   /** This connection's message limit; undefined when limits are off. */
   rate: MessageRateLimit | undefined = undefined;
+  /** Cancels the timer that closes the connection when its token expires (none for a token that never does). */
+  cancelExpiry: (() => void) | undefined;
   constructor(
     readonly ws: WebSocket,
     readonly socket: Socket,
@@ -45,7 +48,7 @@ function frame(data: Buffer, encoding: Encoding): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-export function createWsTransport({ options, counters, limits }: TransportContext): TransportAdapter {
+export function createWsTransport({ options, counters, limits, bans }: TransportContext): TransportAdapter {
   const members = new Set<WsMember>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
   let nextClientId = 0;
@@ -113,26 +116,42 @@ export function createWsTransport({ options, counters, limits }: TransportContex
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') counters.error('MESSAGE_TOO_LARGE');
   };
 
+  /** Ends an open connection whose client was banned or whose token expired: 4003 / 4002, no error message first (as 4001). */
+  const closeFinal = (member: WsMember, code: number, reason: 'BANNED' | 'TOKEN_EXPIRED'): void => {
+    hub.detachAll(member);
+    members.delete(member);
+    member.cancelExpiry?.();
+    member.ws.close(code, reason);
+  };
+
   const accept = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
     // First, on every WebSocket, refused ones too: ws reports a bad frame (unmasked, a reserved
     // opcode, over --max-message-bytes) as an 'error' event, and a peer may send one after our
     // close frame. ws closes the connection itself; without a listener the process would exit.
     ws.on('error', onWsError);
+    let expiresAtMs: number | undefined;
     try {
-      checkAuth(req, url, options.token);
-    } catch {
-      counters.error('UNAUTHORIZED');
-      ws.close(CLOSE_CODES.unauthorized, 'UNAUTHORIZED');
+      expiresAtMs = checkAuth(req, url, options.token);
+    } catch (err) {
+      const code = toWireError(err).code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHORIZED';
+      counters.error(code);
+      ws.close(code === 'TOKEN_EXPIRED' ? CLOSE_CODES.tokenExpired : CLOSE_CODES.unauthorized, code);
       return;
     }
     let params;
     let subscription;
     try {
       params = parseConnectParams(url, options.encoding);
+      // Before resolve(), which creates rooms: a refused connect leaves no trace.
+      bans.check(params.client);
       subscription = hub.resolve(params.topics, params.rooms, params.cursor);
     } catch (err) {
       const wire = toWireError(err);
       counters.error(wire.code);
+      if (wire.code === 'BANNED') {
+        ws.close(CLOSE_CODES.forbidden, 'BANNED');
+        return;
+      }
       sendControl(ws, { type: 'error', ...wire.toJSON() });
       ws.close(CLOSE_CODES.badRequest, wire.code);
       return;
@@ -141,6 +160,10 @@ export function createWsTransport({ options, counters, limits }: TransportContex
     const member = new WsMember(ws, socket, params.client ?? `c${++nextClientId}`, params.encoding);
     members.add(member);
     counters.connectionsTotal++;
+    member.cancelExpiry = onTokenExpiry(expiresAtMs, () => {
+      counters.expiredDisconnects++;
+      closeFinal(member, CLOSE_CODES.tokenExpired, 'TOKEN_EXPIRED');
+    });
     for (const channel of subscription.channels) hub.attach(member, channel);
     const catchup = hub.catchup(subscription.channels, subscription.held, member.encoding);
     sendControl(ws, { type: 'welcome', client: member.client, cursor: hub.heldCursor(subscription) });
@@ -172,6 +195,7 @@ export function createWsTransport({ options, counters, limits }: TransportContex
     ws.on('close', () => {
       hub.detachAll(member);
       members.delete(member);
+      member.cancelExpiry?.();
     });
   };
 
@@ -198,6 +222,11 @@ export function createWsTransport({ options, counters, limits }: TransportContex
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url));
     },
     openConnections: () => members.size,
+    endClient(client: string): number {
+      const banned = [...members].filter((member) => member.client === client);
+      for (const member of banned) closeFinal(member, CLOSE_CODES.forbidden, 'BANNED');
+      return banned.length;
+    },
     shutdown(): void {
       clearInterval(heartbeat);
       for (const member of members) {

@@ -350,10 +350,10 @@ describe('nothing reconnects after a deliberate close', () => {
 });
 
 describe('ws: nothing reconnects after a final close code', () => {
-  // The protocol sends a final code only while a connection is being opened (4001 bad token, 4400 bad
-  // connect request, both right after the upgrade; 4002 and 4003 are reserved, never sent): nothing
-  // closes a connection already open with one. The realistic way to meet one is a reconnect: the
-  // server restarts with another token, and the client's next attempt is refused with 4001.
+  // Here the final code comes while a connection is being opened (4001 bad token, 4400 bad connect
+  // request, both right after the upgrade); 4002 and 4003 also end open connections (an expired
+  // token, a ban: test/browser/page-final-errors.test.ts). The realistic way to meet 4001 is a
+  // reconnect: the server restarts with another token, and the client's next attempt is refused.
   let rotated: { report: PageWindowReport; attempts: Map<string, Attempt[]> } | undefined;
   let wrongTokenRun: { connect: PageConnectReport; report: PageWindowReport } | undefined;
 

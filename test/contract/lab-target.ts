@@ -1,7 +1,8 @@
 /**
  * The lab's own server of one transport as a conformance target: its own process started by the
  * serve CLI on port 0, reached only through its URL, with small limits so the load-sized checks
- * stay quick, and a token so the token checks run.
+ * stay quick, and a token so the token checks run: one token for connects and control calls, as a
+ * third-party server measured with --target has.
  */
 import type { ChildProcess } from 'node:child_process';
 import { startServerProcess, type ServerProcess } from '../../bench/server-process.ts';
@@ -20,6 +21,7 @@ export function startLabServer(transport: TransportName): Promise<ServerProcess>
     transport,
     payloadBytes: 16,
     token: LAB_TOKEN,
+    controlToken: LAB_TOKEN,
     registry: new Set<ChildProcess>(),
     serveArgs: [
       '--max-message-bytes', String(LAB_LIMITS.maxMessageBytes),

@@ -42,7 +42,7 @@ describe('POST /drop', () => {
     else expect(held).toBe(clients.length);
     expect(held).toBeLessThanOrEqual(clients.length * 2);
 
-    const dropped = await new ServerApi(server.baseUrl, null).drop();
+    const dropped = await new ServerApi(server.baseUrl, null, server.controlToken).drop();
     expect(dropped).toBe(held);
     // Published while the clients are away: they must get it on resume.
     await publishMany(server, 30);
@@ -72,7 +72,7 @@ describe('POST /drop', () => {
     cleanup.add({ close: async () => agent.destroy() });
     const drop = (): Promise<{ status: number; body: string; reused: boolean }> =>
       new Promise((resolve, reject) => {
-        const req = request(`${server.baseUrl}/drop`, { method: 'POST', agent }, (res) => {
+        const req = request(`${server.baseUrl}/drop?token=${server.controlToken}`, { method: 'POST', agent }, (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString()));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));

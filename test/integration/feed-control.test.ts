@@ -2,13 +2,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerApi } from '../../bench/server-api.ts';
 import { TRANSPORTS } from '../../scenarios/constants.ts';
+import type { RunningServer } from '../../servers/server.ts';
 import { Cleanup, makeClient, startTestServer, waitFor } from '../support/harness.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-async function put(baseUrl: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${baseUrl}/feed`, { method: 'PUT', headers, body });
+async function put(server: RunningServer | string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; json: Record<string, unknown> }> {
+  // A server's own control token, or only its URL (no token).
+  const url = typeof server === 'string' ? `${server}/feed` : `${server.baseUrl}/feed?token=${server.controlToken}`;
+  const response = await fetch(url, { method: 'PUT', headers, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -20,14 +23,14 @@ describe('PUT /feed', () => {
     cleanup.add(subscriber.client);
     await subscriber.client.connect();
 
-    const started = await put(server.baseUrl, JSON.stringify({ rate: 200, payloadBytes: 12 }));
+    const started = await put(server, JSON.stringify({ rate: 200, payloadBytes: 12 }));
     expect(started).toEqual({ status: 200, json: { topics: ['ticks'], rate: 200, payloadBytes: 12 } });
     await waitFor(() => subscriber.messages.length >= 20, '20 feed messages');
     expect(subscriber.messages[0]!.payload).toHaveLength(12);
     const stats = await new ServerApi(server.baseUrl, null).stats();
     expect(stats?.feed).toEqual({ topics: ['ticks'], rate: 200, payloadBytes: 12 });
 
-    expect(await new ServerApi(server.baseUrl, null).setFeed(0, 12)).toBe(true);
+    expect(await new ServerApi(server.baseUrl, null, server.controlToken).setFeed(0, 12)).toBe(true);
     // Stopped means nothing is published after the answer. What was published before it may still be
     // on its way (a long poll can carry several), so wait for the last of it rather than for a fixed time.
     const lastSeq = server.hub.latestSeq('ticks')!;
@@ -43,14 +46,14 @@ describe('PUT /feed', () => {
   it('refuses bad bodies with the field and its range, and keeps the feed as it was', async () => {
     const server = await startTestServer('ws');
     cleanup.add(server);
-    const outOfRange = await put(server.baseUrl, JSON.stringify({ rate: -1 }));
+    const outOfRange = await put(server, JSON.stringify({ rate: -1 }));
     expect(outOfRange.status).toBe(400);
     expect(outOfRange.json.code).toBe('BAD_FIELD');
     expect(outOfRange.json.message).toMatch(/"rate" must be an integer from 0 to 1000000/);
-    const notJson = await put(server.baseUrl, '{rate: 5');
+    const notJson = await put(server, '{rate: 5');
     expect(notJson.status).toBe(400);
     expect(notJson.json.code).toBe('BAD_JSON');
-    const notObject = await put(server.baseUrl, '[1]');
+    const notObject = await put(server, '[1]');
     expect(notObject.json.code).toBe('BAD_JSON');
     expect(server.publisher.rate).toBe(0);
   });

@@ -47,7 +47,7 @@ describe('third-party clients', () => {
   it('curl -N reads the SSE stream', async () => {
     const server = cleanup.add(await startTestServer('sse', { feedRate: 20, payloadBytes: 8 }));
     const out = await run('curl', ['-sN', '--max-time', '1', `${server.connectUrl}?topic=ticks`]);
-    expect(out).toMatch(/^retry: 1000\n\nid: ticks:(\d+)\nevent: welcome\ndata: \{"type":"welcome","client":"c1","cursor":"ticks:\1"\}\n\n/);
+    expect(out).toMatch(/^retry: 1000\n\nid: ticks:(\d+)\nevent: welcome\ndata: \{"type":"welcome","client":"c1","cursor":"ticks:\1","key":"[A-Za-z0-9_-]{22}"\}\n\n/);
     expect(out).toMatch(/\nid: ticks:\d+\ndata: \{"type":"feed","topic":"ticks","seq":\d+,"ts":\d+,"payload":"pushbenc"\}\n\n/);
   });
 

@@ -25,6 +25,9 @@ describe('resolveServerOptions: defaults', () => {
       payloadBytes: 64,
       encoding: 'json',
       token: undefined,
+      controlToken: expect.any(String),
+      allowOrigins: ['loopback'],
+      ban: [],
       maxMessageBytes: 64 * 1024,
       maxBufferedBytes: 1024 * 1024,
       replaySize: 8192,
@@ -44,6 +47,22 @@ describe('resolveServerOptions: defaults', () => {
       requestTimeoutMs: 30_000,
     });
     expect(resolveServerOptions({ transport: 'sse' }).maxRooms).toBe(SERVER_DEFAULTS.maxRooms);
+  });
+
+  it('always has a control token: the one given, else the client token, else a fresh random one', () => {
+    expect(resolveServerOptions({ transport: 'ws', token: 'tok', controlToken: 'ctl' }).controlToken).toBe('ctl');
+    expect(resolveServerOptions({ transport: 'ws', token: 'tok' }).controlToken).toBe('tok');
+    const random = resolveServerOptions({ transport: 'ws' }).controlToken;
+    expect(random).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(resolveServerOptions({ transport: 'ws' }).controlToken).not.toBe(random);
+    expect(rejection({ transport: 'ws', controlToken: 'has space' }).message).toMatch(/controlToken must be 1 to 512 characters/);
+  });
+
+  it('takes origins, loopback or * for allowOrigins, and client ids for ban', () => {
+    expect(resolveServerOptions({ transport: 'sse', allowOrigins: ['http://example.com:3000', 'loopback'], ban: ['c1'] })).toMatchObject({ allowOrigins: ['http://example.com:3000', 'loopback'], ban: ['c1'] });
+    expect(rejection({ transport: 'sse', allowOrigins: ['http://example.com/page'] }).message).toMatch(/allowOrigins must be origins/);
+    expect(rejection({ transport: 'sse', allowOrigins: [] }).message).toMatch(/allowOrigins must be origins/);
+    expect(rejection({ transport: 'sse', ban: ['no spaces'] }).message).toMatch(/ban must be client ids/);
   });
 
   it('treats undefined values as absent', () => {

@@ -14,6 +14,8 @@ export class SseLoadConnection implements LoadConnection {
   private request: ClientRequest | undefined;
   private socket: Socket | undefined;
   private closing = false;
+  /** The stream's key, from its welcome: the server takes sends under this connection's id only with it. */
+  private key: string | undefined;
   /** Receive time of the chunk being parsed: every event in one read arrived together. */
   private chunkAt = 0;
 
@@ -29,6 +31,9 @@ export class SseLoadConnection implements LoadConnection {
         if (endpoint.encoding === 'binary') peekBinary(Buffer.from(event.data, 'base64'), 0, peeked);
         else if (!peekJson(event.data, peeked)) throw new Error(`a data event is not a data message: ${event.data.slice(0, 80)}`);
         sink.data(this, peeked, this.chunkAt);
+      } else if (event.event === 'welcome') {
+        const key = (JSON.parse(event.data) as { key?: unknown }).key;
+        this.key = typeof key === 'string' ? key : undefined;
       } else if (event.event === 'error') sink.problem(this, 'server-error', event.data);
     } catch (err) {
       sink.problem(this, 'decode', (err as Error).message);
@@ -70,7 +75,8 @@ export class SseLoadConnection implements LoadConnection {
   }
 
   send(room: string, mid: number, payload: string): void {
-    this.context.post(this, room, mid, payload);
+    // The welcome comes in the stream's first bytes, long before the first send of a run.
+    this.context.post(this, room, mid, payload, this.key);
   }
 
   close(): Promise<void> {

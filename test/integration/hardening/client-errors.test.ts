@@ -49,7 +49,7 @@ describe.each(TRANSPORTS)('%s: PUT /feed bodies the server does not decode', (tr
   it.each(REFUSED)('%s: 415 UNSUPPORTED_MEDIA_TYPE, the feed unchanged', async (_label, headers, body) => {
     const guarded = await startGuardedServer(cleanup, transport);
     const log = watchServerLog();
-    const refused = await answer(await put(guarded.server.baseUrl, headers, body));
+    const refused = await answer(await put(guarded.server.baseUrl, headers, body, `?token=${guarded.server.controlToken}`));
     expect(refused).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(guarded.server.publisher.rate).toBe(0);
     expect(await guarded.errors()).toMatchObject({ UNSUPPORTED_MEDIA_TYPE: 1 });
@@ -80,7 +80,8 @@ describe('a body refused by its declared length is answered at once, and its con
   ];
   it.each(CASES)('%s: %s announcing 100 GB', async (transport, endpoint) => {
     const guarded = await startGuardedServer(cleanup, transport);
-    const head = `${endpoint} HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000000000\r\n\r\n{"rate":`;
+    const target = endpoint === 'PUT /feed' ? `${endpoint}?token=${guarded.server.controlToken}` : endpoint;
+    const head = `${target} HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000000000\r\n\r\n{"rate":`;
     const refused = await rawRequest(guarded.server.port, head);
     expect(refused.status).toBe(413);
     expect(refused.headers.connection).toBe('close');
@@ -123,7 +124,9 @@ describe('an upload the client abandons is counted as ABORTED, never INTERNAL, a
   it.each(CASES)('%s: %s, then the client %ss the connection', async (transport, head, how) => {
     const guarded = await startGuardedServer(cleanup, transport);
     const log = watchServerLog();
-    await abandonUpload(guarded.server.port, head, how);
+    // PUT /feed reads its body only with the control token.
+    const request = head.startsWith('PUT /feed') ? head.replace('PUT /feed', `PUT /feed?token=${guarded.server.controlToken}`) : head;
+    await abandonUpload(guarded.server.port, request, how);
     // The count is taken when the server's read of the body settles: it must not wait forever.
     await waitFor(async () => (await guarded.errors()).ABORTED === 1, 'ABORTED counted once in /stats');
     expect(log.unexpected()).toEqual([]);

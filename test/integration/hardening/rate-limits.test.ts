@@ -150,6 +150,20 @@ describe('WebSocket: messages per connection', () => {
   });
 });
 
+/**
+ * The query that sends under client id `id`: on SSE only with the key of an open stream of that id
+ * (docs/PROTOCOL.md §6.4), so one is opened; long-poll has no streams and takes the id as it is.
+ */
+async function clientQuery(server: RunningServer, id: string): Promise<string> {
+  if (server.transport !== 'sse') return `?client=${id}`;
+  const stream = makeClient(server, 'json', { clientId: id, rooms: ['lobby'] });
+  cleanup.add(stream.client);
+  await stream.client.connect();
+  const welcome = stream.controls.find((m) => m.type === 'welcome');
+  if (welcome?.type !== 'welcome' || welcome.key === undefined) throw new Error(`no key in the welcome of ${id}`);
+  return `?client=${id}&key=${welcome.key}`;
+}
+
 describe.each(['sse', 'long-poll'] as const)('%s: POST /messages per client', (transport) => {
   it('over the limit: 429 RATE_LIMITED with Retry-After, per client id at its address; other clients are served', async () => {
     // 2/s: the refill during the test (well under a second) is less than one token.
@@ -157,15 +171,16 @@ describe.each(['sse', 'long-poll'] as const)('%s: POST /messages per client', (t
     const subscriber = await feedSubscriber(server);
     const post = (query: string, mid: number, localAddress?: string): Promise<Answer> => httpRequest(server, `${PATHS.messages}${query}`, { method: 'POST', body: send('lobby', mid), localAddress });
 
+    const [alice, bob] = [await clientQuery(server, 'alice'), await clientQuery(server, 'bob')];
     const answers: Answer[] = [];
-    for (let mid = 0; mid < 10; mid++) answers.push(await post('?client=alice', mid));
+    for (let mid = 0; mid < 10; mid++) answers.push(await post(alice, mid));
     expect(answers.map((a) => a.status)).toEqual([204, 204, 204, 204, 204, 429, 429, 429, 429, 429]);
     for (const answer of answers.slice(5)) expectRefusal(answer, 'RATE_LIMITED');
 
     // Another id at the same address, no id (the address's own bucket), and alice elsewhere: each its own client.
-    expect((await post('?client=bob', 0)).status).toBe(204);
+    expect((await post(bob, 0)).status).toBe(204);
     expect((await post('', 0)).status).toBe(204);
-    expect((await post('?client=alice', 0, OTHER_ADDRESS)).status).toBe(204);
+    expect((await post(alice, 0, OTHER_ADDRESS)).status).toBe(204);
     await keepsReceiving(subscriber);
 
     const stats = server.stats();
@@ -178,7 +193,8 @@ describe.each(['sse', 'long-poll'] as const)('%s: POST /messages per client', (t
     const server = cleanup.add(await startTestServer(transport));
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     cleanup.add({ close: async () => agent.destroy() });
-    const answers = await Promise.all(Array.from({ length: 500 }, (_, mid) => httpRequest(server, `${PATHS.messages}?client=busy`, { method: 'POST', body: send('lobby', mid), agent })));
+    const busy = await clientQuery(server, 'busy');
+    const answers = await Promise.all(Array.from({ length: 500 }, (_, mid) => httpRequest(server, `${PATHS.messages}${busy}`, { method: 'POST', body: send('lobby', mid), agent })));
     expect(answers.filter((a) => a.status !== 204)).toEqual([]);
     expect(server.stats().limits?.messagesRefused).toBe(0);
   });
@@ -308,7 +324,8 @@ describe('slow uploads (slowloris)', () => {
     const server = cleanup.add(await startTestServer(transport, { maxUploadsPerIp: 3, requestTimeoutMs: 300 }));
     const subscriber = await feedSubscriber(server);
     const slow = [await trickle(server), await trickle(server), await trickle(server)];
-    const postFrom = (localAddress?: string): Promise<Answer> => httpRequest(server, `${PATHS.messages}?client=quick`, { method: 'POST', body: send('lobby', 1), localAddress });
+    // Anonymous: uploads are bounded per address, whoever sends them.
+    const postFrom = (localAddress?: string): Promise<Answer> => httpRequest(server, PATHS.messages, { method: 'POST', body: send('lobby', 1), localAddress });
 
     // The three slow bodies hold every slot of 127.0.0.1 (slots are taken in arrival order: wait for the server to have them).
     await waitFor(async () => (await postFrom()).status === 429, 'the three slow uploads to hold their slots');

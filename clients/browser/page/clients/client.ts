@@ -154,9 +154,10 @@ export abstract class PageClient {
     return true;
   }
 
-  /** SSE and long-poll send through POST /messages; text/plain keeps it a simple request (no preflight). */
-  protected post(room: string, mid: number, payload: string): void {
+  /** SSE and long-poll send through POST /messages; text/plain keeps it a simple request (no preflight). `key`: SSE, the stream's (§6.4). */
+  protected post(room: string, mid: number, payload: string, key?: string): void {
     const query = new URLSearchParams({ client: this.spec.id });
+    if (key !== undefined) query.set('key', key);
     if (this.host.plan.token !== null) query.set('token', this.host.plan.token);
     fetch(`${this.spec.url}${PATHS.messages}?${query.toString()}`, {
       method: 'POST',
