@@ -5,14 +5,25 @@
  */
 import { encodeData, type EncodableData } from '../scenarios/codec.ts';
 import { nowMicros } from '../scenarios/clock.ts';
-import { WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts';
+import { SERVER_DEFAULTS, WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts';
 import type { DataKind } from '../scenarios/envelope.ts';
 import { WireError } from '../scenarios/errors.ts';
 import { formatCursor, validateName, type Position } from '../scenarios/names.ts';
+import { IdleRooms } from './idle-rooms.ts';
+import { ReplayBudget, type Budgeted, type ReplayBudgetStats } from './replay-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 
+/**
+ * What a held message costs beyond its payload and encodings, charged to --max-replay-bytes: the
+ * message object, its Buffer objects and cursor string, its slots in its channel's buffer and in
+ * the budget's queue. Measured on Node 20 (heap plus array buffers, 200,000 messages held): 410
+ * bytes with one encoding built (a 1-byte chat or 64-byte feed message in JSON), 510 with both,
+ * 610 for a 1 KiB payload; charging 512 keeps the cap at or just above what is really held.
+ */
+export const REPLAY_MESSAGE_OVERHEAD_BYTES = 512;
+
 /** A published message. Encodings are computed once, on first use, and shared by every recipient. */
-export class HubMessage implements EncodableData {
+export class HubMessage implements EncodableData, Budgeted {
   readonly kind: DataKind;
   readonly channel: string;
   readonly seq: number;
@@ -23,6 +34,8 @@ export class HubMessage implements EncodableData {
   readonly binaryPayload: boolean;
   /** `channel:seq`: the cursor of a one-channel subscriber after this message. */
   readonly cursor: string;
+  /** Bytes charged to the replay budget while a replay buffer holds the message. */
+  charged = 0;
   private json: Buffer | undefined;
   private binary: Buffer | undefined;
 
@@ -41,6 +54,11 @@ export class HubMessage implements EncodableData {
   encoded(encoding: Encoding): Buffer {
     if (encoding === 'binary') return (this.binary ??= encodeData(this, 'binary'));
     return (this.json ??= encodeData(this, 'json'));
+  }
+
+  /** What holding this message costs: its payload, the encodings built so far and a fixed overhead. */
+  get heldBytes(): number {
+    return this.payload.length + (this.json?.length ?? 0) + (this.binary?.length ?? 0) + REPLAY_MESSAGE_OVERHEAD_BYTES;
   }
 }
 
@@ -69,7 +87,12 @@ export type Fanout<M extends Member> = (message: HubMessage, channel: Channel<M>
 export interface HubOptions {
   topics: readonly string[];
   replaySize: number;
+  /** Live rooms at most (a freed room no longer counts). */
   maxRooms: number;
+  /** A room with no member and no new message for this long is freed; 0 never frees one. */
+  roomIdleMs?: number;
+  /** Bytes held by every replay buffer together (REPLAY_MESSAGE_OVERHEAD_BYTES per message included). */
+  maxReplayBytes?: number;
 }
 
 export interface HubCounters {
@@ -96,7 +119,12 @@ export interface Catchup {
 /** What code outside a transport adapter may do with a hub: publish, send and read counters. */
 export interface PublicHub {
   readonly topicNames: string[];
+  /** Live rooms: created and not freed. */
   readonly rooms: number;
+  /** Rooms freed after --room-idle-ms without a member. */
+  readonly roomsFreed: number;
+  /** What the replay buffers hold, all channels together. */
+  readonly replay: ReplayBudgetStats;
   readonly counters: HubCounters;
   publish(topicName: string, payload: Buffer, binaryPayload?: boolean): HubMessage;
   send(from: string, roomName: string, mid: number, payload: Buffer, binaryPayload: boolean): HubMessage;
@@ -109,11 +137,17 @@ export class Hub<M extends Member> implements PublicHub {
   private readonly options: HubOptions;
   private fanout: Fanout<M>;
   private roomCount = 0;
+  private freedCount = 0;
+  private readonly idleRooms: IdleRooms<Channel<M>>;
+  private readonly budget: ReplayBudget<HubMessage>;
   readonly counters: HubCounters = { published: 0, chatMessagesIn: 0 };
 
   constructor(options: HubOptions, fanout: Fanout<M>) {
     this.options = options;
     this.fanout = fanout;
+    this.idleRooms = new IdleRooms<Channel<M>>(options.roomIdleMs ?? SERVER_DEFAULTS.roomIdleMs, (room) => this.free(room));
+    // Held means charged, so the budget's oldest held message is the oldest of the channel of that name.
+    this.budget = new ReplayBudget<HubMessage>(options.maxReplayBytes ?? SERVER_DEFAULTS.maxReplayBytes, (message) => this.channels.get(message.channel)?.replay.dropOldest());
     for (const topic of options.topics) this.channels.set(validateName('topic', topic), new Channel<M>(topic, 'feed', options.replaySize));
   }
 
@@ -123,6 +157,14 @@ export class Hub<M extends Member> implements PublicHub {
 
   get rooms(): number {
     return this.roomCount;
+  }
+
+  get roomsFreed(): number {
+    return this.freedCount;
+  }
+
+  get replay(): ReplayBudgetStats {
+    return this.budget.stats;
   }
 
   latestSeq(name: string): number | undefined {
@@ -147,11 +189,28 @@ export class Hub<M extends Member> implements PublicHub {
       if (existing.kind !== 'chat') throw new WireError('NOT_A_ROOM', `${name} is a feed topic`);
       return existing;
     }
-    if (this.roomCount >= this.options.maxRooms) throw new WireError('ROOM_LIMIT', `cannot create room ${name}: ${this.roomCount} rooms exist`);
+    if (this.roomCount >= this.options.maxRooms) throw new WireError('ROOM_LIMIT', `cannot create room ${name}: ${this.roomCount} rooms are live (empty rooms are freed after --room-idle-ms)`);
     const room = new Channel<M>(name, 'chat', this.options.replaySize);
     this.channels.set(name, room);
     this.roomCount++;
+    // Idle until a member attaches, which a connect does in the same tick; a send from outside the room may leave it memberless.
+    this.idleRooms.idle(room);
     return room;
+  }
+
+  /**
+   * Frees an idle room: its name, its replay buffer and its place toward --max-rooms; re-created
+   * later, it starts again at seq 0. Returns the work done: the messages released, plus one.
+   */
+  private free(room: Channel<M>): number {
+    if (room.members.size > 0 || this.channels.get(room.name) !== room) return 1;
+    this.channels.delete(room.name);
+    this.roomCount--;
+    this.freedCount++;
+    const released = room.replay.size;
+    room.replay.forEach((message) => this.budget.release(message));
+    this.budget.enforce();
+    return released + 1;
   }
 
   /** Joins a room (created on first use); at most 64 channels per connection. */
@@ -174,16 +233,24 @@ export class Hub<M extends Member> implements PublicHub {
   attach(member: M, channel: Channel<M>): void {
     channel.members.add(member);
     member.channels.add(channel as unknown as Channel<Member>);
+    if (channel.kind === 'chat') this.idleRooms.busy(channel);
   }
 
   detach(member: M, channel: Channel<M>): void {
-    channel.members.delete(member);
+    if (channel.members.delete(member)) this.left(channel);
     member.channels.delete(channel as unknown as Channel<Member>);
   }
 
   detachAll(member: M): void {
-    for (const channel of member.channels) (channel as unknown as Channel<M>).members.delete(member);
+    for (const channel of member.channels) {
+      if ((channel as unknown as Channel<M>).members.delete(member)) this.left(channel as unknown as Channel<M>);
+    }
     member.channels.clear();
+  }
+
+  /** A member left: a room left empty starts idling (a long poll leaves and comes back on every poll; the idle time covers the gap). */
+  private left(channel: Channel<M>): void {
+    if (channel.members.size === 0 && channel.kind === 'chat') this.idleRooms.idle(channel);
   }
 
   /**
@@ -241,6 +308,8 @@ export class Hub<M extends Member> implements PublicHub {
       while (!full && seq < channel.seq) {
         const message = channel.replay.at(seq + 1)!;
         const size = message.encoded(encoding).length + overheadPerMessage;
+        // The encoding may be new (the first subscriber in this encoding): held, it is charged.
+        this.budget.recharge(message);
         if (result.bytes + size > maxBytes && result.messages.length > 0) {
           full = true;
           break;
@@ -251,6 +320,8 @@ export class Hub<M extends Member> implements PublicHub {
       }
       result.cursor.set(channel.name, seq);
     });
+    // Evictions now may drop messages returned above: they are still sent, to this subscriber.
+    this.budget.enforce();
     return result;
   }
 
@@ -283,9 +354,15 @@ export class Hub<M extends Member> implements PublicHub {
   }
 
   private append(channel: Channel<M>, message: HubMessage): HubMessage {
-    channel.replay.push(message);
+    const pushedOut = channel.replay.push(message);
+    if (pushedOut !== undefined) this.budget.release(pushedOut);
+    this.budget.add(message);
     this.counters.published++;
     if (channel.members.size > 0) this.fanout(message, channel);
+    else if (channel.kind === 'chat') this.idleRooms.idle(channel);
+    // Fan-out built the encodings its recipients use; they are held with the message.
+    this.budget.recharge(message);
+    this.budget.enforce();
     return message;
   }
 }

@@ -26,7 +26,12 @@ export interface ServerOptions {
   maxMessageBytes: number;
   maxBufferedBytes: number;
   replaySize: number;
+  /** Live rooms at most. */
   maxRooms: number;
+  /** A room with no member and no new message for this long is freed; 0 never frees one. */
+  roomIdleMs: number;
+  /** Bytes held by every replay buffer together; over it the oldest messages server-wide are dropped. */
+  maxReplayBytes: number;
   heartbeatMs: number;
   pollTimeoutMs: number;
   pollMaxBatchBytes: number;
@@ -59,6 +64,8 @@ export const INT_OPTION_RANGES = {
   maxBufferedBytes: { min: 1024, max: 1024 * 1024 * 1024 },
   replaySize: { min: 1, max: 10_000_000 },
   maxRooms: { min: 1, max: 10_000_000 },
+  roomIdleMs: { min: 0, max: 86_400_000 },
+  maxReplayBytes: { min: 1024, max: 64 * 1024 * 1024 * 1024 },
   heartbeatMs: { min: 10, max: 3_600_000 },
   pollTimeoutMs: { min: 10, max: 600_000 },
   pollMaxBatchBytes: { min: 1024, max: 256 * 1024 * 1024 },
@@ -96,6 +103,8 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     maxBufferedBytes: SERVER_DEFAULTS.maxBufferedBytes,
     replaySize: SERVER_DEFAULTS.replaySize,
     maxRooms: SERVER_DEFAULTS.maxRooms,
+    roomIdleMs: SERVER_DEFAULTS.roomIdleMs,
+    maxReplayBytes: SERVER_DEFAULTS.maxReplayBytes,
     heartbeatMs: SERVER_DEFAULTS.heartbeatMs,
     pollTimeoutMs: SERVER_DEFAULTS.pollTimeoutMs,
     pollMaxBatchBytes: SERVER_DEFAULTS.pollMaxBatchBytes,

@@ -123,6 +123,8 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
         chatIn: adapter.hub.counters.chatMessagesIn,
         feed: { topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes },
         rooms: adapter.hub.rooms,
+        roomsFreed: adapter.hub.roomsFreed,
+        replay: adapter.hub.replay,
       },
       reset,
     );

@@ -6,6 +6,7 @@ import { nowMicros } from '../scenarios/clock.ts';
 import type { WireErrorCode } from '../scenarios/errors.ts';
 import { SocketBytes } from '../scenarios/socket-bytes.ts';
 import { LoopLagMonitor } from '../metrics/loop-lag.ts';
+import type { ReplayBudgetStats } from './replay-budget.ts';
 
 export interface ServerStatsSnapshot {
   transport: string;
@@ -30,7 +31,13 @@ export interface ServerStatsSnapshot {
   eventLoopDelayMs: { p50: number; p90: number; p99: number; max: number; mean: number; count: number };
   sockets: number;
   feed: { topics: string[]; rate: number; payloadBytes: number };
+  /** Live chat rooms (created and not freed). */
   rooms: number;
+  // The reference server always sends the two below; the bench reads neither, so a target's /stats may lack them.
+  /** Rooms freed after --room-idle-ms without a member. */
+  roomsFreed?: number;
+  /** What every replay buffer holds together, against --max-replay-bytes. */
+  replay?: ReplayBudgetStats;
 }
 
 export interface LimitCounts {
@@ -76,7 +83,10 @@ export class ServerCounters {
     this.errors[code] = (this.errors[code] ?? 0) + 1;
   }
 
-  snapshot(extra: { transport: string; openConnections: number; published: number; chatIn: number; feed: ServerStatsSnapshot['feed']; rooms: number }, resetLoopDelay: boolean): ServerStatsSnapshot {
+  snapshot(
+    extra: { transport: string; openConnections: number; published: number; chatIn: number; feed: ServerStatsSnapshot['feed']; rooms: number; roomsFreed: number; replay: ReplayBudgetStats },
+    resetLoopDelay: boolean,
+  ): ServerStatsSnapshot {
     const { written, read } = this.sockets.totals();
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
@@ -104,6 +114,8 @@ export class ServerCounters {
       sockets: this.sockets.openCount,
       feed: extra.feed,
       rooms: extra.rooms,
+      roomsFreed: extra.roomsFreed,
+      replay: extra.replay,
     };
     if (resetLoopDelay) this.loopLag.reset();
     return snapshot;

@@ -3,6 +3,8 @@ import { DATA_HEADER_BYTES } from '../../scenarios/codec-binary.ts';
 import { decodeData } from '../../scenarios/codec.ts';
 import { parseCursor } from '../../scenarios/names.ts';
 import { Hub, HubMessage, type Channel, type Member } from '../../servers/hub.ts';
+import { IdleRooms, WORK_PER_TURN } from '../../servers/idle-rooms.ts';
+import { sleep, waitFor } from '../support/harness.ts';
 
 const wireError = (code: string) => expect.objectContaining({ name: 'WireError', code });
 
@@ -14,10 +16,10 @@ function member(id: string): TestMember {
   return { id, channels: new Set() };
 }
 
-function makeHub(options: { topics?: string[]; replaySize?: number; maxRooms?: number } = {}) {
+function makeHub(options: { topics?: string[]; replaySize?: number; maxRooms?: number; roomIdleMs?: number } = {}) {
   const calls: { message: HubMessage; channel: Channel<TestMember> }[] = [];
   const hub = new Hub<TestMember>(
-    { topics: options.topics ?? ['ticks', 'news'], replaySize: options.replaySize ?? 16, maxRooms: options.maxRooms ?? 10 },
+    { topics: options.topics ?? ['ticks', 'news'], replaySize: options.replaySize ?? 16, maxRooms: options.maxRooms ?? 10, roomIdleMs: options.roomIdleMs },
     (message, channel) => calls.push({ message, channel }),
   );
   return { hub, calls };
@@ -308,5 +310,166 @@ describe('HubMessage.encoded', () => {
     const expected = { kind: 'chat', channel: 'lobby', seq: 3, ts: message.ts, from: 'c1', mid: 9, payload: 'hey' };
     expect(decodeData(message.encoded('json'), 'json')).toEqual(expected);
     expect(decodeData(message.encoded('binary'), 'binary')).toEqual(expected);
+  });
+});
+
+describe('IdleRooms', () => {
+  function rooms(idleMs: number) {
+    let now = 1000;
+    const freed: string[] = [];
+    const idle = new IdleRooms<string>(idleMs, (room) => freed.push(room), () => now);
+    return { idle, freed, advance: (ms: number) => (now += ms) };
+  }
+
+  it('frees rooms idle for the idle time, oldest first, and stops at the first one not yet due', () => {
+    const { idle, freed, advance } = rooms(100);
+    idle.idle('a');
+    advance(30);
+    idle.idle('b');
+    advance(30);
+    idle.idle('c');
+    advance(40); // a: 100, b: 70, c: 40
+    expect(idle.sweep()).toBe(1);
+    expect(freed).toEqual(['a']);
+    advance(30);
+    expect(idle.sweep()).toBe(1);
+    expect(freed).toEqual(['a', 'b']);
+    expect(idle.has('c')).toBe(true);
+    idle.stop();
+  });
+
+  it('a busy room is not freed, and one idle again starts from zero', () => {
+    const { idle, freed, advance } = rooms(100);
+    idle.idle('a');
+    idle.idle('b');
+    advance(90);
+    idle.busy('a');
+    idle.idle('b'); // a message appended while it had no member
+    advance(50);
+    expect(idle.sweep()).toBe(0);
+    idle.idle('a');
+    advance(60);
+    expect(idle.sweep()).toBe(1);
+    expect(freed).toEqual(['b']);
+    expect(idle.size).toBe(1);
+    idle.stop();
+  });
+
+  it('stops a sweep once it did a turn\'s work, and frees the rest in the next', () => {
+    let now = 0;
+    const freed: string[] = [];
+    const idle = new IdleRooms<string>(10, (room) => (freed.push(room), WORK_PER_TURN / 2), () => now);
+    for (const room of ['a', 'b', 'c']) idle.idle(room);
+    now = 10;
+    expect(idle.sweep()).toBe(2);
+    expect(idle.sweep()).toBe(1);
+    expect(freed).toEqual(['a', 'b', 'c']);
+    idle.stop();
+  });
+
+  it('with an idle time of 0 frees nothing', () => {
+    const { idle, freed, advance } = rooms(0);
+    idle.idle('a');
+    advance(1e9);
+    expect(idle.sweep()).toBe(0);
+    expect(idle.size).toBe(0);
+    expect(freed).toEqual([]);
+  });
+});
+
+describe('Hub frees idle rooms', () => {
+  const IDLE_MS = 20;
+
+  it('frees a room nobody is in once it idled: its name, seq, replay and place toward maxRooms', async () => {
+    const { hub } = makeHub({ roomIdleMs: IDLE_MS, maxRooms: 2 });
+    hub.send('c1', 'lobby', 1, text('a'), false); // a sender that is not in the room
+    hub.send('c1', 'lobby', 2, text('b'), false);
+    hub.room('kitchen');
+    expect(() => hub.room('third')).toThrow(wireError('ROOM_LIMIT'));
+    await waitFor(() => hub.rooms === 0, 'both rooms freed', 2000);
+    expect(hub.roomsFreed).toBe(2);
+    expect(hub.channel('lobby')).toBeUndefined();
+    expect(hub.latestSeq('lobby')).toBeUndefined();
+    expect(hub.replay.messages).toBe(0);
+    hub.room('third');
+    expect(hub.send('c1', 'lobby', 3, text('again'), false).seq, 'a room used again starts anew').toBe(1);
+  });
+
+  it('a cursor into a freed room is refused when ahead of the new room, as after a restart', async () => {
+    const { hub } = makeHub({ roomIdleMs: IDLE_MS });
+    for (let mid = 0; mid < 3; mid++) hub.send('c1', 'lobby', mid, text('m'), false);
+    expect(() => hub.resolve([], [], parseCursor('lobby:3'))).not.toThrow();
+    await waitFor(() => hub.rooms === 0, 'lobby freed', 2000);
+    expect(() => hub.resolve([], [], parseCursor('lobby:3'))).toThrow(wireError('BAD_CURSOR'));
+  });
+
+  it('never frees a room with a member, and frees it once the last member left', async () => {
+    const { hub } = makeHub({ roomIdleMs: IDLE_MS });
+    const a = member('a');
+    const b = member('b');
+    hub.join(a, 'lobby');
+    hub.join(b, 'lobby');
+    hub.leave(a, 'lobby');
+    await sleep(IDLE_MS * 4);
+    expect(hub.channel('lobby')?.members.size).toBe(1);
+    hub.detachAll(b);
+    await waitFor(() => hub.rooms === 0, 'lobby freed after its last member left', 2000);
+    expect(hub.roomsFreed).toBe(1);
+  });
+
+  it('never frees a feed topic', async () => {
+    const { hub } = makeHub({ roomIdleMs: IDLE_MS });
+    const a = member('a');
+    hub.attach(a, hub.topic('ticks'));
+    hub.publish('ticks', text('1'));
+    hub.detachAll(a);
+    hub.room('lobby');
+    await waitFor(() => hub.rooms === 0, 'the room freed', 2000);
+    expect(hub.topicNames).toEqual(['ticks', 'news']);
+    expect(hub.latestSeq('ticks')).toBe(1);
+  });
+
+  it('keeps a room whose only members come and go, as long polls do, and one that keeps receiving messages', async () => {
+    // Gaps of 2 ms against an idle time of 200 ms: a loaded machine may stretch a gap, not by that much.
+    const idleMs = 200;
+    const { hub } = makeHub({ roomIdleMs: idleMs });
+    const poll = member('poll');
+    const polled = hub.room('polled');
+    const posted = hub.room('posted');
+    let sends = 0;
+    const until = performance.now() + idleMs * 2.5;
+    while (performance.now() < until) {
+      hub.attach(poll, polled);
+      await sleep(2);
+      hub.detachAll(poll);
+      hub.send('c1', 'posted', ++sends, text('x'), false);
+      await sleep(2);
+    }
+    expect(hub.channel('polled')).toBe(polled);
+    expect(hub.channel('posted')).toBe(posted);
+    expect(hub.latestSeq('posted')).toBe(sends);
+    expect(hub.roomsFreed).toBe(0);
+    await waitFor(() => hub.rooms === 0, 'both freed once left alone', 2000);
+  });
+
+  it('leaving a room one is not in does not restart its idle time', async () => {
+    const { hub } = makeHub({ roomIdleMs: IDLE_MS * 5 });
+    hub.room('lobby');
+    const a = member('a');
+    // Were each leave to restart it, the room would outlive this deadline.
+    const until = performance.now() + 2000;
+    while (hub.rooms > 0 && performance.now() < until) {
+      hub.leave(a, 'lobby');
+      await sleep(2);
+    }
+    expect(hub.rooms).toBe(0);
+  });
+
+  it('with roomIdleMs 0 keeps every room', async () => {
+    const { hub } = makeHub({ roomIdleMs: 0 });
+    hub.send('c1', 'lobby', 1, text('a'), false);
+    await sleep(50);
+    expect(hub.rooms).toBe(1);
+    expect(hub.roomsFreed).toBe(0);
   });
 });

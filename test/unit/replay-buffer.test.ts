@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplayBuffer } from '../../servers/replay-buffer.ts';
+import { INITIAL_REPLAY_SLOTS, ReplayBuffer } from '../../servers/replay-buffer.ts';
 
 interface Msg {
   seq: number;
@@ -113,5 +113,117 @@ describe('ReplayBuffer.after', () => {
     expect(seqs(buffer.after(8, 5).messages)).toEqual([9, 10]);
     expect(buffer.after(2, 1)).toEqual({ messages: [{ seq: 7, label: 'm7' }], missed: [3, 6] });
     expect(buffer.after(6, 0).messages).toEqual([]);
+  });
+});
+
+describe('ReplayBuffer growth', () => {
+  it('starts with 16 slots and doubles only when full, up to its capacity', () => {
+    const buffer = new ReplayBuffer<Msg>(100);
+    expect(buffer.slotCount).toBe(INITIAL_REPLAY_SLOTS);
+    const seen: number[] = [];
+    for (let seq = 1; seq <= 250; seq++) {
+      buffer.push({ seq, label: `m${seq}` });
+      if (seen.at(-1) !== buffer.slotCount) seen.push(buffer.slotCount);
+    }
+    expect(seen).toEqual([16, 32, 64, 100]);
+    expect(buffer.size).toBe(100);
+    expect(buffer.oldest).toBe(151);
+  });
+
+  it('a buffer smaller than 16 allocates its capacity', () => {
+    expect(new ReplayBuffer<Msg>(5).slotCount).toBe(5);
+    expect(filled(5, 12).slotCount).toBe(5);
+  });
+
+  it('finds every held message by its computed slot across each growth, wrapped or not', () => {
+    const buffer = new ReplayBuffer<Msg>(50);
+    for (let seq = 1; seq <= 140; seq++) {
+      buffer.push({ seq, label: `m${seq}` });
+      const oldest = Math.max(1, seq - 49);
+      expect(buffer.oldest).toBe(oldest);
+      expect(buffer.at(oldest)?.label).toBe(`m${oldest}`);
+      expect(buffer.at(seq)?.label).toBe(`m${seq}`);
+      expect(buffer.at(oldest - 1)).toBeUndefined();
+    }
+    expect(seqs(buffer.after(100).messages)).toEqual(Array.from({ length: 40 }, (_, i) => 101 + i));
+    expect(buffer.after(80).missed).toEqual([81, 90]);
+  });
+
+  it('returns what a push pushed out, and only once the buffer is at its capacity', () => {
+    const buffer = new ReplayBuffer<Msg>(20);
+    for (let seq = 1; seq <= 20; seq++) expect(buffer.push({ seq, label: `m${seq}` })).toBeUndefined();
+    expect(buffer.push({ seq: 21, label: 'm21' })).toEqual({ seq: 1, label: 'm1' });
+    expect(buffer.push({ seq: 22, label: 'm22' })).toEqual({ seq: 2, label: 'm2' });
+    expect(buffer.size).toBe(20);
+  });
+});
+
+describe('ReplayBuffer.dropOldest', () => {
+  it('drops the oldest message, and a resume from it is reported as missed', () => {
+    const buffer = filled(8, 5);
+    expect(buffer.dropOldest()).toEqual({ seq: 1, label: 'm1' });
+    expect(buffer.dropOldest()).toEqual({ seq: 2, label: 'm2' });
+    expect(buffer.oldest).toBe(3);
+    expect(buffer.latest).toBe(5);
+    expect(buffer.at(2)).toBeUndefined();
+    expect(buffer.after(0)).toEqual({ messages: buffer.after(2).messages, missed: [1, 2] });
+    buffer.push({ seq: 6, label: 'm6' });
+    expect(seqs(buffer.after(0).messages)).toEqual([3, 4, 5, 6]);
+  });
+
+  it('empties the buffer without losing its latest seq, and returns undefined when empty', () => {
+    const buffer = filled(4, 3);
+    buffer.dropOldest();
+    buffer.dropOldest();
+    buffer.dropOldest();
+    expect(buffer.dropOldest()).toBeUndefined();
+    expect(buffer.size).toBe(0);
+    expect(buffer.latest).toBe(3);
+    expect(buffer.oldest).toBe(4);
+    expect(buffer.after(1)).toEqual({ messages: [], missed: [2, 3] });
+    expect(() => buffer.push({ seq: 1, label: 'again' })).toThrow(/expected seq 4/);
+    buffer.push({ seq: 4, label: 'm4' });
+    expect(seqs(buffer.after(3).messages)).toEqual([4]);
+  });
+
+  it('halves the slots once at most a quarter are used, down to 16, keeping every message findable', () => {
+    const buffer = filled(1000, 1500); // 1000 slots, holds 501..1500
+    expect(buffer.slotCount).toBe(1000);
+    while (buffer.size > 250) buffer.dropOldest();
+    expect(buffer.slotCount).toBe(500);
+    while (buffer.size > 3) buffer.dropOldest();
+    expect(buffer.slotCount).toBe(16);
+    expect(seqs(buffer.after(0).messages)).toEqual([1498, 1499, 1500]);
+    for (let seq = 1501; seq <= 1600; seq++) buffer.push({ seq, label: `m${seq}` });
+    expect(buffer.slotCount).toBe(128);
+    expect(buffer.at(1498)?.label).toBe('m1498');
+    expect(buffer.at(1600)?.label).toBe('m1600');
+  });
+
+  it('agrees with a plain list under a seeded mix of pushes and drops', () => {
+    let state = 42;
+    const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const labels = (messages: Msg[]): string => messages.map((m) => m.label).join();
+    for (const capacity of [1, 3, 16, 17, 100]) {
+      const buffer = new ReplayBuffer<Msg>(capacity);
+      const model: Msg[] = [];
+      const disagreements: string[] = [];
+      let seq = 0;
+      for (let step = 0; step < 3000; step++) {
+        if (random() < 0.7) {
+          const message = { seq: ++seq, label: `m${seq}` };
+          const pushedOut = buffer.push(message);
+          model.push(message);
+          if (pushedOut !== (model.length > capacity ? model.shift() : undefined)) disagreements.push(`step ${step}: pushed out ${pushedOut?.label}`);
+        } else if (buffer.dropOldest() !== model.shift()) disagreements.push(`step ${step}: dropped the wrong message`);
+        if (buffer.size !== model.length || buffer.slotCount > capacity) disagreements.push(`step ${step}: size ${buffer.size}, slots ${buffer.slotCount}`);
+        const from = seq - Math.floor(random() * (capacity + 3));
+        if (labels(buffer.after(from).messages) !== labels(model.filter((m) => m.seq > from))) disagreements.push(`step ${step}: after(${from})`);
+      }
+      expect(disagreements, `capacity ${capacity}`).toEqual([]);
+      const visited: Msg[] = [];
+      buffer.forEach((m) => visited.push(m));
+      expect(visited).toEqual(model);
+    }
   });
 });

@@ -32,6 +32,8 @@ describe('resolveServerOptions: defaults', () => {
       maxBufferedBytes: 1024 * 1024,
       replaySize: 8192,
       maxRooms: 10_000,
+      roomIdleMs: 60_000,
+      maxReplayBytes: 256 * 1024 * 1024,
       heartbeatMs: 15_000,
       pollTimeoutMs: 25_000,
       pollMaxBatchBytes: 1024 * 1024,
