@@ -20,7 +20,7 @@ import { searchCapacity } from './capacity.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
 import { ServerApi } from './server-api.ts';
-import { targetTransport } from './target.ts';
+import { checkTargetControl, targetTransport } from './target.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { Session, sessionLabel, type SessionKey } from './session.ts';
 
@@ -106,7 +106,9 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
 
   let transports: TransportName[] = config.transports;
   if (config.target !== null) {
-    const served = await targetTransport(new ServerApi(config.target, config.token), transports, '--transports');
+    const api = new ServerApi(config.target, config.token);
+    const served = await targetTransport(api, transports, '--transports');
+    await checkTargetControl(api);
     transports = [served];
     notice(`measuring the ${served} server at ${config.target} (not started by the lab)`);
   }

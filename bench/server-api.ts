@@ -43,6 +43,18 @@ export class ServerApi {
     return body.transport as TransportName;
   }
 
+  /**
+   * Whether the control calls take this client's control token, asked with GET /stats?reset=1 (the
+   * one control call without side effects the bench minds: it resets the loop-delay histogram,
+   * which the bench resets before every window anyway). 'absent': the server has no /stats.
+   */
+  async controlAccess(): Promise<'accepted' | 'refused' | 'absent'> {
+    const response = await attempt(`GET ${PATHS.stats}?reset=1`, () => request(this.path(PATHS.stats, { reset: '1' }, this.controlToken), { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
+    await response.body.dump();
+    if (response.statusCode === 401 || response.statusCode === 403) return 'refused';
+    return response.statusCode === 200 ? 'accepted' : 'absent';
+  }
+
   /** GET /stats; null when the server does not serve it (a target may not). */
   async stats(resetLoopDelay = false): Promise<ServerStatsSnapshot | null> {
     const response = await attempt(`GET ${PATHS.stats}`, () => request(resetLoopDelay ? this.path(PATHS.stats, { reset: '1' }, this.controlToken) : this.path(PATHS.stats), { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));

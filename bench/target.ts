@@ -14,3 +14,15 @@ export async function targetTransport(api: ServerApi, wanted: readonly Transport
   if (wanted.length > 0 && !wanted.includes(served)) throw new UsageError('TARGET_MISMATCH', `--target ${api.baseUrl} serves ${served}, not ${wanted.join(', ')}: drop ${flag} or name ${served}`);
   return served;
 }
+
+/**
+ * Refuses, before any connection opens, a target whose control calls (PUT /feed, POST /drop,
+ * /stats?reset=1) do not take the bench's --token: every run would fail on its first PUT /feed.
+ */
+export async function checkTargetControl(api: ServerApi): Promise<void> {
+  if ((await api.controlAccess()) !== 'refused') return;
+  throw new UsageError(
+    'TARGET_REFUSED',
+    `--target ${api.baseUrl} refuses the bench's control calls (GET /stats?reset=1 answered 401/403): pass its control token as --token (\`npm run serve\` prints it as "control:" at start, or start it with --token T and pass the same T)`,
+  );
+}

@@ -89,6 +89,7 @@ export const LAB_ERRORS = {
   SETUP_FAILED: 'installing a missing system package failed',
   TARGET_MISMATCH: 'a --target server does not speak what the flags ask for',
   TARGET_UNREACHABLE: 'a --target server does not answer',
+  TARGET_REFUSED: "a --target server refuses the bench's token on its control calls",
   BAD_PATH: 'an output path (--out) where the lab cannot write: on /proc or /sys, below a file, a file where a folder is needed (or the reverse), or not writable',
   WRITE_FAILED: 'writing results or a report failed during the run (disk full, permissions or the folder changed): what was written before is kept',
 } as const;

@@ -7,7 +7,11 @@ import { startTestServer } from '../../support/harness.ts';
 import { runBenchProcess } from '../../support/bench-run.ts';
 
 let server: RunningServer | undefined;
-afterAll(() => server?.close());
+let guarded: RunningServer | undefined;
+afterAll(async () => {
+  await server?.close();
+  await guarded?.close();
+});
 
 describe('bench --target', () => {
   it('detects the transport, steps the feed through PUT /feed, and measures with the token', { timeout: 60_000 }, async () => {
@@ -41,5 +45,14 @@ describe('bench --target', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/cannot reach --target http:\/\/127.0.0.1:1 .*start the server first.*\[TARGET_UNREACHABLE\]/);
     expect(run.stderr).not.toContain('    at ');
+  });
+
+  it('refuses, before opening any connection, a target whose control calls refuse the token given', { timeout: 30_000 }, async () => {
+    // Started without --token: its control calls take only the control token it generated.
+    guarded = await startTestServer('ws');
+    const run = await runBenchProcess(['--target', guarded.baseUrl, '--profile', 'quick', '--no-browser'], { timeoutMs: 25_000 });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/refuses the bench's control calls .*pass its control token as --token.*\[TARGET_REFUSED\]/);
+    expect(guarded.counters.connectionsTotal).toBe(0);
   });
 });
