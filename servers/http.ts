@@ -148,7 +148,7 @@ export function checkAuth(req: IncomingMessage, url: URL, expected: string | und
 export function checkControl(req: IncomingMessage, url: URL, controlToken: string): void {
   if (req.headers.origin !== undefined) throw new WireError('FORBIDDEN_ORIGIN', `${url.pathname} is a control call and takes no request from a web page (Origin: ${quoteInput(req.headers.origin)})`);
   const given = tokenOf(req, url);
-  if (given === undefined) throw new WireError('UNAUTHORIZED', `${url.pathname} needs the server's control token`);
+  if (given === undefined) throw new WireError('UNAUTHORIZED', `${url.pathname} needs the server's control token (--control-token, else --token; \`npm run serve\` prints it as "control:" when it made one)`);
   const a = Buffer.from(given);
   const b = Buffer.from(controlToken);
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new WireError('UNAUTHORIZED', `the control token for ${url.pathname} is not valid`);
