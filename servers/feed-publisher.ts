@@ -6,7 +6,7 @@
  * corrects it). How late each message left (publish time minus due time) goes into a histogram of
  * its own, reported by /stats beside the event-loop delay.
  */
-import { createHistogram, encodeHistogram, recordMicros, summarize, type Histogram } from '../metrics/histogram.ts';
+import { createHistogram, recordMicros, summarize, type Histogram } from '../metrics/histogram.ts';
 import { nowMicros } from '../scenarios/clock.ts';
 import { textPayload } from '../scenarios/payload.ts';
 import type { PublicHub } from './hub.ts';
@@ -36,14 +36,17 @@ export const SYSTEM_CLOCK: PublisherClock = {
   },
 };
 
-/** /stats `feed.lateness`: publish time minus due time per scheduled message, ms, since the last reset. */
+/**
+ * /stats `feed.lateness`: publish time minus due time per scheduled message, ms, since the last reset
+ * (0 when nothing was due). A summary, not the encoded histogram: encoding one costs the server a few
+ * ms of its loop, and the bench reads /stats once a second; it combines the seconds as it does the
+ * event-loop delay.
+ */
 export interface LatenessStats {
   p50: number;
   p99: number;
   max: number;
   count: number;
-  /** The same histogram, µs, compressed base64 (metrics/histogram.ts): what the bench merges over a window. */
-  histogram: string;
 }
 
 export class FeedPublisher {
@@ -120,7 +123,6 @@ export class FeedPublisher {
       p99: summary?.p99 ?? 0,
       max: summary?.max ?? 0,
       count: this.lateness.totalCount,
-      histogram: encodeHistogram(this.lateness),
     };
     if (reset) this.lateness.reset();
     return stats;

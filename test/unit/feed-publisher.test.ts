@@ -1,6 +1,5 @@
 /** The publisher's schedule (servers/feed-publisher.ts), on an injected clock: no timer, no sleeping. */
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram } from '../../metrics/histogram.ts';
 import { FeedPublisher, type PublisherClock } from '../../servers/feed-publisher.ts';
 import { Hub, type HubMessage, type Member } from '../../servers/hub.ts';
 
@@ -104,7 +103,6 @@ describe('FeedPublisher schedule', () => {
     expect(lateness.count).toBe(61);
     expect(lateness.max).toBeGreaterThanOrEqual(295);
     expect(lateness.max).toBeLessThan(296);
-    expect(decodeHistogram(lateness.histogram).totalCount).toBe(61);
     // The old stamp (the time of appending) would have given all 61 the same ts: the block would not show in latency.
     expect(new Set(published.map((m) => m.ts)).size).toBe(61);
   });
