@@ -6,7 +6,7 @@
 import type { ConnectReport, WindowReport } from '../clients/load/worker-protocol.ts';
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
 import { integrityOf, mergeTallies, type ChannelTally } from '../metrics/integrity.ts';
-import type { BrowserCost, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
+import type { BrowserCost, LatenessSummary, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 
 /** A worker using this much of a core, or with this much event-loop delay, may be what limits the run. */
@@ -41,6 +41,18 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The publisher's lateness over the window's samples; null when the server reports none (a target) or nothing was scheduled. */
+export function feedLateness(samples: readonly ServerStatsSnapshot[]): LatenessSummary | null {
+  const seconds = samples.flatMap((s) => (s.feed.lateness !== undefined && s.feed.lateness.count > 0 ? [s.feed.lateness] : []));
+  if (seconds.length === 0) return null;
+  return {
+    p50: round(median(seconds.map((l) => l.p50)), 3),
+    p99: round(Math.max(...seconds.map((l) => l.p99)), 3),
+    max: round(Math.max(...seconds.map((l) => l.max)), 3),
+    count: sum(seconds.map((l) => l.count)),
+  };
+}
+
 export function serverMetrics(server: ServerWindow, connections: number): ServerMetrics {
   const { start, end, samples } = server;
   const seconds = Math.max(1e-6, (end.now - start.now) / 1e6);
@@ -62,6 +74,7 @@ export function serverMetrics(server: ServerWindow, connections: number): Server
         : null,
     deliveredPerSec: Math.round(delivered / seconds),
     slowConsumerDisconnects: end.disconnects.slowConsumer - start.disconnects.slowConsumer,
+    feedLatenessMs: feedLateness(samples),
   };
 }
 

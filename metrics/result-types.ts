@@ -49,6 +49,20 @@ export interface ServerMetrics {
   /** Deliveries the server reports having written, per second of the window. */
   deliveredPerSec: number;
   slowConsumerDisconnects: number;
+  /**
+   * The feed publisher's lateness (publish time minus due time per scheduled message, /stats
+   * feed.lateness), per-second samples combined as eventLoopDelayMs, count summed. null when the
+   * server does not report it or scheduled nothing (chat); absent in files written before it existed.
+   */
+  feedLatenessMs?: LatenessSummary | null;
+}
+
+export interface LatenessSummary {
+  p50: number;
+  p99: number;
+  max: number;
+  /** Scheduled messages (per topic schedule) published in the samples. */
+  count: number;
 }
 
 export interface ClientMetrics {

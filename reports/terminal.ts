@@ -67,6 +67,15 @@ function bytesCell(run: RunRecord): string {
   return `${formatCount(perMessage)} (${sign}${formatCount(overheadPerMessage)})`;
 }
 
+const NOT_REPORTED = 'n/r';
+
+/** The server's publisher: how late it sent a message at worst; n/r when the server does not report it. */
+function latenessCell(run: RunRecord): string {
+  if (run.metrics.server === null) return MISSING;
+  const lateness = run.metrics.server.feedLatenessMs;
+  return lateness === undefined || lateness === null ? NOT_REPORTED : formatMs(lateness.max);
+}
+
 function flagsCell(run: RunRecord): Cell {
   const flags = [run.clientBound ? 'CLIENT-BOUND' : '', run.complete ? '' : 'INCOMPLETE'].filter(Boolean);
   return flags.length > 0 ? { text: flags.join(' '), style: 'red' } : { text: '' };
@@ -89,6 +98,7 @@ function runColumns(scenario: ScenarioName, client: ClientKind): Column<RunRecor
     { header: 'p50', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p50) },
     { header: 'p99', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p99) },
     { header: 'p99.9', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p999) },
+    scenarioOf(scenario).pace === 'publisher' ? { header: 'late max', align: 'right', cell: latenessCell } : null,
     scenarioOf(scenario).roundTrips ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
     { header: 'conn p99', align: 'right', cell: (r) => formatMs(r.metrics.connect?.p99) },
     browser ? null : { header: 'bytes/msg', align: 'right', cell: bytesCell },
@@ -122,7 +132,8 @@ function runColumns(scenario: ScenarioName, client: ClientKind): Column<RunRecor
 }
 
 const RUN_LEGEND = [
-  'p50/p99/p99.9: delivery latency, ms; rtt: chat send to own echo, ms; conn: connect time, ms',
+  'p50/p99/p99.9: delivery latency from each message\'s due time, ms; rtt: chat send to own echo, ms; conn: connect time, ms',
+  'late max: the server publisher\'s worst lateness (publish time minus due time), ms; n/r: not reported by the server',
   'bytes/msg: client socket bytes per delivery (overhead over the payload); cpu/1k: server CPU ms per 1,000 deliveries',
   'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
 ];

@@ -39,11 +39,12 @@ export class HubMessage implements EncodableData, Budgeted {
   private json: Buffer | undefined;
   private binary: Buffer | undefined;
 
-  constructor(kind: DataKind, channel: string, seq: number, payload: Buffer, binaryPayload: boolean, from?: string, mid?: number) {
+  /** `ts`: a feed message's due time on the publisher's schedule, else the time it is appended (docs/PROTOCOL.md §1). */
+  constructor(kind: DataKind, channel: string, seq: number, payload: Buffer, binaryPayload: boolean, from?: string, mid?: number, ts = nowMicros()) {
     this.kind = kind;
     this.channel = channel;
     this.seq = seq;
-    this.ts = nowMicros();
+    this.ts = ts;
     this.from = from;
     this.mid = mid;
     this.payload = payload;
@@ -126,7 +127,8 @@ export interface PublicHub {
   /** What the replay buffers hold, all channels together. */
   readonly replay: ReplayBudgetStats;
   readonly counters: HubCounters;
-  publish(topicName: string, payload: Buffer, binaryPayload?: boolean): HubMessage;
+  /** `dueUs`: the message's due time on the publisher's schedule (lab clock, µs), its `ts`; without it, now. */
+  publish(topicName: string, payload: Buffer, binaryPayload?: boolean, dueUs?: number): HubMessage;
   send(from: string, roomName: string, mid: number, payload: Buffer, binaryPayload: boolean): HubMessage;
   /** The latest seq of a channel, or undefined if there is no such channel. */
   latestSeq(name: string): number | undefined;
@@ -342,9 +344,9 @@ export class Hub<M extends Member> implements PublicHub {
     return formatCursor(position);
   }
 
-  publish(topicName: string, payload: Buffer, binaryPayload = false): HubMessage {
+  publish(topicName: string, payload: Buffer, binaryPayload = false, dueUs?: number): HubMessage {
     const topic = this.topic(topicName);
-    return this.append(topic, new HubMessage('feed', topic.name, topic.seq + 1, payload, binaryPayload));
+    return this.append(topic, new HubMessage('feed', topic.name, topic.seq + 1, payload, binaryPayload, undefined, undefined, dueUs));
   }
 
   send(from: string, roomName: string, mid: number, payload: Buffer, binaryPayload: boolean): HubMessage {

@@ -121,7 +121,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
         openConnections: adapter.openConnections(),
         published: adapter.hub.counters.published,
         chatIn: adapter.hub.counters.chatMessagesIn,
-        feed: { topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes },
+        feed: { topics: adapter.hub.topicNames, rate: publisher.rate, payloadBytes: publisher.payloadBytes, lateness: publisher.latenessStats(reset) },
         rooms: adapter.hub.rooms,
         roomsFreed: adapter.hub.roomsFreed,
         replay: adapter.hub.replay,
@@ -159,7 +159,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const controlJson = express.json({ limit: CONTROL_BODY_LIMIT, inflate: false });
   app.get(PATHS.stats, (req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    // Resetting the loop-delay histogram changes what the bench reads: a control call.
+    // Resetting the loop-delay and lateness histograms changes what the bench reads: a control call.
     const reset = url.searchParams.get('reset') === '1';
     if (reset) checkControl(req, url, options.controlToken);
     else checkAuth(req, url, options.token);

@@ -6,6 +6,7 @@ import { nowMicros } from '../scenarios/clock.ts';
 import type { WireErrorCode } from '../scenarios/errors.ts';
 import { SocketBytes } from '../scenarios/socket-bytes.ts';
 import { LoopLagMonitor } from '../metrics/loop-lag.ts';
+import type { LatenessStats } from './feed-publisher.ts';
 import type { ReplayBudgetStats } from './replay-budget.ts';
 
 export interface ServerStatsSnapshot {
@@ -30,7 +31,11 @@ export interface ServerStatsSnapshot {
   memory: { rssBytes: number; heapUsedBytes: number };
   eventLoopDelayMs: { p50: number; p90: number; p99: number; max: number; mean: number; count: number };
   sockets: number;
-  feed: { topics: string[]; rate: number; payloadBytes: number };
+  /**
+   * lateness: the publisher's publish time minus due time per scheduled message since the last reset
+   * (servers/feed-publisher.ts). Optional for a third-party server: the bench then reports it as not reported.
+   */
+  feed: { topics: string[]; rate: number; payloadBytes: number; lateness?: LatenessStats };
   /** Live chat rooms (created and not freed). */
   rooms: number;
   // The reference server always sends the two below; the bench reads neither, so a target's /stats may lack them.

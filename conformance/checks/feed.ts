@@ -52,6 +52,6 @@ export const feedRate: Check = {
     if (wrongSize !== undefined) assert.fail(`got ${describe(wrongSize)}: every tick has a 100-byte text payload after PUT /feed {"payloadBytes":100}`);
     const now = (await ctx.stats()).now;
     const misdated = s.messages.find((m) => m.ts > now || m.ts <= now - 60_000_000);
-    if (misdated !== undefined) assert.fail(`got ${describe(misdated)} with /stats now ${now}: ts is the publish time in µs on the host clock`);
+    if (misdated !== undefined) assert.fail(`got ${describe(misdated)} with /stats now ${now}: a feed message's ts is its due time on the publisher's schedule, in µs on the host clock, never after it was sent`);
   },
 };

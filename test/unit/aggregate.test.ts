@@ -225,7 +225,16 @@ describe('serverMetrics', () => {
       eventLoopDelayMs: { p50: 10.8, p99: 30.4, max: 45.123 },
       deliveredPerSec: 20_000,
       slowConsumerDisconnects: 2,
+      // These samples carry no feed.lateness, as a third-party server's may not: not reported.
+      feedLatenessMs: null,
     });
+  });
+
+  it("combines the publisher's per-second lateness like the loop delay, counts summed, skipping seconds with nothing scheduled", () => {
+    const late = (p50: number, p99: number, max: number, count: number): ServerStatsSnapshot => ({ ...SAMPLES[0]!, feed: { ...SAMPLES[0]!.feed, lateness: { p50, p99, max, count } } });
+    const samples = [late(0.2, 1.5, 2, 100), late(0.4, 290.1234, 301.5, 100), late(0, 0, 0, 0), late(0.3, 2, 3, 100)];
+    expect(serverMetrics({ ...SERVER, samples }, 15).feedLatenessMs).toEqual({ p50: 0.3, p99: 290.123, max: 301.5, count: 300 });
+    expect(serverMetrics({ ...SERVER, samples: [late(0, 0, 0, 0)] }, 15).feedLatenessMs).toBeNull();
   });
 
   it('measures CPU over the snapshots\' own clock, not the nominal window', () => {

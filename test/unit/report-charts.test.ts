@@ -163,8 +163,22 @@ describe('latency-percentiles', () => {
     expect(feed.reading).toContain('(2.7x)');
   });
 
+  it("puts the server publisher's lateness beside feed latency: its figures, not reported, or not measured without /stats", () => {
+    const lateness = { p50: 0.2, p99: 280.4, max: 301.25, count: 1000 };
+    const runs = [
+      run({ transport: 'ws', metrics: { server: { feedLatenessMs: lateness } } }),
+      run({ transport: 'sse', metrics: { server: { feedLatenessMs: null } } }),
+      run({ transport: 'long-poll', metrics: { server: null } }),
+    ];
+    const [section] = latencyPercentiles.build({ results: results(runs), baseline: null });
+    if (section?.kind !== 'chart') throw new Error('no chart');
+    expect(section.spec.table.rows.map((r) => r.slice(-2))).toEqual([['280', '301'], ['not reported', 'not reported'], ['not measured', 'not measured']]);
+    expect(section.spec.table.caption).toContain("due time on the publisher's schedule");
+    expect(chat.table.columns).not.toContain('publisher late max');
+  });
+
   it('has a table row per line with the plotted numbers', () => {
-    expect(feed.table.columns).toEqual(['transport', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.5', 'p99.9', 'p99.99', 'max', 'deliveries counted']);
+    expect(feed.table.columns).toEqual(['transport', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.5', 'p99.9', 'p99.99', 'max', 'deliveries counted', 'publisher late p99', 'publisher late max']);
     expect(feed.table.rows.map((r) => r[0])).toEqual(['ws', 'sse', 'long-poll']);
     const ws = xy((datasetsOf(feed)[0] as Dataset).data);
     expect(feed.table.rows[0]?.slice(1, 10)).toEqual(ws.map((p) => formatMs(p.y)));
@@ -188,7 +202,8 @@ describe('latency-percentiles', () => {
     expect(section?.kind).toBe('chart');
     if (section?.kind !== 'chart') return;
     expect(datasetsOf(section.spec).map((d) => d.label)).toEqual(['ws']);
-    expect(section.spec.table.rows[1]).toEqual(['sse', ...Array(10).fill('not measured')]);
+    // The built runs' servers report no publisher lateness (as a third-party server may not).
+    expect(section.spec.table.rows[1]).toEqual(['sse', ...Array(10).fill('not measured'), 'not reported', 'not reported']);
     expect(section.spec.reading).toContain('p99 not measured for sse');
     const [none] = latencyPercentiles.build({ results: results([run({ metrics: { latency: null } })]), baseline: null });
     expect(none?.kind).toBe('missing');

@@ -95,6 +95,7 @@ const feedRun: RunRecord = {
       eventLoopDelayMs: { p50: 10.1, p99: 11.3, max: 13.9 },
       deliveredPerSec: 9999.1,
       slowConsumerDisconnects: 0,
+      feedLatenessMs: { p50: 0.21, p99: 1.4, max: 3.1, count: 3000 },
     },
     client: { workers: 2, cpuUsPerDelivery: 41.7, maxWorkerCpuCores: 0.22, maxWorkerLoopDelayP99Ms: 12.6 },
     integrity: { expected: 300_000, received: 300_000, lost: 0, duplicated: 0, reordered: 0 },
@@ -584,8 +585,8 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
   return found;
 }
 
-/** Optional in result-types.ts and in the schema: absent from files written before browser clients existed. */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect']);
+/** Optional in result-types.ts and in the schema: absent from files written before browser clients (feedLatenessMs: the publisher's lateness) existed. */
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs']);
 
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary } from '../../metrics/histogram.ts';
-import type { BrowserCost, CapacityResult, ReconnectMetrics, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
+import type { BrowserCost, CapacityResult, LatenessSummary, ReconnectMetrics, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import { validateResults } from '../../metrics/results-io.ts';
 import { formatBytes, formatCount, formatMs } from '../../reports/format.ts';
 import { renderSummary } from '../../reports/terminal.ts';
@@ -24,6 +24,8 @@ interface RunSpec {
   connect?: Summary | null;
   bytes?: [perMessage: number | null, overhead: number | null];
   server?: { cpuMsPer1k: number | null; rssPerConnection: number | null } | null;
+  /** The server publisher's lateness; absent: as a server that does not report it. */
+  lateness?: LatenessSummary;
   lost?: number;
   duplicated?: number;
   reordered?: number;
@@ -67,6 +69,7 @@ function run(spec: RunSpec): RunRecord {
               rssBytesPerConnection: spec.server?.rssPerConnection ?? 12_595,
               eventLoopDelayMs: { p50: 1, p99: 5, max: 9 },
               deliveredPerSec: spec.deliveriesPerSec,
+              ...(spec.lateness === undefined ? {} : { feedLatenessMs: spec.lateness }),
             },
       client: { workers: 2, cpuUsPerDelivery: 3, maxWorkerCpuCores: 0.6, maxWorkerLoopDelayP99Ms: 4, browser: spec.browser },
       integrity: { expected, received: expected - lost, lost, duplicated: spec.duplicated ?? 0, reordered: spec.reordered ?? 0 },
@@ -118,7 +121,7 @@ function results(overrides: Partial<ResultsFile> = {}): ResultsFile {
       agreed: true,
     },
     runs: [
-      run({ id: 'ws', transport: 'ws', deliveriesPerSec: 301_241.6, latency: latency(0.512, 21.4, 305.2) }),
+      run({ id: 'ws', transport: 'ws', deliveriesPerSec: 301_241.6, latency: latency(0.512, 21.4, 305.2), lateness: { p50: 0.2, p99: 280.4, max: 301.25, count: 1000 } }),
       run({
         id: 'sse',
         transport: 'sse',
@@ -237,6 +240,9 @@ describe('renderSummary', () => {
       loss: '0/150,000',
     });
     expect(row(feed, 'sse')).toMatchObject({ 'p99.9': '1,234', loss: '12/150,000 dup 3', flags: 'CLIENT-BOUND' });
+    // The publisher's worst lateness beside the latency: reported by ws's server, not by sse's, not measured without /stats.
+    expect([row(feed, 'ws')['late max'], row(feed, 'sse')['late max'], row(feed, 'long-poll')['late max']]).toEqual(['301', 'n/r', '-']);
+    expect(table(plain, 'Chat: fixed load')[0]).not.toContain('late');
     expect(feed[0]).not.toContain('client');
     expect(feed[0]).not.toContain('rtt');
   });

@@ -7,6 +7,7 @@
  */
 import { decodeHistogram } from '../../../metrics/histogram.ts';
 import type { RunRecord } from '../../../metrics/result-types.ts';
+import { scenarioOf } from '../../../scenarios/registry.ts';
 import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
@@ -25,6 +26,19 @@ import {
 } from './chart-kit.ts';
 
 const FAMILY = 'latency-percentiles';
+const NOT_REPORTED = 'not reported';
+
+/**
+ * Beside a feed's latency, how late the server's publisher sent its messages (publish time minus due
+ * time): latency counts from the due time, so this says how much of it the server's schedule caused.
+ */
+function latenessCells(run: RunRecord): [p99: string, max: string] {
+  const server = run.metrics.server;
+  if (server === null) return [NOT_MEASURED, NOT_MEASURED];
+  const lateness = server.feedLatenessMs;
+  if (lateness === undefined || lateness === null) return [NOT_REPORTED, NOT_REPORTED];
+  return [formatMs(lateness.p99), formatMs(lateness.max)];
+}
 const TITLE = 'Delivery latency by percentile';
 
 /** The percentiles drawn before the max. */
@@ -153,6 +167,7 @@ function chartFor(group: RunGroup, id: string): ChartSection {
   const unresolved = curves.some((c) => c.count !== null && PERCENTILES.some((p, i) => c.values[i] === null && percentileX(p) > (c.count ?? 0)));
 
   const first = group.runs[0] as RunRecord;
+  const publisher = scenarioOf(group.scenario).pace === 'publisher';
   return {
     kind: 'chart',
     spec: {
@@ -164,8 +179,11 @@ function chartFor(group: RunGroup, id: string): ChartSection {
         caption:
           `Delivery latency by percentile, ms (${group.scenario}, ${group.label}; ${describeLoad(first)}). ` +
           `The max is plotted at 1/(1-p) = deliveries counted.` +
+          (publisher
+            ? " Latency counts from each message's due time on the publisher's schedule (as wrk2 does); publisher late: how late the server published them (publish time minus due time, /stats), \"not reported\" for a server that does not say."
+            : '') +
           (unresolved ? ' "too few deliveries": the run had fewer deliveries than 1/(1-p).' : ''),
-        columns: ['transport', ...PERCENTILES.map(percentileLabel), 'max', 'deliveries counted'],
+        columns: ['transport', ...PERCENTILES.map(percentileLabel), 'max', 'deliveries counted', ...(publisher ? ['publisher late p99', 'publisher late max'] : [])],
         rows: curves.map((curve) => [
           curve.label,
           ...PERCENTILES.map((p, i) => {
@@ -176,6 +194,7 @@ function chartFor(group: RunGroup, id: string): ChartSection {
           }),
           curve.maxMs === null ? NOT_MEASURED : formatMs(curve.maxMs),
           curve.count === null ? NOT_MEASURED : formatCount(curve.count),
+          ...(publisher ? latenessCells(curve.run) : []),
         ]),
       },
       flags,
