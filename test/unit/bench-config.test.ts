@@ -67,7 +67,7 @@ describe('profiles', () => {
     expect(CHAT.connections(quick, 'node')).toBeLessThan(CHAT.connections(full, 'node'));
     expect(quick.durationMs).toBeLessThan(full.durationMs);
     expect(quick.warmupMs).toBeLessThan(full.warmupMs);
-    expect(quick.capacity.feedRates.length).toBeLessThan(full.capacity.feedRates.length);
+    expect(quick.capacity.maxSteps).toBeLessThan(full.capacity.maxSteps);
     expect(quick.capacity.stepDurationMs).toBeLessThan(full.capacity.stepDurationMs);
   });
 
@@ -80,7 +80,7 @@ describe('profiles', () => {
   it('returns a copy: changing the result leaves the profile defaults alone', () => {
     const config = resolve([{ profile: 'quick' }, FLAGS]);
     config.feed.subscribers = 1;
-    config.capacity.feedRates.push(99_999);
+    config.capacity.scenarios.push('chat');
     config.transports.pop();
     expect(PROFILE_DEFAULTS.quick.feed.subscribers).toBe(200);
     expect(resolve([{ profile: 'quick' }, FLAGS])).toEqual(PROFILE_DEFAULTS.quick);
@@ -162,7 +162,7 @@ describe('refusals name the option, where it came from, and what it accepts', ()
   it.each([
     ['feed.subscriber', 'feed.subscribers, feed.ratePerSec, feed.payloadBytes'],
     ['chat.members', 'chat.rooms, chat.membersPerRoom, chat.sendRatePerMember, chat.payloadBytes'],
-    ['capacity.steps', 'capacity.enabled, capacity.scenarios, capacity.feedRates, capacity.chatRates, capacity.stepWarmupMs, capacity.stepDurationMs, capacity.sloP99Ms, capacity.sloMaxLoss'],
+    ['capacity.steps', 'capacity.enabled, capacity.scenarios, capacity.feedRates, capacity.chatRates, capacity.feedStartRate, capacity.chatStartRate, capacity.feedMaxRate, capacity.chatMaxRate, capacity.maxSteps, capacity.resolution, capacity.stepWarmupMs, capacity.stepDurationMs, capacity.sloP99Ms, capacity.sloMaxLoss'],
   ])('an unknown nested key %s lists only the keys of its object', (path, accepted) => {
     const err = refusal(() => validateLayer(layerOf(path, 1), FILE), 'UNKNOWN_OPTION', `unknown option "${path}" in scenario file my.json; accepted: ${accepted}`);
     expect(err.message).not.toContain('durationMs');
@@ -278,7 +278,7 @@ describe('refusals name the option, where it came from, and what it accepts', ()
     ['feed', 5, 'subscribers, ratePerSec, payloadBytes'],
     ['feed', [1000], 'subscribers, ratePerSec, payloadBytes'],
     ['chat', null, 'rooms, membersPerRoom, sendRatePerMember, payloadBytes'],
-    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss'],
+    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, feedStartRate, chatStartRate, feedMaxRate, chatMaxRate, maxSteps, resolution, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss'],
   ])('a nested option %s given as %j lists the keys it takes', (key, value, keys) => {
     const err = refusal(() => validateLayer({ [key]: value }, FILE), 'BAD_SCENARIO', `option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
     expect(err.message).toBe(`option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
