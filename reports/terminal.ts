@@ -5,6 +5,7 @@
  */
 import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
+import { cpuBesideText, limitText, nothingHeldText, precisionText } from './capacity-words.ts';
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
@@ -166,16 +167,22 @@ const sloText = (slo: CapacityResult['slo']): string => `p99 <= ${slo.p99Ms} ms,
 
 function outcomeCell(result: CapacityResult): Cell {
   const brokeAt = result.broke ? `${formatCount(result.broke.offeredDeliveriesPerSec)}/s` : null;
+  const limit = limitText(result);
+  const cpu = result.broke?.limit === undefined ? '' : ` (${cpuBesideText(result.broke.limit)})`;
   switch (result.stopReason) {
-    case 'slo-broken':
-      return { text: `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}` };
+    case 'slo-broken': {
+      const broke = result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}`;
+      return { text: limit === null ? broke : `${broke}; ${limit}` };
+    }
     case 'client-bound':
       return {
-        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached`,
+        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached${cpu}`,
         style: 'yellow',
       };
-    case 'all-steps-passed':
-      return { text: 'no step broke the SLO (capacity >= highest step)', style: 'green' };
+    case 'all-steps-passed': {
+      const why = result.searchEnd === 'max-steps' || result.searchEnd === 'max-rate' ? `: ${precisionText(result)}` : '';
+      return { text: `no step broke the SLO (capacity >= highest step)${why}`, style: 'green' };
+    }
     case 'interrupted':
       return { text: 'INTERRUPTED: search did not finish', style: 'red' };
     case 'failed':
@@ -215,7 +222,16 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     ),
     '',
     `${INDENT}sustained/s: deliveries/s at the highest step that met the SLO; p99: its delivery latency, ms`,
+    ...searchLegend(capacity),
   ];
+}
+
+/** How the steps were chosen, once for the table: bisected to a resolution, or fixed steps. */
+function searchLegend(capacity: CapacityResult[]): string[] {
+  const resolutions = new Set(capacity.map((c) => c.resolution).filter((r): r is number => typeof r === 'number'));
+  if (resolutions.size === 0) return [];
+  const within = [...resolutions].map((r) => `${Math.round(r * 100)} %`).join(', ');
+  return [`${INDENT}the rate doubled while steps held, then was bisected until the rate that broke was within ${within} of the one that held; limit: what ran out where it broke`];
 }
 
 function describeRun(run: RunRecord): string {
