@@ -21,6 +21,11 @@ export function cpuBesideText(limit: CapacityLimit): string {
   return `server ${cores(limit.serverCpuCores)}${loop}, client ${cores(limit.clientCpuCores)}, machine ${limit.machineBusyCores.toFixed(2)} of ${limit.machineCores} cores busy`;
 }
 
+/** "0.97 / 0.61 / 1.71 of 2": server, client and machine cores, for a table column. */
+export function cpuColumnText(limit: CapacityLimit): string {
+  return `${limit.serverCpuCores === null ? '?' : limit.serverCpuCores.toFixed(2)} / ${limit.clientCpuCores.toFixed(2)} / ${limit.machineBusyCores.toFixed(2)} of ${limit.machineCores}`;
+}
+
 /** "limit: the server (server 0.97 cores ..., client ..., machine ...)"; null when the file records no limit. */
 export function limitText(result: CapacityResult): string | null {
   const limit = result.broke?.limit;

@@ -5,7 +5,7 @@
  */
 import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
-import { cpuBesideText, limitText, nothingHeldText, precisionText } from './capacity-words.ts';
+import { cpuColumnText, limitName, nothingHeldText, precisionText } from './capacity-words.ts';
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
@@ -167,16 +167,12 @@ const sloText = (slo: CapacityResult['slo']): string => `p99 <= ${slo.p99Ms} ms,
 
 function outcomeCell(result: CapacityResult): Cell {
   const brokeAt = result.broke ? `${formatCount(result.broke.offeredDeliveriesPerSec)}/s` : null;
-  const limit = limitText(result);
-  const cpu = result.broke?.limit === undefined ? '' : ` (${cpuBesideText(result.broke.limit)})`;
   switch (result.stopReason) {
-    case 'slo-broken': {
-      const broke = result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}`;
-      return { text: limit === null ? broke : `${broke}; ${limit}` };
-    }
+    case 'slo-broken':
+      return { text: result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}` };
     case 'client-bound':
       return {
-        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached${cpu}`,
+        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached`,
         style: 'yellow',
       };
     case 'all-steps-passed': {
@@ -210,6 +206,9 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     sharedSlo === undefined ? { header: 'SLO', align: 'left', cell: (c) => sloText(c.slo) } : null,
     { header: 'sustained/s', align: 'right', cell: (c) => formatCount(c.sustained?.deliveriesPerSec) },
     { header: 'p99', align: 'right', cell: (c) => formatMs(c.sustained?.latencyP99Ms) },
+    // What ran out where the search broke, with each one's CPU beside it (files from before the search bisected have none).
+    capacity.some((c) => c.broke?.limit !== undefined) ? { header: 'limit', align: 'left', cell: (c) => limitName(c) ?? MISSING } : null,
+    capacity.some((c) => c.broke?.limit !== undefined) ? { header: 'CPU server/client/machine', align: 'right', cell: (c) => (c.broke?.limit === undefined ? MISSING : cpuColumnText(c.broke.limit)) } : null,
     { header: 'outcome', align: 'left', cell: outcomeCell },
   ];
   const title = sharedSlo === undefined ? 'Capacity' : `Capacity (SLO: ${sharedSlo})`;
@@ -226,12 +225,21 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
   ];
 }
 
-/** How the steps were chosen, once for the table: bisected to a resolution, or fixed steps. */
+/** How the steps were chosen and what the limit columns mean, once for the table. */
 function searchLegend(capacity: CapacityResult[]): string[] {
+  const lines: string[] = [];
   const resolutions = new Set(capacity.map((c) => c.resolution).filter((r): r is number => typeof r === 'number'));
-  if (resolutions.size === 0) return [];
-  const within = [...resolutions].map((r) => `${Math.round(r * 100)} %`).join(', ');
-  return [`${INDENT}the rate doubled while steps held, then was bisected until the rate that broke was within ${within} of the one that held; limit: what ran out where it broke`];
+  if (resolutions.size > 0) {
+    const within = [...resolutions].map((r) => `${Math.round(r * 100)} %`).join(', ');
+    lines.push(`${INDENT}the rate doubled while steps held (halved while they broke), then was bisected until the rate that broke was within ${within} of the one that held`);
+  }
+  if (capacity.some((c) => c.broke?.limit !== undefined)) {
+    lines.push(
+      `${INDENT}limit: what ran out at the lowest rate that broke (server: CPU or event loop; client: the lab's, so the server's capacity is above; machine: every core busy;`,
+      `${INDENT}SLO: none ran out); CPU: server / load client / whole machine, in cores, at that step`,
+    );
+  }
+  return lines;
 }
 
 function describeRun(run: RunRecord): string {
