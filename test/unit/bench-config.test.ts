@@ -573,3 +573,39 @@ describe('browser options', () => {
     expect(CHAT.connections(config, 'browser')).toBe(MAX_BROWSER_CLIENTS);
   });
 });
+
+describe('capacity search bounds', () => {
+  it('searches by default: no fixed steps, a start, a maximum rate, a step budget and a 10 % resolution', () => {
+    for (const name of PROFILES) {
+      const { capacity } = PROFILE_DEFAULTS[name];
+      expect(capacity).toMatchObject({ feedRates: null, chatRates: null, resolution: 0.1 });
+      expect(capacity.feedStartRate).toBeLessThanOrEqual(capacity.feedMaxRate);
+      expect(capacity.chatStartRate).toBeLessThanOrEqual(capacity.chatMaxRate);
+    }
+  });
+
+  it.each<[string, unknown, string]>([
+    ['capacity.resolution', 0, 'a fraction from 0.01 to 1 (0.1: 10 %)'],
+    ['capacity.resolution', 1.5, 'a fraction from 0.01 to 1 (0.1: 10 %)'],
+    ['capacity.resolution', '10%', 'a fraction from 0.01 to 1 (0.1: 10 %)'],
+    ['capacity.maxSteps', 1, 'an integer from 2 to 40'],
+    ['capacity.feedStartRate', 0, 'an integer from 1 to 100000'],
+    ['capacity.chatMaxRate', 1001, 'an integer from 1 to 1000'],
+  ])('refuses %s = %j', (path, value, expected) => {
+    refusal(() => validateLayer(layerOf(path, value), FILE), 'BAD_OPTION', `option "${path}" (scenario file my.json) must be ${expected}, got ${JSON.stringify(value)}`);
+  });
+
+  it('refuses a start above the maximum rate, naming both where they were set', () => {
+    refusal(
+      () => resolve([{ capacity: { feedMaxRate: 50 } }, FILE], [{ capacity: { feedStartRate: 80 } }, { description: 'flags', flagOf: { 'capacity.feedStartRate': 'capacity-start' } }]),
+      'BAD_OPTION',
+      '--capacity-start (80) must not exceed option "capacity.feedMaxRate" (scenario file my.json) (50): lower the start or raise the maximum',
+    );
+    refusal(() => resolve([{ capacity: { chatStartRate: 900, chatMaxRate: 20 } }, FILE]), 'BAD_OPTION', 'option "capacity.chatStartRate" (scenario file my.json) (900) must not exceed');
+  });
+
+  it('fixed steps may be given, and taken away again (null: search)', () => {
+    expect(resolve([{ capacity: { feedRates: [100, 200] } }, FILE]).capacity.feedRates).toEqual([100, 200]);
+    expect(resolve([{ capacity: { feedRates: [100, 200] } }, FILE], [{ capacity: { feedRates: null } }, FLAGS]).capacity.feedRates).toBeNull();
+  });
+});
