@@ -55,6 +55,14 @@ export function precisionText(result: CapacityResult): string | null {
   }
 }
 
+/** When the step budget ran out before the bracket reached the resolution: how wide it was left, e.g. "steps ran out at 19 % (aim 10 %)". */
+export function unsettledText(result: CapacityResult): string | null {
+  if (result.searchEnd !== 'max-steps' || result.sustained === null || result.broke === null || result.sustained.offeredDeliveriesPerSec <= 0) return null;
+  const width = Math.round((result.broke.offeredDeliveriesPerSec / result.sustained.offeredDeliveriesPerSec - 1) * 100);
+  const aim = typeof result.resolution === 'number' ? ` (aim ${Math.round(result.resolution * 100)} %)` : '';
+  return `steps ran out at ${width} %${aim}`;
+}
+
 /** The answer when no step held: "even 1,000/s offered broke the SLO: <reason>" — an answer, not "none". */
 export function nothingHeldText(result: CapacityResult): string {
   if (result.broke === null) return 'no step was measured';

@@ -5,7 +5,7 @@
  */
 import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
-import { cpuColumnText, limitName, nothingHeldText, precisionText } from './capacity-words.ts';
+import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
@@ -167,12 +167,15 @@ const sloText = (slo: CapacityResult['slo']): string => `p99 <= ${slo.p99Ms} ms,
 
 function outcomeCell(result: CapacityResult): Cell {
   const brokeAt = result.broke ? `${formatCount(result.broke.offeredDeliveriesPerSec)}/s` : null;
+  // A search whose steps ran out before it settled says how wide it left the bracket.
+  const unsettled = unsettledText(result);
+  const tail = unsettled === null ? '' : `; ${unsettled}`;
   switch (result.stopReason) {
     case 'slo-broken':
-      return { text: result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}` };
+      return { text: (result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}`) + tail };
     case 'client-bound':
       return {
-        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached`,
+        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached${tail}`,
         style: 'yellow',
       };
     case 'all-steps-passed': {

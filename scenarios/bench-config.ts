@@ -36,7 +36,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     warmupMs: 1000,
     durationMs: 3000,
     drainMaxMs: 2000,
-    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 100, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 6, resolution: 0.1, stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0 },
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 200, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 6, resolution: 0.1, stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0 },
   },
   default: {
     ...COMMON,
@@ -51,7 +51,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     warmupMs: 2000,
     durationMs: 5000,
     drainMaxMs: 3000,
-    // A search of 8 steps at most per transport (about 5 s each with warm-up and drain) keeps the default run near 4 minutes.
+    // At most 8 steps per search (about 5 s each with warm-up and drain): the default run stays near 4 minutes.
     capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 100, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 8, resolution: 0.1, stepWarmupMs: 1000, stepDurationMs: 3000, sloP99Ms: 100, sloMaxLoss: 0 },
   },
 };

@@ -307,6 +307,12 @@ describe('renderSummary', () => {
     for (const line of cap) expect(line.length).toBeLessThanOrEqual(160);
   });
 
+  it('a search whose steps ran out before it settled says how wide it left the bracket', () => {
+    const unsettled = { ...capacity('ws', 'slo-broken', { offeredDeliveriesPerSec: 240_000, reason: 'delivery p99 120 ms > 50 ms', runId: 'step-6' }), resolution: 0.1, searchEnd: 'max-steps' as const };
+    const cap = table(renderSummary(results({ capacity: [unsettled] })), 'Capacity (SLO: p99 <= 50 ms, loss <= 0.001)');
+    expect(row(cap, 'ws').outcome).toBe('broke at 240,000/s: delivery p99 120 ms > 50 ms; steps ran out at 20 % (aim 10 %)');
+  });
+
   it('lists client-bound reasons, notices and the clock check', () => {
     expect(plain).toContain(
       'feed sse json node, 1,000 conns: worker CPU 0.97 cores >= 0.9; worker event-loop delay p99 45 ms >= 20 ms',

@@ -5,7 +5,7 @@
  * The dashed diagonal is delivered = offered.
  */
 import type { CapacityResult, RunRecord } from '../../../metrics/result-types.ts';
-import { limitText } from '../../capacity-words.ts';
+import { limitText, unsettledText } from '../../capacity-words.ts';
 import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
@@ -120,7 +120,8 @@ function clause(search: Search): string {
   const ended = endedBy(search);
   const last = search.steps[search.steps.length - 1] as Step;
   const limit = search.capacity === null ? null : limitText(search.capacity);
-  const limited = limit === null ? '' : ` (${limit})`;
+  const unsettled = search.capacity === null ? null : unsettledText(search.capacity);
+  const limited = [limit, unsettled].filter((part) => part !== null).map((part) => ` (${part})`).join('');
   const sustained = top === undefined ? null : `sustained ${formatCount(top.run.load.offeredDeliveriesPerSec)}/s (${p99Text(top.run)})`;
   const at = (step: Step): string => `${formatCount(step.run.load.offeredDeliveriesPerSec)}/s (${p99Text(step.run)})`;
   if (search.capacity === null) return `${search.label}: no capacity verdict recorded (highest step drawn: ${formatCount(last.run.load.offeredDeliveriesPerSec)}/s offered)`;
