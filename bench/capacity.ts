@@ -1,16 +1,20 @@
 /**
- * Capacity search: the same connections, stepping the offered load up until a step breaks the SLO.
- * The answer is the highest step that held. A step where the load client was saturated ends the
- * search as client-bound: that is the lab's limit, never reported as the server's.
+ * Capacity search: the same connections, the offered load raised step by step (capacity-search.ts
+ * picks each rate) until a step breaks the SLO, then bisected down to the resolution. A step where
+ * the load client was saturated counts as broken, with the client as its limit: the lab's limit,
+ * never reported as the server's (the server's capacity lies above it).
  */
+import { cpus } from 'node:os';
 import type { CapacityResult, RunRecord } from '../metrics/result-types.ts';
 import type { Session } from './session.ts';
 import type { MeasureSpec } from './window-runner.ts';
+import { capacityLimitOf } from './capacity-limit.ts';
+import { runSearch, type SearchBounds } from './capacity-search.ts';
 import { sloBreaches, type Slo } from './slo.ts';
 
 export interface CapacityPlan {
   id: string;
-  rates: number[];
+  bounds: SearchBounds;
   warmupMs: number;
   durationMs: number;
   slo: Slo;
@@ -18,32 +22,52 @@ export interface CapacityPlan {
 
 export async function searchCapacity(session: Session, plan: CapacityPlan, onRun: (run: RunRecord) => Promise<void>, signal: AbortSignal): Promise<CapacityResult> {
   const { transport, scenario, encoding, client } = session.key;
-  const result: CapacityResult = { id: plan.id, transport, scenario, client, encoding, slo: plan.slo, sustained: null, broke: null, stopReason: 'all-steps-passed', steps: [] };
-  for (const [index, rate] of plan.rates.entries()) {
-    if (signal.aborted) {
-      result.stopReason = 'interrupted';
-      break;
-    }
-    const spec: MeasureSpec = { id: `${plan.id}/step${index + 1}`, kind: 'capacity-step', rate, warmupMs: plan.warmupMs, durationMs: plan.durationMs, step: { index: index + 1, search: plan.id } };
+  const result: CapacityResult = {
+    id: plan.id,
+    transport,
+    scenario,
+    client,
+    encoding,
+    slo: plan.slo,
+    sustained: null,
+    broke: null,
+    stopReason: 'all-steps-passed',
+    steps: [],
+    resolution: plan.bounds.steps === null ? plan.bounds.resolution : null,
+    searchEnd: null,
+  };
+  const runs = new Map<number, RunRecord>();
+  const cpuOf = new Map<RunRecord, { clientCores: number; machineBusyCores: number }>();
+  let interrupted = false;
+  const outcome = await runSearch(plan.bounds, async (rate) => {
+    if (signal.aborted) return null;
+    const index = result.steps.length + 1;
+    const spec: MeasureSpec = { id: `${plan.id}/step${index}`, kind: 'capacity-step', rate, warmupMs: plan.warmupMs, durationMs: plan.durationMs, step: { index, search: plan.id } };
     const run = await session.measure(spec);
+    const cpu = session.windowCpu[session.windowCpu.length - 1];
+    if (cpu !== undefined) cpuOf.set(run, cpu);
     result.steps.push(run.id);
     await onRun(run);
     if (!run.complete) {
-      result.stopReason = 'interrupted';
-      break;
+      interrupted = true;
+      return null;
     }
-    const breaches = sloBreaches(run, plan.slo);
-    if (run.clientBound) {
-      result.stopReason = 'client-bound';
-      result.broke = { offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, reason: `the load client was saturated (${run.clientBoundReasons.join('; ')})`, runId: run.id };
-      break;
-    }
-    if (breaches.length > 0) {
-      result.stopReason = 'slo-broken';
-      result.broke = { offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, reason: breaches.join('; '), runId: run.id };
-      break;
-    }
-    result.sustained = { offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, deliveriesPerSec: run.metrics.throughput.deliveriesPerSec, latencyP99Ms: run.metrics.latency?.p99 ?? run.metrics.rtt?.p99 ?? null, runId: run.id };
+    runs.set(rate, run);
+    return !run.clientBound && sloBreaches(run, plan.slo).length === 0;
+  });
+  const held = outcome.held === null ? undefined : runs.get(outcome.held);
+  const broke = outcome.broke === null ? undefined : runs.get(outcome.broke);
+  if (held !== undefined) {
+    result.sustained = { offeredDeliveriesPerSec: held.load.offeredDeliveriesPerSec, deliveriesPerSec: held.metrics.throughput.deliveriesPerSec, latencyP99Ms: held.metrics.latency?.p99 ?? held.metrics.rtt?.p99 ?? null, runId: held.id };
   }
+  if (broke !== undefined) {
+    const cpu = cpuOf.get(broke) ?? { clientCores: 0, machineBusyCores: 0 };
+    const limit = capacityLimitOf(broke, { ...cpu, machineCores: Math.max(1, cpus().length) });
+    const reason = broke.clientBound ? `the load client was saturated (${broke.clientBoundReasons.join('; ')})` : sloBreaches(broke, plan.slo).join('; ');
+    result.broke = { offeredDeliveriesPerSec: broke.load.offeredDeliveriesPerSec, reason, runId: broke.id, limit };
+    result.stopReason = limit.by === 'client' ? 'client-bound' : 'slo-broken';
+  }
+  result.searchEnd = outcome.end;
+  if (interrupted || outcome.end === null) result.stopReason = 'interrupted';
   return result;
 }

@@ -276,7 +276,14 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
         session,
         {
           id: `${base}/capacity`,
-          rates: scenario.capacityRates(config),
+          bounds: {
+            ...scenario.capacityBounds(config),
+            // Rates are whole numbers, feed publish rates and chat sends per member alike: 1 is the lowest.
+            minRate: 1,
+            maxSteps: config.capacity.maxSteps,
+            resolution: config.capacity.resolution,
+            steps: scenario.capacityRates(config),
+          },
           warmupMs: config.capacity.stepWarmupMs,
           durationMs: config.capacity.stepDurationMs,
           slo: { p99Ms: config.capacity.sloP99Ms, maxLoss: config.capacity.sloMaxLoss },

@@ -59,6 +59,9 @@ export interface BuiltRun {
   record: RunRecord;
   /** Cores busy outside the lab (server, workers, coordinator) during the window. */
   otherCpuCores: number;
+  /** The lab's load client (every worker) and the whole machine during the window, in cores. */
+  clientCpuCores: number;
+  machineBusyCores: number;
 }
 
 const secondOf = (us: number, originUs: number): number => Math.floor((us - originUs) / 1e6);
@@ -157,5 +160,6 @@ export function buildRunRecord(input: RunRecordInput): BuiltRun {
   if (window.drop !== undefined) {
     record.reconnect = reconnectMetrics(window.reports, { dropAtMs: Math.round((window.drop.atUs - window.startUs) / 100) / 10, droppedConnections: window.drop.dropped, clients: connections });
   }
-  return { record, otherCpuCores };
+  const clientCpuCores = window.reports.reduce((sum, r) => sum + r.cpuUs, 0) / (durationMs * 1000);
+  return { record, otherCpuCores, clientCpuCores, machineBusyCores: window.machineBusyUs / (durationMs * 1000) };
 }

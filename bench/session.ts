@@ -45,6 +45,8 @@ export class Session {
   readonly clock: ClockCheck['samples'] = [];
   /** Cores busy outside the lab during each window of this session. */
   readonly otherCpuCores: number[] = [];
+  /** Per measured window, in order: the load client's CPU and the whole machine's, in cores (capacity limits read them). */
+  readonly windowCpu: { clientCores: number; machineBusyCores: number }[] = [];
   private readonly scenario: Scenario;
   private readonly ticks = new Map<number, TickSum>();
   private readonly serverSamples: ServerSample[] = [];
@@ -192,7 +194,7 @@ export class Session {
   async measure(spec: MeasureSpec): Promise<RunRecord> {
     const { config, progress, signal } = this.deps;
     const window = await runWindow({ pool: this.pool!, api: this.api, progress, signal, label: this.label, drainMaxMs: config.drainMaxMs, setRate: (rate) => this.setRate(rate) }, spec);
-    const { record, otherCpuCores } = buildRunRecord({
+    const { record, otherCpuCores, clientCpuCores, machineBusyCores } = buildRunRecord({
       key: this.key,
       spec,
       config,
@@ -207,6 +209,7 @@ export class Session {
       rateControllable: this.rateControllable,
     });
     this.otherCpuCores.push(otherCpuCores);
+    this.windowCpu.push({ clientCores: clientCpuCores, machineBusyCores });
     return record;
   }
 

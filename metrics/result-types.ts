@@ -216,12 +216,39 @@ export interface CapacityResult {
   client: ClientKind;
   encoding: Encoding;
   slo: { p99Ms: number; maxLoss: number };
-  /** The highest step that met the SLO (null when even the first broke it). */
+  /** The highest step that met the SLO below the lowest that broke it (null when every step tried broke it). */
   sustained: { offeredDeliveriesPerSec: number; deliveriesPerSec: number; latencyP99Ms: number | null; runId: string } | null;
-  /** The step that broke the SLO, and why; null when none did. */
-  broke: { offeredDeliveriesPerSec: number; reason: string; runId: string } | null;
+  /** The lowest step that broke the SLO, why, and what ran out; null when none did. */
+  broke: { offeredDeliveriesPerSec: number; reason: string; runId: string; limit?: CapacityLimit } | null;
+  /** client-bound: the lowest step that broke was the lab's client's limit; the server's capacity is above it. */
   stopReason: 'slo-broken' | 'client-bound' | 'all-steps-passed' | 'interrupted' | 'failed';
   steps: string[];
+  /** The resolution the search bisected to (0.1: within 10 %); null for fixed steps (absent in files written before the search bisected). */
+  resolution?: number | null;
+  /**
+   * How the search ended: bracketed (within the resolution), max-rate (a step at the highest rate held; fixed steps: all held),
+   * max-steps (the step budget ran out first), floor (even the lowest rate broke), list (fixed steps: one broke); null: interrupted.
+   */
+  searchEnd?: CapacitySearchEnd | null;
+}
+
+export type CapacitySearchEnd = 'bracketed' | 'max-rate' | 'max-steps' | 'floor' | 'list';
+
+/** What ran out at the step that broke: the server, the lab's load client, the machine, or none of them (the SLO broke on its own). */
+export type CapacityLimitKind = 'server' | 'client' | 'machine' | 'slo';
+
+export interface CapacityLimit {
+  by: CapacityLimitKind;
+  /** Why the lab says so, in words. */
+  why: string;
+  /** The server process over the window, in cores; null without /stats. */
+  serverCpuCores: number | null;
+  serverLoopDelayP99Ms: number | null;
+  /** The lab's load client, every worker together, in cores. */
+  clientCpuCores: number;
+  /** Every process of the machine, in cores, of machineCores. */
+  machineBusyCores: number;
+  machineCores: number;
 }
 
 export interface ClockCheck {

@@ -262,6 +262,13 @@ function capacityNotComparable(base: CapacityResult[], head: CapacityResult[]): 
   return null;
 }
 
+/** One search a side: the assumed noise, or the search's resolution when coarser (its answer is only known to within it). */
+function assumedCapacityNoise(results: CapacityResult[], value: number): Noise {
+  const resolution = Math.max(0, ...results.map((result) => result.resolution ?? 0));
+  if (resolution <= ASSUMED_NOISE) return { kind: 'assumed', relative: ASSUMED_NOISE, halfWidth: ASSUMED_NOISE * value, reason: CAPACITY_FIGURE.reason };
+  return { kind: 'assumed', relative: resolution, halfWidth: resolution * value, reason: `${CAPACITY_FIGURE.reason}; the search bisected only to within ${Math.round(resolution * 100)} %` };
+}
+
 function capacityDelta(base: [CapacityResult, ...CapacityResult[]], head: [CapacityResult, ...CapacityResult[]], options: CompareOptions): CapacityDelta {
   const sustained = (results: CapacityResult[]): number[] => results.map((result) => result.sustained?.deliveriesPerSec ?? null).filter(usable);
   const side = (results: CapacityResult[]): SideFigure => {
@@ -271,7 +278,7 @@ function capacityDelta(base: [CapacityResult, ...CapacityResult[]], head: [Capac
     const spread = values.length >= MIN_REPEATS_FOR_SPREAD ? meanInterval(values) : null;
     const noise: Noise =
       spread === null
-        ? { kind: 'assumed', relative: ASSUMED_NOISE, halfWidth: ASSUMED_NOISE * value, reason: CAPACITY_FIGURE.reason }
+        ? assumedCapacityNoise(results, value)
         : { kind: 'measured', source: 'repeats', samples: spread.samples, relative: spread.relative, halfWidth: spread.relative * value };
     return { value, values, noise };
   };

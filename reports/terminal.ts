@@ -5,6 +5,7 @@
  */
 import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
+import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
@@ -177,16 +178,21 @@ const sloText = (slo: CapacityResult['slo']): string => `p99 <= ${slo.p99Ms} ms,
 
 function outcomeCell(result: CapacityResult): Cell {
   const brokeAt = result.broke ? `${formatCount(result.broke.offeredDeliveriesPerSec)}/s` : null;
+  // A search whose steps ran out before it settled says how wide it left the bracket.
+  const unsettled = unsettledText(result);
+  const tail = unsettled === null ? '' : `; ${unsettled}`;
   switch (result.stopReason) {
     case 'slo-broken':
-      return { text: `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}` };
+      return { text: (result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}`) + tail };
     case 'client-bound':
       return {
-        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached`,
+        text: `client-bound at ${brokeAt ?? '?'}: server limit not reached${tail}`,
         style: 'yellow',
       };
-    case 'all-steps-passed':
-      return { text: 'no step broke the SLO (capacity >= highest step)', style: 'green' };
+    case 'all-steps-passed': {
+      const why = result.searchEnd === 'max-steps' || result.searchEnd === 'max-rate' ? `: ${precisionText(result)}` : '';
+      return { text: `no step broke the SLO (capacity >= highest step)${why}`, style: 'green' };
+    }
     case 'interrupted':
       return { text: 'INTERRUPTED: search did not finish', style: 'red' };
     case 'failed':
@@ -214,6 +220,9 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     sharedSlo === undefined ? { header: 'SLO', align: 'left', cell: (c) => sloText(c.slo) } : null,
     { header: 'sustained/s', align: 'right', cell: (c) => formatCount(c.sustained?.deliveriesPerSec) },
     { header: 'p99', align: 'right', cell: (c) => formatMs(c.sustained?.latencyP99Ms) },
+    // What ran out where the search broke, with each one's CPU beside it (files from before the search bisected have none).
+    capacity.some((c) => c.broke?.limit !== undefined) ? { header: 'limit', align: 'left', cell: (c) => limitName(c) ?? MISSING } : null,
+    capacity.some((c) => c.broke?.limit !== undefined) ? { header: 'CPU server/client/machine', align: 'right', cell: (c) => (c.broke?.limit === undefined ? MISSING : cpuColumnText(c.broke.limit)) } : null,
     { header: 'outcome', align: 'left', cell: outcomeCell },
   ];
   const title = sharedSlo === undefined ? 'Capacity' : `Capacity (SLO: ${sharedSlo})`;
@@ -226,7 +235,25 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     ),
     '',
     `${INDENT}sustained/s: deliveries/s at the highest step that met the SLO; p99: its delivery latency, ms`,
+    ...searchLegend(capacity),
   ];
+}
+
+/** How the steps were chosen and what the limit columns mean, once for the table. */
+function searchLegend(capacity: CapacityResult[]): string[] {
+  const lines: string[] = [];
+  const resolutions = new Set(capacity.map((c) => c.resolution).filter((r): r is number => typeof r === 'number'));
+  if (resolutions.size > 0) {
+    const within = [...resolutions].map((r) => `${Math.round(r * 100)} %`).join(', ');
+    lines.push(`${INDENT}the rate doubled while steps held (halved while they broke), then was bisected until the rate that broke was within ${within} of the one that held`);
+  }
+  if (capacity.some((c) => c.broke?.limit !== undefined)) {
+    lines.push(
+      `${INDENT}limit: what ran out at the lowest rate that broke (server: CPU or event loop; client: the lab's, so the server's capacity is above; machine: every core busy;`,
+      `${INDENT}SLO: none ran out); CPU: server / load client / whole machine, in cores, at that step`,
+    );
+  }
+  return lines;
 }
 
 function describeRun(run: RunRecord): string {

@@ -36,7 +36,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     warmupMs: 1000,
     durationMs: 3000,
     drainMaxMs: 2000,
-    capacity: { enabled: true, scenarios: ['feed'], feedRates: [100, 400, 1000], chatRates: [2, 10, 40], stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0 },
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 200, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 6, resolution: 0.1, stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0 },
   },
   default: {
     ...COMMON,
@@ -51,7 +51,8 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     warmupMs: 2000,
     durationMs: 5000,
     drainMaxMs: 3000,
-    capacity: { enabled: true, scenarios: ['feed'], feedRates: [100, 200, 300, 400, 600], chatRates: [2, 5, 10, 20, 40], stepWarmupMs: 1000, stepDurationMs: 3000, sloP99Ms: 100, sloMaxLoss: 0 },
+    // At most 8 steps per search (about 5 s each with warm-up and drain): the default run stays near 4 minutes.
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 100, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 8, resolution: 0.1, stepWarmupMs: 1000, stepDurationMs: 3000, sloP99Ms: 100, sloMaxLoss: 0 },
   },
 };
 
@@ -81,6 +82,10 @@ const intList =
     Array.isArray(v) && v.length > 0 && v.length <= 20 && v.every((x) => Number.isInteger(x) && x >= min && x <= max) && v.every((x, i) => i === 0 || x > v[i - 1])
       ? undefined
       : `1 to 20 increasing integers from ${min} to ${max}`;
+const fraction =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined : `a fraction from ${min} to ${max} (0.1: 10 %)`;
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
 const nullable =
@@ -125,8 +130,14 @@ export const OPTION_CHECKS: Record<string, Check> = {
   drainMaxMs: millis(100, 60_000),
   'capacity.enabled': bool,
   'capacity.scenarios': listOf(SCENARIO_NAMES),
-  'capacity.feedRates': intList(1, 100_000),
-  'capacity.chatRates': intList(1, 1000),
+  'capacity.feedRates': nullable(intList(1, 100_000)),
+  'capacity.chatRates': nullable(intList(1, 1000)),
+  'capacity.feedStartRate': int(1, 100_000),
+  'capacity.chatStartRate': int(1, 1000),
+  'capacity.feedMaxRate': int(1, 100_000),
+  'capacity.chatMaxRate': int(1, 1000),
+  'capacity.maxSteps': int(2, 40),
+  'capacity.resolution': fraction(0.01, 1),
   'capacity.stepWarmupMs': millis(0, 60_000),
   'capacity.stepDurationMs': millis(500, 600_000),
   'capacity.sloP99Ms': int(1, 600_000),
@@ -232,11 +243,28 @@ export function resolveBenchConfig(layers: { layer: BenchConfigLayer; source: La
     config.browser.chatRooms = Math.max(1, Math.round(options.browserChatMembers / config.browser.chatMembersPerRoom));
   }
   for (const name of config.scenarios) checkSize(config, name);
+  checkCapacityBounds(config, layers);
   if (config.target !== null && config.transports.length !== 1 && !layers.some((l) => l.layer.transports !== undefined)) {
     // A target serves one transport; it is read from its /health unless the user names it.
     config.transports = [];
   }
   return config;
+}
+
+/** The search starts at or below its maximum rate; the message names the options as the layers set them. */
+function checkCapacityBounds(config: BenchConfig, layers: { layer: BenchConfigLayer; source: LayerSource }[]): void {
+  const name = (path: string): string => {
+    const source = [...layers].reverse().find((l) => (l.layer.capacity as Record<string, unknown> | undefined)?.[path.slice('capacity.'.length)] !== undefined)?.source;
+    return source === undefined ? `option "${path}" (profile ${config.profile})` : describe(path, source);
+  };
+  for (const [start, max] of [
+    ['feedStartRate', 'feedMaxRate'],
+    ['chatStartRate', 'chatMaxRate'],
+  ] as const) {
+    if (config.capacity[start] > config.capacity[max]) {
+      throw new UsageError('BAD_OPTION', `${name(`capacity.${start}`)} (${config.capacity[start]}) must not exceed ${name(`capacity.${max}`)} (${config.capacity[max]}): lower the start or raise the maximum`);
+    }
+  }
 }
 
 /** A run's connections within what one run may open: browser clients first (they have the lower limit), then Node clients. */

@@ -45,10 +45,20 @@ export interface BrowserConfig {
 export interface CapacityConfig {
   enabled: boolean;
   scenarios: ScenarioName[];
-  /** Feed steps: publish rates per second (deliveries = rate x subscribers). */
-  feedRates: number[];
-  /** Chat steps: sends per member per second. */
-  chatRates: number[];
+  /** Fixed feed steps: publish rates per second (deliveries = rate x subscribers); given, they replace the search. null: search. */
+  feedRates: number[] | null;
+  /** Fixed chat steps: sends per member per second; given, they replace the search. null: search. */
+  chatRates: number[] | null;
+  /** The search's first rate (feed: publish rate; chat: sends per member per second); it doubles from there while steps hold. */
+  feedStartRate: number;
+  chatStartRate: number;
+  /** The highest rate the search tries: a step there that holds ends it ("at least"). */
+  feedMaxRate: number;
+  chatMaxRate: number;
+  /** At most this many steps per search, however it stands: bounds a run's time. */
+  maxSteps: number;
+  /** Bisect until the lowest rate that broke is within this fraction above the highest that held (0.1: 10 %). */
+  resolution: number;
   stepWarmupMs: number;
   stepDurationMs: number;
   /** The SLO a step must meet: p99 delivery latency (and chat round trip) at most this, and at most sloMaxLoss lost messages. */

@@ -43,6 +43,7 @@ export const CHAT: Scenario = {
   connectionSpecs: (config, client) => connectionSpecs(config, client),
   fixedRate: (config, client) => ROOMS[client](config).sendRate,
   capacityRates: (config) => config.capacity.chatRates,
+  capacityBounds: (config) => ({ startRate: config.capacity.chatStartRate, maxRate: config.capacity.chatMaxRate }),
   // Every member sends.
   messagesPerSec: (rate, connections) => rate * connections,
   // Every member of the room, the sender included (its own copy back is the round trip).

@@ -29,6 +29,7 @@ export const FEED: Scenario = {
     Array.from({ length: SUBSCRIBERS[client](config) }, (_, i) => ({ id: `${CLIENT_ID_PREFIX[client]}f${i}`, topics: [topic], rooms: [] })),
   fixedRate: (config, client) => FIXED_RATE[client](config),
   capacityRates: (config) => config.capacity.feedRates,
+  capacityBounds: (config) => ({ startRate: config.capacity.feedStartRate, maxRate: config.capacity.feedMaxRate }),
   // One topic: the rate is the topic's, whatever the number of subscribers.
   messagesPerSec: (rate) => rate,
   recipientsPerMessage: (_config, _client, connections) => connections,

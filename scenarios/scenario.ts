@@ -40,8 +40,10 @@ export interface Scenario {
   connectionSpecs(config: BenchConfig, client: ClientKind, topic: string): ConnectionSpec[];
   /** The fixed-load run's rate, in the unit of `pace` (messages published per second, or sends per member per second). */
   fixedRate(config: BenchConfig, client: ClientKind): number;
-  /** The capacity search's rates, step by step, in the same unit. */
-  capacityRates(config: BenchConfig): number[];
+  /** Fixed capacity steps, in the same unit; null: the search picks its steps. */
+  capacityRates(config: BenchConfig): number[] | null;
+  /** Where the capacity search starts and the highest rate it tries, in the same unit (when capacityRates gives no fixed steps). */
+  capacityBounds(config: BenchConfig): { startRate: number; maxRate: number };
   /** Messages published per second at `rate` over `connections`. */
   messagesPerSec(rate: number, connections: number): number;
   /** Deliveries each message makes (so offered deliveries per second = messages per second x this). */

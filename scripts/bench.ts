@@ -27,7 +27,7 @@ Runs WebSocket, SSE and long-polling servers through the same scenarios and meas
 Progress goes to stderr, the summary to stdout, results to <out>/<timestamp>/results.json
 and <out>/latest/results.json. Defaults are the default profile's (quick profile after ';').
 
-  --profile NAME            ${PROFILES.join(' or ')} (default default; quick takes about 75 s, default about 3 min 10 s)
+  --profile NAME            ${PROFILES.join(' or ')} (default default; quick takes about 2 min, default about 4 min 15 s)
   --transports LIST         ${TRANSPORTS.join(',')} (default all)
   --scenarios LIST          ${SCENARIO_NAMES.join(',')} (default ${both((c) => c.scenarios)})
   --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
@@ -49,11 +49,22 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
   --duration TIME           measured window per run, e.g. 5s, 1500ms (default ${both((c) => c.durationMs)} ms)
   --warmup TIME             warm-up before each window, excluded from figures (default ${both((c) => c.warmupMs)} ms)
   --capacity / --no-capacity
-                            step-load capacity search after the fixed run (default on)
+                            capacity search after the fixed run (default on): the rate doubles while steps
+                            meet the SLO, halves while they break, then bisects between the highest that held
+                            and the lowest that broke down to --capacity-resolution
   --capacity-scenarios LIST which scenarios get a capacity search (default ${both((c) => c.capacity.scenarios)})
-  --capacity-steps LIST     feed publish rates per step, increasing (default ${both((c) => c.capacity.feedRates)})
+  --capacity-start N        feed publish rate of the search's first step (default ${both((c) => c.capacity.feedStartRate)})
+  --chat-capacity-start N   chat sends per member per second of the first step (default ${both((c) => c.capacity.chatStartRate)})
+  --capacity-max-rate N     highest feed rate the search tries (default ${both((c) => c.capacity.feedMaxRate)})
+  --chat-capacity-max-rate N
+                            highest chat send rate the search tries (default ${both((c) => c.capacity.chatMaxRate)})
+  --capacity-max-steps N    at most N steps per search (default ${both((c) => c.capacity.maxSteps)})
+  --capacity-resolution R   bisect until the rate that broke is within R of the one that held,
+                            as a fraction or a percentage: 0.1 or 10% (default ${both((c) => c.capacity.resolution)})
+  --capacity-steps LIST     fixed feed publish rates instead of the search, increasing; wins over the search:
+                            steps in order until one breaks, no bisection (default none: search)
   --chat-capacity-steps LIST
-                            chat send rates per member per step (default ${both((c) => c.capacity.chatRates)})
+                            fixed chat send rates per member instead of the search (default none: search)
   --step-duration TIME      measured window per capacity step (default ${both((c) => c.capacity.stepDurationMs)} ms)
   --slo-p99-ms N            capacity SLO: p99 delivery latency (and chat round trip) at most N ms (default ${d.capacity.sloP99Ms})
   --slo-max-loss N          capacity SLO: at most N lost messages per step (default ${d.capacity.sloMaxLoss})
@@ -88,6 +99,12 @@ const FLAGS = {
   'capacity-scenarios': { type: 'string' },
   'capacity-steps': { type: 'string' },
   'chat-capacity-steps': { type: 'string' },
+  'capacity-start': { type: 'string' },
+  'chat-capacity-start': { type: 'string' },
+  'capacity-max-rate': { type: 'string' },
+  'chat-capacity-max-rate': { type: 'string' },
+  'capacity-max-steps': { type: 'string' },
+  'capacity-resolution': { type: 'string' },
   'step-duration': { type: 'string' },
   'slo-p99-ms': { type: 'string' },
   'slo-max-loss': { type: 'string' },
@@ -115,6 +132,11 @@ const FLAG_OPTION: Record<string, string> = {
   'payload-bytes': 'feed.payloadBytes',
   'capacity-steps': 'capacity.feedRates',
   'chat-capacity-steps': 'capacity.chatRates',
+  'capacity-start': 'capacity.feedStartRate',
+  'chat-capacity-start': 'capacity.chatStartRate',
+  'capacity-max-rate': 'capacity.feedMaxRate',
+  'chat-capacity-max-rate': 'capacity.chatMaxRate',
+  'capacity-max-steps': 'capacity.maxSteps',
   'slo-p99-ms': 'capacity.sloP99Ms',
   'slo-max-loss': 'capacity.sloMaxLoss',
   workers: 'workers',
@@ -126,6 +148,13 @@ function whole(flag: string, value: string): number {
   const accepted = option === undefined ? 'a whole number' : acceptedValues(option);
   if (!/^\d+$/.test(value)) throw new UsageError('BAD_FLAG', `--${flag} takes ${accepted}, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** 0.1 or 10% -> 0.1. */
+function fractionOf(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(%)?$/.exec(value.trim());
+  if (match === null) throw new UsageError('BAD_FLAG', `--${flag} takes a fraction such as 0.1 or a percentage such as 10%, got ${JSON.stringify(value)}`);
+  return match[2] === '%' ? Number(match[1]) / 100 : Number(match[1]);
 }
 
 function list(value: string): string[] {
@@ -194,6 +223,17 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
   if (flags['capacity-scenarios'] !== undefined) set('capacity.scenarios', 'capacity-scenarios', list(flags['capacity-scenarios']));
   if (flags['capacity-steps'] !== undefined) set('capacity.feedRates', 'capacity-steps', list(flags['capacity-steps']).map((s) => whole('capacity-steps', s)));
   if (flags['chat-capacity-steps'] !== undefined) set('capacity.chatRates', 'chat-capacity-steps', list(flags['chat-capacity-steps']).map((s) => whole('chat-capacity-steps', s)));
+  for (const [flag, path] of [
+    ['capacity-start', 'capacity.feedStartRate'],
+    ['chat-capacity-start', 'capacity.chatStartRate'],
+    ['capacity-max-rate', 'capacity.feedMaxRate'],
+    ['chat-capacity-max-rate', 'capacity.chatMaxRate'],
+    ['capacity-max-steps', 'capacity.maxSteps'],
+  ] as const) {
+    const value = flags[flag];
+    if (value !== undefined) set(path, flag, whole(flag, value));
+  }
+  if (flags['capacity-resolution'] !== undefined) set('capacity.resolution', 'capacity-resolution', fractionOf('capacity-resolution', flags['capacity-resolution']));
   if (flags['step-duration'] !== undefined) set('capacity.stepDurationMs', 'step-duration', duration('step-duration', flags['step-duration']));
   if (flags['slo-p99-ms'] !== undefined) set('capacity.sloP99Ms', 'slo-p99-ms', whole('slo-p99-ms', flags['slo-p99-ms']));
   if (flags['slo-max-loss'] !== undefined) set('capacity.sloMaxLoss', 'slo-max-loss', whole('slo-max-loss', flags['slo-max-loss']));

@@ -1,6 +1,7 @@
 /** Which transport wins each criterion, per scenario, with the measured figures and the margin (pure). */
 import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
 import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
+import { limitName } from '../capacity-words.ts';
 import { formatBytes, formatCount, formatMs } from '../format.ts';
 import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
 import { scenarioOf } from '../../scenarios/registry.ts';
@@ -97,10 +98,11 @@ function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
   if (result.sustained && result.stopReason === 'all-steps-passed') flags.push('no step broke the SLO: at least');
   if (result.stopReason === 'interrupted') flags.push('search interrupted');
   if (result.stopReason === 'failed') flags.push('search failed');
+  const limit = limitName(result);
+  if (result.broke && limit !== null) flags.push(`broke at ${rateText(result.broke.offeredDeliveriesPerSec)}; limit: ${limit}`);
   if (!result.sustained) {
-    const text = result.broke
-      ? `none: the first step (${rateText(result.broke.offeredDeliveriesPerSec)} offered) broke the SLO`
-      : NOT_MEASURED;
+    // No step held: the lowest rate tried, which broke, is the answer (never a bare "none").
+    const text = result.broke ? `none held: even ${rateText(result.broke.offeredDeliveriesPerSec)} offered broke the SLO` : NOT_MEASURED;
     return { value: null, text, flags };
   }
   return figure(CAPACITY, result.sustained.deliveriesPerSec, flags);

@@ -277,6 +277,9 @@ export function buildCapacity(o: CapacityOverrides = {}): CapacityResult {
     broke: o.broke === null ? null : { ...broke, ...given(o.broke) },
     stopReason: o.stopReason ?? 'slo-broken',
     steps: (o.steps ?? [`${id}/step1`, `${id}/step2`]).map((step) => (typeof step === 'string' ? step : step.id)),
+    // Keys a file from before the search bisected lacks: present only when given.
+    ...(o.resolution === undefined ? {} : { resolution: o.resolution }),
+    ...(o.searchEnd === undefined ? {} : { searchEnd: o.searchEnd }),
   };
 }
 

@@ -67,7 +67,7 @@ describe('profiles', () => {
     expect(CHAT.connections(quick, 'node')).toBeLessThan(CHAT.connections(full, 'node'));
     expect(quick.durationMs).toBeLessThan(full.durationMs);
     expect(quick.warmupMs).toBeLessThan(full.warmupMs);
-    expect(quick.capacity.feedRates.length).toBeLessThan(full.capacity.feedRates.length);
+    expect(quick.capacity.maxSteps).toBeLessThan(full.capacity.maxSteps);
     expect(quick.capacity.stepDurationMs).toBeLessThan(full.capacity.stepDurationMs);
   });
 
@@ -80,7 +80,7 @@ describe('profiles', () => {
   it('returns a copy: changing the result leaves the profile defaults alone', () => {
     const config = resolve([{ profile: 'quick' }, FLAGS]);
     config.feed.subscribers = 1;
-    config.capacity.feedRates.push(99_999);
+    config.capacity.scenarios.push('chat');
     config.transports.pop();
     expect(PROFILE_DEFAULTS.quick.feed.subscribers).toBe(200);
     expect(resolve([{ profile: 'quick' }, FLAGS])).toEqual(PROFILE_DEFAULTS.quick);
@@ -162,7 +162,7 @@ describe('refusals name the option, where it came from, and what it accepts', ()
   it.each([
     ['feed.subscriber', 'feed.subscribers, feed.ratePerSec, feed.payloadBytes'],
     ['chat.members', 'chat.rooms, chat.membersPerRoom, chat.sendRatePerMember, chat.payloadBytes'],
-    ['capacity.steps', 'capacity.enabled, capacity.scenarios, capacity.feedRates, capacity.chatRates, capacity.stepWarmupMs, capacity.stepDurationMs, capacity.sloP99Ms, capacity.sloMaxLoss'],
+    ['capacity.steps', 'capacity.enabled, capacity.scenarios, capacity.feedRates, capacity.chatRates, capacity.feedStartRate, capacity.chatStartRate, capacity.feedMaxRate, capacity.chatMaxRate, capacity.maxSteps, capacity.resolution, capacity.stepWarmupMs, capacity.stepDurationMs, capacity.sloP99Ms, capacity.sloMaxLoss'],
   ])('an unknown nested key %s lists only the keys of its object', (path, accepted) => {
     const err = refusal(() => validateLayer(layerOf(path, 1), FILE), 'UNKNOWN_OPTION', `unknown option "${path}" in scenario file my.json; accepted: ${accepted}`);
     expect(err.message).not.toContain('durationMs');
@@ -278,7 +278,7 @@ describe('refusals name the option, where it came from, and what it accepts', ()
     ['feed', 5, 'subscribers, ratePerSec, payloadBytes'],
     ['feed', [1000], 'subscribers, ratePerSec, payloadBytes'],
     ['chat', null, 'rooms, membersPerRoom, sendRatePerMember, payloadBytes'],
-    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss'],
+    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, feedStartRate, chatStartRate, feedMaxRate, chatMaxRate, maxSteps, resolution, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss'],
   ])('a nested option %s given as %j lists the keys it takes', (key, value, keys) => {
     const err = refusal(() => validateLayer({ [key]: value }, FILE), 'BAD_SCENARIO', `option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
     expect(err.message).toBe(`option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
@@ -571,5 +571,41 @@ describe('browser options', () => {
     const config = withSizes({ chatMembers: 20_000, browserChatMembers: 1000 }, [{ chat: { membersPerRoom: 4 } }, FLAGS]);
     expect(CHAT.connections(config, 'node')).toBe(MAX_CONNECTIONS);
     expect(CHAT.connections(config, 'browser')).toBe(MAX_BROWSER_CLIENTS);
+  });
+});
+
+describe('capacity search bounds', () => {
+  it('searches by default: no fixed steps, a start, a maximum rate, a step budget and a 10 % resolution', () => {
+    for (const name of PROFILES) {
+      const { capacity } = PROFILE_DEFAULTS[name];
+      expect(capacity).toMatchObject({ feedRates: null, chatRates: null, resolution: 0.1 });
+      expect(capacity.feedStartRate).toBeLessThanOrEqual(capacity.feedMaxRate);
+      expect(capacity.chatStartRate).toBeLessThanOrEqual(capacity.chatMaxRate);
+    }
+  });
+
+  it.each<[string, unknown, string]>([
+    ['capacity.resolution', 0, 'a fraction from 0.01 to 1 (0.1: 10 %)'],
+    ['capacity.resolution', 1.5, 'a fraction from 0.01 to 1 (0.1: 10 %)'],
+    ['capacity.resolution', '10%', 'a fraction from 0.01 to 1 (0.1: 10 %)'],
+    ['capacity.maxSteps', 1, 'an integer from 2 to 40'],
+    ['capacity.feedStartRate', 0, 'an integer from 1 to 100000'],
+    ['capacity.chatMaxRate', 1001, 'an integer from 1 to 1000'],
+  ])('refuses %s = %j', (path, value, expected) => {
+    refusal(() => validateLayer(layerOf(path, value), FILE), 'BAD_OPTION', `option "${path}" (scenario file my.json) must be ${expected}, got ${JSON.stringify(value)}`);
+  });
+
+  it('refuses a start above the maximum rate, naming both where they were set', () => {
+    refusal(
+      () => resolve([{ capacity: { feedMaxRate: 50 } }, FILE], [{ capacity: { feedStartRate: 80 } }, { description: 'flags', flagOf: { 'capacity.feedStartRate': 'capacity-start' } }]),
+      'BAD_OPTION',
+      '--capacity-start (80) must not exceed option "capacity.feedMaxRate" (scenario file my.json) (50): lower the start or raise the maximum',
+    );
+    refusal(() => resolve([{ capacity: { chatStartRate: 900, chatMaxRate: 20 } }, FILE]), 'BAD_OPTION', 'option "capacity.chatStartRate" (scenario file my.json) (900) must not exceed');
+  });
+
+  it('fixed steps may be given, and taken away again (null: search)', () => {
+    expect(resolve([{ capacity: { feedRates: [100, 200] } }, FILE]).capacity.feedRates).toEqual([100, 200]);
+    expect(resolve([{ capacity: { feedRates: [100, 200] } }, FILE], [{ capacity: { feedRates: null } }, FLAGS]).capacity.feedRates).toBeNull();
   });
 });

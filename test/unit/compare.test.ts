@@ -273,6 +273,15 @@ describe('compareResults', () => {
     expect(one(search(20_000), search(40_000, { slo: { p99Ms: 50, maxLoss: 0 } }))).toMatchObject({ verdict: 'not comparable', reason: 'different SLO: p99 ≤ 100 ms, loss ≤ 0 → p99 ≤ 50.0 ms, loss ≤ 0' });
   });
 
+  it('a capacity search bisected coarser than the assumed noise is only known to within its resolution', () => {
+    const search = (sustained: number, resolution: number) => buildCapacity({ sustained: { deliveriesPerSec: sustained }, resolution, searchEnd: 'bracketed' });
+    const one = (base: ReturnType<typeof search>, head: ReturnType<typeof search>) => compareResults(file([], { capacity: [base] }), file([], { capacity: [head] })).capacity[0]!.sustained;
+    expect(one(search(20_000, 0.1), search(25_000, 0.1)).verdict).toBe('better');
+    const coarse = one(search(20_000, 0.4), search(25_000, 0.4));
+    expect(coarse.head.noise).toMatchObject({ kind: 'assumed', relative: 0.4, reason: expect.stringContaining('within 40 %') });
+    expect(coarse.verdict).toBe('within noise');
+  });
+
   it('compares reconnect runs on resume time and missed messages', () => {
     const reconnect = (resumeP99: number, missed: number) =>
       buildRun({ client: 'browser', kind: 'reconnect', reconnect: buildReconnectMetrics({ resume: { ...buildReconnectMetrics().resume!, p99: resumeP99 }, missed }) });

@@ -196,7 +196,8 @@ describe('ServerLimits', () => {
     // The highest chat rate a member may be given, for 10 s, on a WebSocket and by POST /messages.
     const maxSendRate = 1000;
     expect(OPTION_CHECKS['chat.sendRatePerMember']!(maxSendRate + 1)).toBeDefined();
-    expect(Math.max(PROFILE_DEFAULTS.default.chat.sendRatePerMember, ...PROFILE_DEFAULTS.default.capacity.chatRates)).toBeLessThanOrEqual(maxSendRate);
+    expect(Math.max(PROFILE_DEFAULTS.default.chat.sendRatePerMember, PROFILE_DEFAULTS.default.capacity.chatMaxRate)).toBeLessThanOrEqual(maxSendRate);
+    expect(OPTION_CHECKS['capacity.chatMaxRate']!(maxSendRate + 1)).toBeDefined();
     const connection = limits.forConnection()!;
     for (now = 0; now < 10_000; now += 1000 / maxSendRate) {
       if (connection.check(now) !== 'admit') refused++;

@@ -299,6 +299,25 @@ describe('throughput', () => {
     expect(spec.reading).toContain('SLO: p99 <= 100 ms, no loss');
   });
 
+  it('a bisecting search: steps judged by rate, not order; the line drawn by offered load; the limit in the reading', () => {
+    // 100k held, 200k broke, 141k held, 168k broke, 154k broke: sustained 141k, broke at 154k.
+    const steps = [step('ws', 1, 100_000, 100_000, 10), step('ws', 2, 200_000, 150_000, 300), step('ws', 3, 141_000, 141_000, 40), step('ws', 4, 168_000, 150_000, 200), step('ws', 5, 154_000, 150_000, 150)];
+    const result = capacity('ws', steps, 'slo-broken', steps[2] as RunRecord, { run: steps[4] as RunRecord, reason: 'delivery p99 150 ms > 100 ms' });
+    result.broke!.limit = { by: 'server', why: 'w', serverCpuCores: 0.97, serverLoopDelayP99Ms: 38.2, clientCpuCores: 0.61, machineBusyCores: 1.71, machineCores: 2 };
+    const [bisected] = expectAllWellFormed(throughput, results(steps, [result])) as ChartSpec[];
+    expect(bisected!.table.rows.map((row) => row.at(-1))).toEqual([
+      'met SLO',
+      'broke the SLO (above the lowest rate that broke)',
+      'met SLO',
+      'broke the SLO (above the lowest rate that broke)',
+      'broke: delivery p99 150 ms > 100 ms; limit: the server (server 0.97 cores (loop p99 38.2 ms), client 0.61 cores, machine 1.71 of 2 cores busy)',
+    ]);
+    expect(xy(transportSeries(bisected!)[0]?.data ?? []).map((p) => p.x)).toEqual([100_000, 141_000, 154_000, 168_000, 200_000]);
+    const byLabel = new Map(datasetsOf(bisected!).map((d) => [d.label, d]));
+    expect(xy(byLabel.get(CAPACITY_LABEL)?.data ?? [])).toEqual([{ x: 141_000, y: 141_000 }]);
+    expect(bisected!.reading).toContain('ws sustained 141,000/s (p99 40.0 ms) and broke the SLO at 154,000/s (p99 150 ms) (limit: the server');
+  });
+
   it('flags the client-bound step', () => {
     expect(spec.flags).toContain(`sse feed json step 2 (400,000/s offered): client-bound (${CLIENT_BOUND_REASON})`);
   });

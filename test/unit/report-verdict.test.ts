@@ -226,11 +226,11 @@ describe('verdicts: flags', () => {
     expect(cap.winner).toBeNull();
   });
 
-  it('does not turn a search whose first step broke the SLO into 0', () => {
+  it('does not turn a search in which no step held into 0, and says the lowest rate it tried broke', () => {
     const file = resultsFile([run('ws', 'feed'), run('sse', 'feed')], [capacity('ws', 20_000), capacity('sse', null)]);
     const cap = criterionOf(file, 'feed', 'capacity');
     expect(cap.figures.sse?.value).toBeNull();
-    expect(cap.figures.sse?.text).toBe('none: the first step (50,000/s offered) broke the SLO');
+    expect(cap.figures.sse?.text).toBe('none held: even 50,000/s offered broke the SLO');
     expect(cap.margin).toBe('only ws measured (20,000/s): no comparison');
   });
 });

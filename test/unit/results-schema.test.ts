@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCODINGS, TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
 import {
   SCHEMA_VERSION,
+  type CapacityLimitKind,
   type CapacityResult,
+  type CapacitySearchEnd,
   type ClientKind,
   type ResultsFile,
   type RunKind,
@@ -222,9 +224,16 @@ const capacityResult: CapacityResult = {
   encoding: 'json',
   slo: { p99Ms: 50, maxLoss: 0 },
   sustained: { offeredDeliveriesPerSec: 5000, deliveriesPerSec: 5000, latencyP99Ms: 8.4, runId: step0.id },
-  broke: { offeredDeliveriesPerSec: 10_000, reason: 'p99 61.2 ms > 50 ms; lost 12 > 0', runId: step1.id },
+  broke: {
+    offeredDeliveriesPerSec: 10_000,
+    reason: 'p99 61.2 ms > 50 ms; lost 12 > 0',
+    runId: step1.id,
+    limit: { by: 'server', why: 'the server ran out: its CPU reached 0.97 cores (limit 0.85)', serverCpuCores: 0.97, serverLoopDelayP99Ms: 38.2, clientCpuCores: 0.61, machineBusyCores: 1.71, machineCores: 2 },
+  },
   stopReason: 'slo-broken',
   steps: [step0.id, step1.id],
+  resolution: 0.1,
+  searchEnd: 'bracketed',
 };
 
 /** A browser reconnect run: the optional keys (client.browser, reconnect) present. */
@@ -585,8 +594,12 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
   return found;
 }
 
-/** Optional in result-types.ts and in the schema: absent from files written before browser clients (feedLatenessMs: the publisher's lateness) existed. */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs']);
+/**
+ * Optional in result-types.ts and in the schema: absent from files written before browser clients existed
+ * (findings, browser, reconnect), before the publisher's lateness was reported (feedLatenessMs), or before
+ * the capacity search bisected (limit, resolution, searchEnd).
+ */
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd']);
 
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);
@@ -659,6 +672,8 @@ describe('result-types.ts and results.schema.json stay in step', () => {
         failed: true,
       }),
     );
+    expect(enumAt(resolve(defs.capacityLimit!).properties!.by!)).toEqual(members<CapacityLimitKind>({ server: true, client: true, machine: true, slo: true }));
+    expect(enumAt(capacity.searchEnd!)).toEqual([...members<CapacitySearchEnd>({ bracketed: true, 'max-rate': true, 'max-steps': true, floor: true, list: true }), null].sort());
     for (const key of ['transport', 'scenario', 'client', 'encoding'] as const) {
       expect(enumAt(capacity[key]!)).toEqual(enumAt(run[key]!));
     }

@@ -120,7 +120,7 @@ const chatConfig = (): BenchConfig => ({
 });
 
 describe('buildRunRecord: a feed run with Node clients', () => {
-  const { record, otherCpuCores } = buildRunRecord(input());
+  const { record, otherCpuCores, clientCpuCores, machineBusyCores } = buildRunRecord(input());
 
   it('names the run as the session and spec do, complete and not client-bound', () => {
     expect(record).toMatchObject({ id: 'ws/feed/json/node', transport: 'ws', scenario: 'feed', client: 'node', encoding: 'json', kind: 'fixed', step: null, complete: true, clientBound: false, clientBoundReasons: [] });
@@ -164,6 +164,11 @@ describe('buildRunRecord: a feed run with Node clients', () => {
     expect(record.notes).toEqual(['worker 2 saw a slow read']);
   });
 
+  it('gives the load client\'s CPU (every worker) and the whole machine\'s over the window, in cores', () => {
+    expect(clientCpuCores).toBeCloseTo(0.32, 10);
+    expect(machineBusyCores).toBeCloseTo(0.85, 10);
+  });
+
   it('has no reconnect figures without a drop', () => {
     expect(record).not.toHaveProperty('reconnect');
   });
@@ -175,7 +180,7 @@ describe('buildRunRecord: a feed run with Node clients', () => {
   it('is pure: the same input gives the same record, and the input is left as it was', () => {
     const given = input();
     const before = structuredClone({ ...given, ticks: [...given.ticks] });
-    expect(buildRunRecord(given)).toEqual({ record, otherCpuCores });
+    expect(buildRunRecord(given)).toEqual({ record, otherCpuCores, clientCpuCores, machineBusyCores });
     expect({ ...given, ticks: [...given.ticks] }).toEqual(before);
   });
 });

@@ -295,6 +295,30 @@ describe('renderSummary', () => {
     expect(row(cap, 'long-poll').outcome).toBe('broke at 250,000/s: p99 82.1 ms > 50 ms');
   });
 
+  it('a bisected search: the rate that broke, what ran out and each one\'s CPU; no step held is an answer, not "none"', () => {
+    const limit = { why: 'w', serverCpuCores: 0.97, serverLoopDelayP99Ms: 38.2, clientCpuCores: 0.61, machineBusyCores: 1.71, machineCores: 2 };
+    const searched = (transport: CapacityResult['transport'], by: 'server' | 'client', sustained: boolean) => ({
+      ...capacity(transport, by === 'client' ? 'client-bound' : 'slo-broken', { offeredDeliveriesPerSec: 50_000, reason: 'delivery p99 120 ms > 50 ms', runId: 'step-5', limit: { by, ...limit } }),
+      ...(sustained ? {} : { sustained: null }),
+      resolution: 0.1,
+      searchEnd: sustained ? ('bracketed' as const) : ('floor' as const),
+    });
+    const output = renderSummary(results({ capacity: [searched('ws', 'server', true), searched('long-poll', 'server', false), searched('sse', 'client', true)] }));
+    const cap = table(output, 'Capacity (SLO: p99 <= 50 ms, loss <= 0.001)');
+    expect(row(cap, 'ws')).toMatchObject({ limit: 'server', 'CPU server/client/machine': '0.97 / 0.61 / 1.71 of 2', outcome: 'broke at 50,000/s: delivery p99 120 ms > 50 ms' });
+    expect(row(cap, 'long-poll').outcome).toBe('even 50,000/s offered broke the SLO: delivery p99 120 ms > 50 ms');
+    expect(row(cap, 'sse')).toMatchObject({ limit: 'client', outcome: 'client-bound at 50,000/s: server limit not reached' });
+    expect(output).toContain('bisected until the rate that broke was within 10 % of the one that held');
+    expect(output).toContain("client: the lab's, so the server's capacity is above");
+    for (const line of cap) expect(line.length).toBeLessThanOrEqual(160);
+  });
+
+  it('a search whose steps ran out before it settled says how wide it left the bracket', () => {
+    const unsettled = { ...capacity('ws', 'slo-broken', { offeredDeliveriesPerSec: 240_000, reason: 'delivery p99 120 ms > 50 ms', runId: 'step-6' }), resolution: 0.1, searchEnd: 'max-steps' as const };
+    const cap = table(renderSummary(results({ capacity: [unsettled] })), 'Capacity (SLO: p99 <= 50 ms, loss <= 0.001)');
+    expect(row(cap, 'ws').outcome).toBe('broke at 240,000/s: delivery p99 120 ms > 50 ms; steps ran out at 20 % (aim 10 %)');
+  });
+
   it('lists client-bound reasons, notices and the clock check', () => {
     expect(plain).toContain(
       'feed sse json node, 1,000 conns: worker CPU 0.97 cores >= 0.9; worker event-loop delay p99 45 ms >= 20 ms',

@@ -5,6 +5,7 @@
  * The dashed diagonal is delivered = offered.
  */
 import type { CapacityResult, RunRecord } from '../../../metrics/result-types.ts';
+import { limitText, unsettledText } from '../../capacity-words.ts';
 import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
@@ -47,15 +48,27 @@ interface Search {
 
 const p99Of = (run: RunRecord): number | null => run.metrics.latency?.p99 ?? run.metrics.rtt?.p99 ?? null;
 
-function judge(run: RunRecord, capacity: CapacityResult | null, sustainedIndex: number | null): Step {
+/**
+ * A step's verdict. The search does not climb in order (it bisects), so a step is judged by its rate:
+ * at or below the rate sustained it held, above it it broke (the search only holds a step below the
+ * lowest that broke). Files from before the search bisected climbed in order, and read the same.
+ */
+function judge(run: RunRecord, capacity: CapacityResult | null): Step {
   if (capacity !== null && capacity.broke?.runId === run.id) {
-    if (capacity.stopReason === 'client-bound') return { run, verdict: 'client-bound', text: `client-bound: ${capacity.broke.reason}` };
-    if (capacity.stopReason === 'failed') return { run, verdict: 'failed', text: `failed: ${capacity.broke.reason}` };
-    return { run, verdict: 'broke', text: `broke: ${capacity.broke.reason}` };
+    const limit = limitText(capacity);
+    const why = limit === null ? capacity.broke.reason : `${capacity.broke.reason}; ${limit}`;
+    if (capacity.stopReason === 'client-bound') return { run, verdict: 'client-bound', text: `client-bound: ${why}` };
+    if (capacity.stopReason === 'failed') return { run, verdict: 'failed', text: `failed: ${why}` };
+    return { run, verdict: 'broke', text: `broke: ${why}` };
   }
   if (!run.complete) return { run, verdict: 'incomplete', text: 'incomplete: interrupted before it was collected in full' };
   if (capacity === null) return { run, verdict: 'not judged', text: 'no verdict recorded (no capacity result for this search)' };
-  if (sustainedIndex !== null && run.step !== null && run.step.index <= sustainedIndex) return { run, verdict: 'met', text: 'met SLO' };
+  const offered = run.load.offeredDeliveriesPerSec;
+  if (capacity.sustained !== null && offered <= capacity.sustained.offeredDeliveriesPerSec) return { run, verdict: 'met', text: 'met SLO' };
+  if (capacity.broke !== null && offered > capacity.broke.offeredDeliveriesPerSec) {
+    if (run.clientBound) return { run, verdict: 'client-bound', text: `client-bound: ${run.clientBoundReasons.join('; ')}` };
+    return { run, verdict: 'broke', text: 'broke the SLO (above the lowest rate that broke)' };
+  }
   return { run, verdict: 'not judged', text: 'no verdict recorded' };
 }
 
@@ -70,11 +83,21 @@ function searchesOf(input: ReportInput): Search[] {
   const searches = [...bySearch.entries()].map(([id, runs]) => {
     runs.sort((a, b) => (a.step?.index ?? 0) - (b.step?.index ?? 0));
     const capacity = input.results.capacity.find((c) => c.id === id) ?? null;
-    const sustainedRun = capacity?.sustained ? runs.find((r) => r.id === capacity.sustained?.runId) : undefined;
-    const sustainedIndex = sustainedRun?.step?.index ?? null;
-    return { id, label: '', steps: runs.map((run) => judge(run, capacity, sustainedIndex)), capacity };
+    return { id, label: '', steps: runs.map((run) => judge(run, capacity)), capacity };
   });
   return searches.sort((a, b) => compareRuns(a.steps[0]?.run as RunRecord, b.steps[0]?.run as RunRecord));
+}
+
+/** The step a search settled on: the highest that met the SLO. */
+function topMet(search: Search): Step | undefined {
+  const met = search.steps.filter((s) => s.verdict === 'met');
+  return met.reduce<Step | undefined>((top, s) => (top === undefined || s.run.load.offeredDeliveriesPerSec > top.run.load.offeredDeliveriesPerSec ? s : top), undefined);
+}
+
+/** The step that ended the search: the lowest that broke (the one its result names), else the first that broke. */
+function endedBy(search: Search): Step | undefined {
+  const named = search.steps.find((s) => s.run.id === search.capacity?.broke?.runId);
+  return named ?? search.steps.find((s) => s.verdict === 'broke' || s.verdict === 'client-bound' || s.verdict === 'failed');
 }
 
 const point = (run: RunRecord): { x: number; y: number } => ({
@@ -93,10 +116,12 @@ const p99Text = (run: RunRecord): string => {
 
 /** One clause per search: "ws sustained 400,000/s (p99 35.8 ms) and broke the SLO at 600,000/s (p99 107 ms)". */
 function clause(search: Search): string {
-  const met = search.steps.filter((s) => s.verdict === 'met');
-  const top = met[met.length - 1];
-  const ended = search.steps.find((s) => s.verdict === 'broke' || s.verdict === 'client-bound' || s.verdict === 'failed');
+  const top = topMet(search);
+  const ended = endedBy(search);
   const last = search.steps[search.steps.length - 1] as Step;
+  const limit = search.capacity === null ? null : limitText(search.capacity);
+  const unsettled = search.capacity === null ? null : unsettledText(search.capacity);
+  const limited = [limit, unsettled].filter((part) => part !== null).map((part) => ` (${part})`).join('');
   const sustained = top === undefined ? null : `sustained ${formatCount(top.run.load.offeredDeliveriesPerSec)}/s (${p99Text(top.run)})`;
   const at = (step: Step): string => `${formatCount(step.run.load.offeredDeliveriesPerSec)}/s (${p99Text(step.run)})`;
   if (search.capacity === null) return `${search.label}: no capacity verdict recorded (highest step drawn: ${formatCount(last.run.load.offeredDeliveriesPerSec)}/s offered)`;
@@ -108,11 +133,11 @@ function clause(search: Search): string {
     case 'slo-broken':
       if (ended === undefined) return `${search.label} broke the SLO${sustained === null ? '' : ` after it ${sustained}`}`;
       return sustained === null
-        ? `${search.label} broke the SLO at its first step, ${at(ended)}`
-        : `${search.label} ${sustained} and broke the SLO at ${at(ended)}`;
+        ? `${search.label} met no step: even ${at(ended)} broke the SLO${limited}`
+        : `${search.label} ${sustained} and broke the SLO at ${at(ended)}${limited}`;
     case 'client-bound': {
       const where = ended === undefined ? '' : ` at ${formatCount(ended.run.load.offeredDeliveriesPerSec)}/s`;
-      return `${search.label} ${sustained === null ? 'met no step' : sustained}; the load client saturated${where} (client-bound: the server's limit was not reached)`;
+      return `${search.label} ${sustained === null ? 'met no step' : sustained}; the load client saturated${where} (client-bound: the server's limit was not reached, its capacity is above)`;
     }
     case 'interrupted':
       return `${search.label} ${sustained ?? 'met no step'} before the search was interrupted`;
@@ -123,7 +148,7 @@ function clause(search: Search): string {
 
 /** The reading's figures: one clause per transport, or one sentence when every search passed every step alike. */
 function summarize(searches: Search[]): string {
-  const tops = searches.map((s) => (s.capacity?.stopReason === 'all-steps-passed' ? s.steps.filter((step) => step.verdict === 'met').pop() : undefined));
+  const tops = searches.map((s) => (s.capacity?.stopReason === 'all-steps-passed' ? topMet(s) : undefined));
   const offered = new Set(tops.map((top) => top?.run.load.offeredDeliveriesPerSec));
   if (searches.length > 1 && tops.every((top) => top !== undefined) && offered.size === 1) {
     const p99s = searches.map((s, i) => `${s.label} ${p99Text((tops[i] as Step).run).replace(/^p99 /, '')}`);
@@ -149,15 +174,15 @@ function chartFor(searches: Search[], groupLabel: string, id: string): ChartSect
   const pick = (kind: VerdictKind): { x: number; y: number }[] =>
     searches.flatMap((s) => {
       if (kind === 'met') {
-        const met = s.steps.filter((step) => step.verdict === 'met');
-        const top = met[met.length - 1];
+        const top = topMet(s);
         return top === undefined ? [] : [point(top.run)];
       }
       return s.steps.filter((step) => step.verdict === kind).map((step) => point(step.run));
     });
 
   const datasets: Record<string, unknown>[] = searches.map((s) =>
-    lineDataset(s.steps[0]?.run.transport ?? 'ws', s.label, s.steps.map((step) => point(step.run))),
+    // By offered load, not in the order measured: a bisecting search goes back and forth.
+    lineDataset(s.steps[0]?.run.transport ?? 'ws', s.label, s.steps.map((step) => point(step.run)).sort((a, b) => a.x - b.x)),
   );
   const sustained = pick('met');
   if (sustained.length > 0) {

@@ -3,6 +3,7 @@
  * (--baseline), run by run, as reports/compare.ts compares them: both values, the change, its
  * noise, and the verdict in words and symbols, never colour alone. It decides nothing itself.
  */
+import { limitName } from '../../capacity-words.ts';
 import type { CapacityResult, ResultsFile } from '../../../metrics/result-types.ts';
 import { compareResults, type CapacityDelta, type Comparison, type FigureDelta, type FigureUnit, type Noise, type RunDelta, type Verdict } from '../../compare.ts';
 import { formatBytes, formatCount, formatMs } from '../../format.ts';
@@ -169,8 +170,11 @@ function sustainedText(result: CapacityResult): (value: number) => string {
 
 function outcome(result: CapacityResult): string {
   switch (result.stopReason) {
-    case 'slo-broken':
-      return `broke at ${formatCount(result.broke?.offeredDeliveriesPerSec)}/s`;
+    case 'slo-broken': {
+      const limit = limitName(result);
+      const at = `${result.sustained === null ? 'even ' : ''}broke at ${formatCount(result.broke?.offeredDeliveriesPerSec)}/s`;
+      return limit === null ? at : `${at} (limit: ${limit})`;
+    }
     case 'client-bound':
       return 'client-bound (server limit not reached)';
     case 'all-steps-passed':

@@ -1,0 +1,38 @@
+/**
+ * What ran out at a capacity step that broke the SLO (pure): the lab's load client (its own
+ * saturation check, first: when it ran out the server's figures say nothing), the server (CPU
+ * near a full core: a Node server runs on one; or its event loop delayed), the machine (every core
+ * busy: whoever ran out was starved), or none of them: the SLO broke on its own.
+ */
+import type { CapacityLimit, RunRecord } from '../metrics/result-types.ts';
+
+/** A server at this much CPU (cores) ran out of its one core. Same bar as the load client's (aggregate.ts). */
+export const SERVER_BOUND_CPU_CORES = 0.85;
+export const SERVER_BOUND_LOOP_DELAY_MS = 50;
+/** The machine counts as full when its busy cores reach this share of its cores (1.8 of 2). */
+export const MACHINE_BUSY_SHARE = 0.9;
+
+export interface WindowCpu {
+  clientCores: number;
+  machineBusyCores: number;
+  machineCores: number;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+export function capacityLimitOf(run: RunRecord, cpu: WindowCpu): CapacityLimit {
+  const server = run.metrics.server;
+  const serverCpuCores = server === null ? null : round(server.cpuCores);
+  const serverLoopDelayP99Ms = server?.eventLoopDelayMs?.p99 ?? null;
+  const machineBusyCores = round(cpu.machineBusyCores);
+  const figures = { serverCpuCores, serverLoopDelayP99Ms, clientCpuCores: round(cpu.clientCores), machineBusyCores, machineCores: cpu.machineCores };
+  if (run.clientBound) return { by: 'client', why: `the lab's load client saturated (${run.clientBoundReasons.join('; ')}): the server's capacity is above this step`, ...figures };
+  const serverWhy: string[] = [];
+  if (serverCpuCores !== null && serverCpuCores >= SERVER_BOUND_CPU_CORES) serverWhy.push(`its CPU reached ${serverCpuCores} cores (limit ${SERVER_BOUND_CPU_CORES})`);
+  if (serverLoopDelayP99Ms !== null && serverLoopDelayP99Ms >= SERVER_BOUND_LOOP_DELAY_MS) serverWhy.push(`its event-loop delay p99 reached ${serverLoopDelayP99Ms} ms (limit ${SERVER_BOUND_LOOP_DELAY_MS} ms)`);
+  if (serverWhy.length > 0) return { by: 'server', why: `the server ran out: ${serverWhy.join('; ')}`, ...figures };
+  if (machineBusyCores >= MACHINE_BUSY_SHARE * cpu.machineCores) {
+    return { by: 'machine', why: `the machine was full: ${machineBusyCores} of its ${cpu.machineCores} cores busy, the server at ${serverCpuCores ?? '?'} cores`, ...figures };
+  }
+  return { by: 'slo', why: 'neither the server, the load client nor the machine ran out of CPU: the SLO broke on its own', ...figures };
+}

@@ -1,0 +1,94 @@
+/**
+ * Where the capacity search measures next (pure): double the rate while steps hold, halve it while
+ * they break, then bisect (geometric midpoint) between the highest rate that held and the lowest
+ * that broke until the two are within the resolution. A list of fixed steps replaces the doubling:
+ * those steps in order until one breaks, with no bisection. Either way, when the first step breaks
+ * the search goes down, so it always ends with an answer: a rate that held, or the lowest rate it
+ * tried, which broke.
+ */
+
+export interface SearchBounds {
+  /** The first rate measured (ignored when `steps` is given). */
+  startRate: number;
+  /** The lowest rate the downward search may try. */
+  minRate: number;
+  /** The highest rate the search may try: reaching it with a step that holds ends the search. */
+  maxRate: number;
+  /** At most this many steps in all. */
+  maxSteps: number;
+  /** Bisect until lowest broke / highest held - 1 is at most this (0.1: within 10 %). */
+  resolution: number;
+  /** Fixed steps, increasing, instead of the doubling search; null: search. */
+  steps: readonly number[] | null;
+}
+
+export interface MeasuredStep {
+  rate: number;
+  held: boolean;
+}
+
+/** Why a search ended. */
+export type SearchEnd =
+  /** Highest held and lowest broke are within the resolution (or adjacent rates). */
+  | 'bracketed'
+  /** A step at maxRate held (or the fixed steps all held): the capacity is at least that. */
+  | 'max-rate'
+  /** maxSteps measured before the search settled. */
+  | 'max-steps'
+  /** Even minRate broke. */
+  | 'floor'
+  /** Fixed steps: one broke after a lower one held. */
+  | 'list';
+
+export type SearchMove = { kind: 'measure'; rate: number } | { kind: 'done'; held: number | null; broke: number | null; end: SearchEnd };
+
+/** The highest rate that held below the lowest that broke, and that lowest broken rate. */
+export function bracketOf(history: readonly MeasuredStep[]): { held: number | null; broke: number | null } {
+  let broke: number | null = null;
+  for (const step of history) if (!step.held && (broke === null || step.rate < broke)) broke = step.rate;
+  let held: number | null = null;
+  for (const step of history) if (step.held && (broke === null || step.rate < broke) && (held === null || step.rate > held)) held = step.rate;
+  return { held, broke };
+}
+
+export function nextMove(bounds: SearchBounds, history: readonly MeasuredStep[]): SearchMove {
+  const { held, broke } = bracketOf(history);
+  const done = (end: SearchEnd): SearchMove => ({ kind: 'done', held, broke, end });
+  const measure = (rate: number): SearchMove => (history.length >= bounds.maxSteps ? done('max-steps') : { kind: 'measure', rate });
+  if (broke !== null && held === null) {
+    // Going down: halve until a step holds.
+    const lowest = Math.min(...history.map((s) => s.rate));
+    if (lowest <= bounds.minRate) return done('floor');
+    return measure(Math.max(bounds.minRate, Math.floor(lowest / 2)));
+  }
+  if (bounds.steps !== null) {
+    if (broke !== null) return done('list');
+    const next = bounds.steps[history.length];
+    return next === undefined ? done('max-rate') : measure(next);
+  }
+  if (history.length === 0) return measure(Math.min(bounds.startRate, bounds.maxRate));
+  if (held === null) return done('floor'); // unreachable: no step held and none broke means none was measured
+  if (broke === null) return held >= bounds.maxRate ? done('max-rate') : measure(Math.min(bounds.maxRate, held * 2));
+  if (broke / held - 1 <= bounds.resolution || broke - held <= 1) return done('bracketed');
+  // Rates are whole numbers: the midpoint stays strictly between the two.
+  const mid = Math.min(broke - 1, Math.max(held + 1, Math.round(Math.sqrt(held * broke))));
+  return measure(mid);
+}
+
+/**
+ * Runs the search: `measure` runs one step and says whether it held, or null when the search must
+ * stop (interrupted). Returns every step measured and how the search ended (null end: stopped).
+ */
+export async function runSearch(
+  bounds: SearchBounds,
+  measure: (rate: number) => Promise<boolean | null>,
+): Promise<{ history: MeasuredStep[]; held: number | null; broke: number | null; end: SearchEnd | null }> {
+  const history: MeasuredStep[] = [];
+  for (;;) {
+    const move = nextMove(bounds, history);
+    if (move.kind === 'done') return { history, held: move.held, broke: move.broke, end: move.end };
+    const held = await measure(move.rate);
+    if (held === null) return { history, ...bracketOf(history), end: null };
+    history.push({ rate: move.rate, held });
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { capacityLimitOf, MACHINE_BUSY_SHARE, SERVER_BOUND_CPU_CORES, SERVER_BOUND_LOOP_DELAY_MS } from '../../bench/capacity-limit.ts';
+import { buildRun } from '../support/results.ts';
+
+const CPU = { clientCores: 0.5, machineBusyCores: 1.2, machineCores: 2 };
+const step = (server: { cpuCores: number; loopP99: number } | null, clientBoundReasons: string[] = []) =>
+  buildRun({
+    kind: 'capacity-step',
+    step: { index: 1, search: 's' },
+    clientBoundReasons,
+    metrics: { server: server === null ? null : { cpuCores: server.cpuCores, eventLoopDelayMs: { p50: 1, p99: server.loopP99, max: server.loopP99 } } },
+  });
+
+describe('capacityLimitOf: what ran out at the step that broke', () => {
+  it('the load client first: its saturation makes the server figures say nothing', () => {
+    const limit = capacityLimitOf(step({ cpuCores: 0.99, loopP99: 80 }, ['worker 1 used 0.9 cores (limit 0.85)']), CPU);
+    expect(limit).toMatchObject({ by: 'client', clientCpuCores: 0.5, serverCpuCores: 0.99, machineBusyCores: 1.2, machineCores: 2 });
+    expect(limit.why).toContain('worker 1 used 0.9 cores');
+    expect(limit.why).toContain("the server's capacity is above");
+  });
+
+  it(`the server: its CPU at ${SERVER_BOUND_CPU_CORES} cores or more, or its event loop delayed ${SERVER_BOUND_LOOP_DELAY_MS} ms or more`, () => {
+    expect(capacityLimitOf(step({ cpuCores: SERVER_BOUND_CPU_CORES, loopP99: 5 }), CPU)).toMatchObject({ by: 'server', why: expect.stringContaining('its CPU reached 0.85 cores') });
+    expect(capacityLimitOf(step({ cpuCores: 0.3, loopP99: SERVER_BOUND_LOOP_DELAY_MS }), CPU)).toMatchObject({ by: 'server', why: expect.stringContaining('event-loop delay p99 reached 50 ms') });
+    expect(capacityLimitOf(step({ cpuCores: 0.84, loopP99: 49 }), CPU).by).not.toBe('server');
+  });
+
+  it(`the machine: ${MACHINE_BUSY_SHARE * 100} % of its cores busy while the server had CPU to spare`, () => {
+    const limit = capacityLimitOf(step({ cpuCores: 0.6, loopP99: 10 }), { ...CPU, machineBusyCores: 1.85 });
+    expect(limit).toMatchObject({ by: 'machine', machineBusyCores: 1.85, serverCpuCores: 0.6 });
+    expect(limit.why).toBe('the machine was full: 1.85 of its 2 cores busy, the server at 0.6 cores');
+    expect(capacityLimitOf(step({ cpuCores: 0.6, loopP99: 10 }), { ...CPU, machineBusyCores: 1.79 }).by).toBe('slo');
+  });
+
+  it('none of them: the SLO broke on its own; without /stats the server figures are null', () => {
+    expect(capacityLimitOf(step(null), CPU)).toMatchObject({ by: 'slo', serverCpuCores: null, serverLoopDelayP99Ms: null });
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { nextMove, runSearch, type SearchBounds } from '../../bench/capacity-search.ts';
+import { mulberry32 } from '../support/seeded-random.ts';
+
+/** Feed rates are publish rates; 1000 subscribers make each one 1000 deliveries/s, as in the default profile. */
+const SUBSCRIBERS = 1000;
+const BOUNDS: SearchBounds = { startRate: 100, minRate: 1, maxRate: 100_000, maxSteps: 8, resolution: 0.1, steps: null };
+
+/** A simulated server that holds every step up to `limit` deliveries/s and breaks above it. */
+const server =
+  (limit: number) =>
+  async (rate: number): Promise<boolean> =>
+    rate * SUBSCRIBERS <= limit;
+
+describe('capacity search against a simulated server whose limit is known', () => {
+  it.each([37_000, 150_000, 400_000, 777_000])('limit %i deliveries/s: lands within the resolution, in at most 8 steps', async (limit) => {
+    const outcome = await runSearch(BOUNDS, server(limit));
+    expect(outcome.end).toBe('bracketed');
+    const held = outcome.held! * SUBSCRIBERS;
+    const broke = outcome.broke! * SUBSCRIBERS;
+    expect(held).toBeLessThanOrEqual(limit);
+    expect(broke).toBeGreaterThan(limit);
+    expect(broke / held - 1).toBeLessThanOrEqual(BOUNDS.resolution);
+    expect(outcome.history.length).toBeLessThanOrEqual(BOUNDS.maxSteps);
+  });
+
+  it('doubles from the first rate, then bisects at the geometric midpoint', async () => {
+    const outcome = await runSearch(BOUNDS, server(400_000));
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 200, 400, 800, 566, 476, 436]);
+  });
+
+  it('searches downward when the first step breaks (limit 37,000/s, first step 100,000/s), then bisects', async () => {
+    const outcome = await runSearch(BOUNDS, server(37_000));
+    expect(outcome.history.slice(0, 3)).toEqual([
+      { rate: 100, held: false },
+      { rate: 50, held: false },
+      { rate: 25, held: true },
+    ]);
+    expect(outcome.held).toBe(35);
+  });
+
+  it('a limit below the lowest rate: ends at the floor with the lowest rate that broke, never with nothing', async () => {
+    const outcome = await runSearch({ ...BOUNDS, minRate: 5 }, server(1000));
+    expect(outcome).toMatchObject({ end: 'floor', held: null, broke: 5 });
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 50, 25, 12, 6, 5]);
+  });
+
+  it('a limit above the cap: ends at the maximum rate, which held', async () => {
+    const outcome = await runSearch({ ...BOUNDS, maxRate: 1000 }, server(10_000_000));
+    expect(outcome).toMatchObject({ end: 'max-rate', held: 1000, broke: null });
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 200, 400, 800, 1000]);
+  });
+
+  it('a search that needs more steps than allowed stops at maxSteps with the bracket so far', async () => {
+    const unbounded = await runSearch(BOUNDS, server(90_000_000));
+    expect(unbounded).toMatchObject({ end: 'max-steps', held: 12_800, broke: null });
+    expect(unbounded.history).toHaveLength(8);
+    const fine = await runSearch({ ...BOUNDS, resolution: 0.001, maxSteps: 6 }, server(150_000));
+    expect(fine).toMatchObject({ end: 'max-steps', held: 147, broke: 154 });
+    expect(fine.history).toHaveLength(6);
+  });
+
+  it('adjacent whole rates end the search even when the resolution asks for finer', async () => {
+    const outcome = await runSearch({ ...BOUNDS, startRate: 2, resolution: 0.01, maxSteps: 20 }, server(3_500));
+    expect(outcome).toMatchObject({ end: 'bracketed', held: 3, broke: 4 });
+  });
+
+  it('noisy edges: a server whose limit wobbles ±3 % per step still lands within resolution of the band', async () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = mulberry32(seed);
+      const limit = 20_000 + random() * 900_000;
+      const noisy = async (rate: number): Promise<boolean> => rate * SUBSCRIBERS <= limit * (1 + (random() * 2 - 1) * 0.03);
+      const outcome = await runSearch(BOUNDS, noisy);
+      expect(outcome.end, `seed ${seed}`).toBe('bracketed');
+      const held = outcome.held! * SUBSCRIBERS;
+      const broke = outcome.broke! * SUBSCRIBERS;
+      expect(held, `seed ${seed}`).toBeLessThanOrEqual(limit * 1.03);
+      expect(broke, `seed ${seed}`).toBeGreaterThan(limit * 0.97);
+      expect(broke / held - 1, `seed ${seed}`).toBeLessThanOrEqual(BOUNDS.resolution);
+      expect(outcome.history.length, `seed ${seed}`).toBeLessThanOrEqual(BOUNDS.maxSteps);
+    }
+  });
+
+  it('stops when measure says so (interrupted), keeping the bracket so far', async () => {
+    let calls = 0;
+    const outcome = await runSearch(BOUNDS, async (rate) => (++calls > 2 ? null : rate <= 150));
+    expect(outcome).toMatchObject({ end: null, held: 100, broke: 200 });
+  });
+});
+
+describe('fixed capacity steps (--capacity-steps)', () => {
+  const fixed = { ...BOUNDS, steps: [100, 200, 300] };
+
+  it('measures the steps in order and stops at the first that breaks, without bisecting', async () => {
+    const outcome = await runSearch(fixed, server(250_000));
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 200, 300]);
+    expect(outcome).toMatchObject({ end: 'list', held: 200, broke: 300 });
+  });
+
+  it('all steps holding: the capacity is at least the last', async () => {
+    expect(await runSearch(fixed, server(1_000_000))).toMatchObject({ end: 'max-rate', held: 300, broke: null });
+  });
+
+  it('the first step breaking: goes down until one holds, so there is still an answer', async () => {
+    const outcome = await runSearch(fixed, server(30_000));
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 50, 25]);
+    expect(outcome).toMatchObject({ end: 'list', held: 25, broke: 50 });
+  });
+});
+
+describe('nextMove', () => {
+  it('starts at the start rate, capped by the maximum rate', () => {
+    expect(nextMove(BOUNDS, [])).toEqual({ kind: 'measure', rate: 100 });
+    expect(nextMove({ ...BOUNDS, maxRate: 60 }, [])).toEqual({ kind: 'measure', rate: 60 });
+  });
+
+  it('never measures outside the bracket', () => {
+    const move = nextMove(BOUNDS, [
+      { rate: 100, held: true },
+      { rate: 200, held: false },
+      { rate: 141, held: true },
+    ]);
+    expect(move).toEqual({ kind: 'measure', rate: 168 });
+  });
+});
