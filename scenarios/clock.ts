@@ -12,16 +12,23 @@
  * re-derived from `Date.now()` on every read: all processes follow the same kernel clock, and agree
  * with each other within a millisecond whatever it did before they started.
  */
+const STEP_BACK_TOLERANCE_MS = 1;
+
 export function wallClockMicros(readWallMs: () => number = Date.now, readMonotonicMs: () => number = () => performance.now()): () => number {
-  let anchorMs = readWallMs() - readMonotonicMs();
+  let anchorMs = Number.NEGATIVE_INFINITY;
   return () => {
-    const monotonicMs = readMonotonicMs();
-    // Date.now() is whole milliseconds rounded down, so wall - monotonic lies in (offset - 1, offset]:
-    // the largest value seen converges on the true offset from below, giving sub-ms agreement. A
-    // value more than 1 ms below the anchor cannot come from rounding: the wall clock stepped back.
-    const candidateMs = readWallMs() - monotonicMs;
-    if (candidateMs > anchorMs || candidateMs < anchorMs - 1) anchorMs = candidateMs;
-    return Math.round((anchorMs + monotonicMs) * 1000);
+    // The wall clock is read between two monotonic reads. Date.now() is whole milliseconds rounded
+    // down, so the true offset (wall - monotonic) lies in [wall - after, wall + 1 - before]. The anchor
+    // is the largest lower bound seen: it converges on the offset from below, to sub-ms, and a thread
+    // preempted between the reads only widens the interval, so it can never push the anchor too far.
+    // An upper bound more than 1 ms below the anchor cannot come from rounding, preemption or Chromium's
+    // coarsened performance.now() (100 µs): the wall clock stepped back.
+    const before = readMonotonicMs();
+    const wall = readWallMs();
+    const after = readMonotonicMs();
+    const lowerMs = wall - after;
+    if (lowerMs > anchorMs || wall + 1 - before < anchorMs - STEP_BACK_TOLERANCE_MS) anchorMs = lowerMs;
+    return Math.round((anchorMs + after) * 1000);
   };
 }
 

@@ -7,9 +7,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PROFILE_DEFAULTS } from '../../scenarios/bench-config.ts';
 import { MAX_BROWSER_CLIENTS } from '../../scenarios/bench-config.ts';
+
+// Each case spawns the bench, which loads all of it (about 1.7 s of CPU) once or twice, several cases at once:
+// on a 2-core machine with other work running, vitest's default 20 s per test is not enough.
+vi.setConfig({ testTimeout: 60_000 });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,7 +26,7 @@ interface Run {
 
 function bench(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: ROOT, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: ROOT, timeout: 45_000 }, (err, stdout, stderr) => {
       if (err === null) return resolve({ code: 0, signal: null, stdout, stderr });
       if (typeof err.code === 'string') return reject(err); // could not start at all
       resolve({ code: err.code ?? null, signal: err.signal ?? null, stdout, stderr });
@@ -40,7 +44,7 @@ afterAll(async () => {
 
 /**
  * Runs a case that must be refused. `--out` points into the temp dir so that, should a regression let a
- * case through to a real run, nothing lands in reports/ (the 20 s timeout then stops it with SIGTERM).
+ * case through to a real run, nothing lands in reports/ (the 45 s timeout then stops it with SIGTERM).
  */
 async function refused(args: string[]): Promise<Run> {
   return bench([...args, '--out', path.join(dir, 'must-not-run')]);
@@ -183,7 +187,7 @@ describe('npm run bench checks its paths before any work: exit 2 and one line, b
     { label: '--out /etc/passwd/sub (an ancestor is a file)', args: ['--out', '/etc/passwd/sub'], code: 'BAD_PATH', message: 'pushbench: --out /etc/passwd/sub is below /etc/passwd, which is a file, not a folder: pass a path whose parents are folders [BAD_PATH]\n' },
     { label: '--scenario-file /nonexistent', args: ['--scenario-file', '/nonexistent', '--out', path.join(os.tmpdir(), 'pushbench-must-not-run')], code: 'BAD_SCENARIO', message: 'pushbench: --scenario-file /nonexistent does not exist: check the path, or pass the path of a JSON file of options [BAD_SCENARIO]\n' },
   ])('$label', async ({ args, code, message }) => {
-    // A hang (as /proc did) is stopped by bench()'s 20 s timeout and fails the exit-code check.
+    // A hang (as /proc did) is stopped by bench()'s 45 s timeout and fails the exit-code check.
     const run = await bench(args);
     expectRefusal(run, code, message);
     expect(run.stderr).toBe(message);

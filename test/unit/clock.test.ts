@@ -57,3 +57,32 @@ describe('the lab clock', () => {
     expect(read).toBeLessThanOrEqual(after + 1000);
   });
 });
+
+describe('the lab clock on a busy machine', () => {
+  it('never goes back when the thread is preempted between its reads (the wall clock steady)', () => {
+    // A preemption of 3 ms lands between reads of the monotonic clock and the wall clock, at every
+    // point of the read: the old single-read anchor took that for a step forward, then stepped back.
+    const offsetMs = 1_700_000_000_000.4;
+    let monotonicMs = 5_000;
+    let preemptAt = -1;
+    let call = 0;
+    const monotonic = (): number => {
+      if (call++ === preemptAt) monotonicMs += 3;
+      return monotonicMs;
+    };
+    const wall = (): number => {
+      if (call++ === preemptAt) monotonicMs += 3;
+      return Math.floor(offsetMs + monotonicMs);
+    };
+    const clock = wallClockMicros(wall, monotonic);
+    let last = clock();
+    for (let read = 0; read < 300; read++) {
+      monotonicMs += 0.29;
+      if (read % 7 === 3) preemptAt = call + (read % 3);
+      const now = clock();
+      expect(now).toBeGreaterThanOrEqual(last);
+      expect(Math.abs(now - (offsetMs + monotonicMs) * 1000)).toBeLessThan(1_000);
+      last = now;
+    }
+  });
+});
