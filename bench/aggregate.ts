@@ -53,6 +53,16 @@ export function feedLateness(samples: readonly ServerStatsSnapshot[]): LatenessS
   };
 }
 
+/**
+ * Server RSS per connection over its RSS before any client connected; null when there is nothing to
+ * divide, or when the RSS fell below that baseline (the garbage collector gave memory back): a
+ * negative figure is not a cost, and printing it would pass noise off as a measurement.
+ */
+export function rssPerConnection(rssBytes: number, baselineRssBytes: number, connections: number): number | null {
+  if (connections <= 0 || rssBytes < baselineRssBytes) return null;
+  return Math.round((rssBytes - baselineRssBytes) / connections);
+}
+
 export function serverMetrics(server: ServerWindow, connections: number): ServerMetrics {
   const { start, end, samples } = server;
   const seconds = Math.max(1e-6, (end.now - start.now) / 1e6);
@@ -63,7 +73,7 @@ export function serverMetrics(server: ServerWindow, connections: number): Server
     cpuMsPer1kDeliveries: delivered > 0 ? round(cpuUs / 1000 / (delivered / 1000), 3) : null,
     cpuCores: round(cpuUs / 1e6 / seconds, 3),
     rssBytes,
-    rssBytesPerConnection: connections > 0 ? Math.round((rssBytes - server.baselineRssBytes) / connections) : null,
+    rssBytesPerConnection: rssPerConnection(rssBytes, server.baselineRssBytes, connections),
     eventLoopDelayMs:
       samples.length > 0
         ? {

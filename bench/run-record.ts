@@ -143,7 +143,12 @@ export function buildRunRecord(input: RunRecordInput): BuiltRun {
     complete: !window.interrupted,
     clientBound: result.clientBoundReasons.length > 0,
     clientBoundReasons: result.clientBoundReasons,
-    notes: notesOf(input, otherCpuCores),
+    notes: [
+      ...notesOf(input, otherCpuCores),
+      ...(server !== null && result.metrics.server !== null && result.metrics.server.rssBytes < server.baselineRssBytes
+        ? ['the server\'s RSS fell below its level before the clients connected (memory given back by the garbage collector): memory per connection not measured']
+        : []),
+    ],
     load: {
       connections,
       ...scenario.load(rate, config, key.client),

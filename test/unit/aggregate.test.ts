@@ -258,6 +258,12 @@ describe('serverMetrics', () => {
     expect(m.eventLoopDelayMs).toBeNull();
   });
 
+  it('has no per-connection memory when the RSS fell below its level before the clients connected (never a negative figure)', () => {
+    const m = serverMetrics({ ...SERVER, samples: [], baselineRssBytes: 140_000_000 }, 15);
+    expect(m.rssBytes).toBe(130_000_000);
+    expect(m.rssBytesPerConnection).toBeNull();
+  });
+
   it('has no per-delivery CPU without deliveries and no per-connection memory without connections', () => {
     const m = serverMetrics({ ...SERVER, end: { ...END, messages: { ...END.messages, delivered: START.messages.delivered } } }, 0);
     expect(m.cpuMsPer1kDeliveries).toBeNull();
