@@ -91,16 +91,20 @@ function httpProbe(target: ProbeTarget): Probe {
   };
 }
 
+/** The `code` of a protocol error body (docs/PROTOCOL.md §8); undefined when the body is not one. */
+export function codeInBody(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { code?: unknown } | null)?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The code of a protocol error body, or what came instead, so a failed check shows it. */
 async function errorCode(response: Response): Promise<string> {
   const text = await response.text();
-  try {
-    const code = (JSON.parse(text) as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  } catch {
-    // not a protocol error body
-  }
-  return `HTTP_${response.status}:${text.slice(0, 80)}`;
+  const code = codeInBody(text);
+  return typeof code === 'string' ? code : `HTTP_${response.status}:${text.slice(0, 80)}`;
 }
 
 export function probeFor(target: ProbeTarget): Probe {

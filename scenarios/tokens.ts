@@ -18,8 +18,11 @@ function signature(secret: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
 }
 
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Constant-time equality of two secrets' bytes (a length mismatch answers at once: lengths are not secret here). */
+export function sameSecret(a: Buffer | string, b: Buffer | string): boolean {
+  const x = typeof a === 'string' ? Buffer.from(a) : a;
+  const y = typeof b === 'string' ? Buffer.from(b) : b;
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A token that the server with token `secret` accepts until `expiresAtMs` (Unix ms), then refuses with TOKEN_EXPIRED. */
@@ -31,13 +34,13 @@ export function mintToken(secret: string, expiresAtMs: number): string {
 
 /** Checks `given` against the server token `secret`: the token itself, or one minted from it that has not expired at `nowMs`. */
 export function verifyToken(secret: string, given: string, nowMs: number = Date.now()): TokenCheck {
-  if (sameBytes(Buffer.from(given), Buffer.from(secret))) return { ok: true, expiresAtMs: undefined };
+  if (sameSecret(Buffer.from(given), Buffer.from(secret))) return { ok: true, expiresAtMs: undefined };
   const match = SIGNED_TOKEN.exec(given);
   if (match === null) return { ok: false, reason: 'invalid' };
   const expiresAtMs = Number(match[1]);
   // Compared as text: only the canonical spelling of the signature is accepted.
   const expected = signature(secret, `${PREFIX}.${match[1]}`).toString('base64url');
-  if (!sameBytes(Buffer.from(match[2]!), Buffer.from(expected))) return { ok: false, reason: 'invalid' };
+  if (!sameSecret(Buffer.from(match[2]!), Buffer.from(expected))) return { ok: false, reason: 'invalid' };
   if (nowMs >= expiresAtMs) return { ok: false, reason: 'expired', expiresAtMs };
   return { ok: true, expiresAtMs };
 }

@@ -1,11 +1,10 @@
 /** HTTP helpers shared by every transport: errors as JSON, auth, connect parameters, bounded bodies. */
-import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ENCODINGS, WIRE_LIMITS, type Encoding } from '../scenarios/constants.ts';
 import { quoteInput, WireError } from '../scenarios/errors.ts';
 import { parseCursor, validateName, type Position } from '../scenarios/names.ts';
-import { verifyToken } from '../scenarios/tokens.ts';
+import { sameSecret, verifyToken } from '../scenarios/tokens.ts';
 
 /** Answers a failed request with its error code and counts it; the server carries on. */
 export function failRequest(res: ServerResponse, err: unknown, counters: { error(code: WireError['code']): void }): void {
@@ -149,9 +148,7 @@ export function checkControl(req: IncomingMessage, url: URL, controlToken: strin
   if (req.headers.origin !== undefined) throw new WireError('FORBIDDEN_ORIGIN', `${url.pathname} is a control call and takes no request from a web page (Origin: ${quoteInput(req.headers.origin)})`);
   const given = tokenOf(req, url);
   if (given === undefined) throw new WireError('UNAUTHORIZED', `${url.pathname} needs the server's control token (--control-token, else --token; \`npm run serve\` prints it as "control:" when it made one)`);
-  const a = Buffer.from(given);
-  const b = Buffer.from(controlToken);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new WireError('UNAUTHORIZED', `the control token for ${url.pathname} is not valid`);
+  if (!sameSecret(given, controlToken)) throw new WireError('UNAUTHORIZED', `the control token for ${url.pathname} is not valid`);
 }
 
 export interface ConnectParams {

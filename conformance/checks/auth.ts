@@ -4,6 +4,7 @@ import { ClientError } from '../../clients/client.ts';
 import { PATHS } from '../../scenarios/constants.ts';
 import type { Check } from '../check.ts';
 import { holdsSteady } from '../wait.ts';
+import { codeInBody } from '../probes.ts';
 
 export const tokenRequired: Check = {
   id: 'token',
@@ -84,13 +85,7 @@ export const controlCallsClosed: Check = {
     const put = async (query: string, headers: Record<string, string> = {}): Promise<[number, unknown]> => {
       const response = await fetch(`${baseUrl}${PATHS.feed}${query}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ rate: 1000, payloadBytes: 1 }) });
       const text = await response.text();
-      let code: unknown;
-      try {
-        code = (JSON.parse(text) as { code?: unknown }).code;
-      } catch {
-        code = undefined;
-      }
-      return [response.status, code];
+      return [response.status, codeInBody(text)];
     };
     const withToken = token === null ? '' : `?token=${encodeURIComponent(token)}`;
     // A loopback page is one a lab server may allow for its streams; control calls take none.

@@ -1,25 +1,13 @@
 /** `npm run report` checks its paths before rendering: one line and exit 2 for a bad one, a new folder for --out is fine. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReportProcess, type ReportRun } from '../support/bench-run.ts';
 import { SAMPLE_RESULTS_PATH } from '../support/results.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function report(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    // A hang (as --out under /proc did) is stopped by the timeout and fails the exit-code check.
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/report.ts', ...args], { timeout: 15_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-    });
-  });
-}
+/** A hang (as --out under /proc did) is stopped by the timeout and fails the exit-code check. */
+const report = (args: string[]): Promise<ReportRun> => runReportProcess(args, 15_000);
 
 let dir = '';
 beforeAll(async () => {

@@ -1,24 +1,11 @@
 /** `npm run report` as a user runs it: renders a real results file, compares with a baseline, refuses bad files clearly. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBenchProcess } from '../support/bench-run.ts';
+import { type ReportRun, runBenchProcess, runReportProcess } from '../support/bench-run.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function report(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/report.ts', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-    });
-  });
-}
+const report = (args: string[]): Promise<ReportRun> => runReportProcess(args, 30_000);
 
 let resultsPath = '';
 let dir = '';

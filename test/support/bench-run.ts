@@ -1,5 +1,5 @@
 /** Runs `npm run bench` as a user would (a real process), for the integration tests. */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,4 +105,19 @@ export async function listeningPortsOf(pid: number): Promise<number[]> {
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields[3] === LISTEN && inodes.has(fields[9] ?? ''))
     .map((fields) => parseInt((fields[1] ?? '').split(':')[1] ?? '', 16));
+}
+
+export interface ReportRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run report -- <args>` as a user runs it; a hang is stopped by `timeoutMs` and shows as a null exit code. */
+export function runReportProcess(args: string[], timeoutMs: number): Promise<ReportRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/report.ts', ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
 }

@@ -10,6 +10,7 @@ import { TRANSPORTS, type TransportName } from '../../../scenarios/constants.ts'
 import type { RunningServer } from '../../../servers/server.ts';
 import type { ServerOptionsInput } from '../../../servers/options.ts';
 import { Cleanup, startTestServer } from '../../support/harness.ts';
+import { codeInBody } from '../../../conformance/probes.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -49,12 +50,7 @@ async function request(server: RunningServer, path: string, init: RequestInit, o
     return { status: response.status, code: undefined, acao };
   }
   const text = await response.text();
-  let code: unknown;
-  try {
-    code = (JSON.parse(text) as { code?: unknown }).code;
-  } catch {
-    code = undefined;
-  }
+  const code = codeInBody(text);
   return { status: response.status, code, acao };
 }
 

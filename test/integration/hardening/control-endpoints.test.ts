@@ -8,6 +8,7 @@ import { ServerApi } from '../../../bench/server-api.ts';
 import { TRANSPORTS } from '../../../scenarios/constants.ts';
 import type { RunningServer } from '../../../servers/server.ts';
 import { Cleanup, makeClient, startTestServer } from '../../support/harness.ts';
+import { codeInBody } from '../../../conformance/probes.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -41,12 +42,7 @@ async function call(server: RunningServer, c: ControlCall, query: string, header
     ...(c.body === undefined ? {} : { body: c.body }),
   });
   const text = await response.text();
-  let code: unknown;
-  try {
-    code = (JSON.parse(text) as { code?: unknown }).code;
-  } catch {
-    code = undefined;
-  }
+  const code = codeInBody(text);
   return { status: response.status, code, acao: response.headers.get('access-control-allow-origin') };
 }
 
