@@ -5,7 +5,7 @@
  */
 import type { ConnectReport, WindowReport } from '../clients/load/worker-protocol.ts';
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
-import { integrityOf, mergeTallies, type ChannelTally } from '../metrics/integrity.ts';
+import { integrityAgainst, mergeTallies, type ChannelTally, type PublishedCounts } from '../metrics/integrity.ts';
 import type { BrowserCost, LatenessSummary, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 
@@ -30,6 +30,8 @@ export interface WindowInput {
   connect: readonly ConnectReport[];
   reports: readonly WindowReport[];
   server: ServerWindow | null;
+  /** What the server said it published in the window (GET /published); null or absent: expected is inferred. */
+  published?: PublishedCounts | null;
 }
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -168,7 +170,7 @@ export function aggregateWindow(input: WindowInput): Aggregate {
         maxWorkerLoopDelayP99Ms,
         ...(browser === undefined ? {} : { browser }),
       },
-      integrity: integrityOf(tallies.values()),
+      integrity: integrityAgainst(tallies, input.published ?? null),
       errors: {
         connectFailures: sum(connect.map((c) => c.failed)),
         decodeErrors: sum(reports.map((r) => r.decodeErrors + r.serverErrors)),

@@ -5,7 +5,7 @@
  */
 import type { ConnectReport } from '../clients/load/worker-protocol.ts';
 import { decodeHistogram, mergeHistograms } from '../metrics/histogram.ts';
-import type { RunRecord, TimelinePoint } from '../metrics/result-types.ts';
+import type { Integrity, RunRecord, TimelinePoint } from '../metrics/result-types.ts';
 import type { BenchConfig } from '../scenarios/bench-config.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
@@ -94,6 +94,22 @@ function notesOf(input: RunRecordInput, otherCores: number): string[] {
   return notes.slice(0, MAX_NOTES);
 }
 
+/** What the loss figure stands on: connections the server cut, and an expected count that was inferred. */
+export function lossNotesOf(integrity: Integrity, publishedAsked: boolean, publishedProblem?: string): string[] {
+  const notes: string[] = [];
+  const cut = integrity.lostBy?.serverCut;
+  if (cut !== undefined && cut.connections > 0) {
+    const codes = cut.codes.map((c) => `${c.code} x${c.connections}`).join(', ');
+    notes.push(`the server cut ${cut.connections} connection${cut.connections === 1 ? '' : 's'} during the window (${codes}): ${cut.count} of the ${integrity.lost} lost messages were theirs`);
+  }
+  if (publishedAsked && integrity.expectedFrom === 'inferred' && integrity.expected > 0) {
+    notes.push(
+      `expected was inferred from the seqs the recipients saw (${publishedProblem ?? 'the server did not say what it published: no GET /published, or its record no longer reached the window'}): a message no recipient received is not counted as lost`,
+    );
+  }
+  return notes;
+}
+
 /** Every whole second from the rate being set to the end of collection, by phase. */
 export function timelineOf(input: Pick<RunRecordInput, 'originUs' | 'ticks' | 'serverSamples'>, window: Pick<WindowObservation, 'runStartUs' | 'startUs' | 'endUs' | 'finishedUs'>): TimelinePoint[] {
   const { originUs, ticks, serverSamples } = input;
@@ -128,7 +144,7 @@ export function buildRunRecord(input: RunRecordInput): BuiltRun {
   const durationMs = Math.max(1, (window.endUs - window.startUs) / 1000);
   const payloadBytes = scenario.payloadBytes(config);
   const server = serverWindow(input);
-  const result = aggregateWindow({ durationMs, payloadBytes, connect: input.connect, reports: window.reports, server });
+  const result = aggregateWindow({ durationMs, payloadBytes, connect: input.connect, reports: window.reports, server, published: window.published ?? null });
   const otherCpuCores = otherCpuCoresOf(input, server, durationMs);
   // A server that would not take the rate published at its own: report what it did.
   const rate = input.rateControllable ? spec.rate : (window.serverEnd?.feed.rate ?? spec.rate);
@@ -145,6 +161,7 @@ export function buildRunRecord(input: RunRecordInput): BuiltRun {
     clientBoundReasons: result.clientBoundReasons,
     notes: [
       ...notesOf(input, otherCpuCores),
+      ...lossNotesOf(result.metrics.integrity, window.published !== undefined, window.publishedProblem),
       ...(server !== null && result.metrics.server !== null && result.metrics.server.rssBytes < server.baselineRssBytes
         ? ['the server\'s RSS fell below its level before the clients connected (memory given back by the garbage collector): memory per connection not measured']
         : []),

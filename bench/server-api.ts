@@ -1,6 +1,7 @@
 /** The bench's view of a server over HTTP (docs/PROTOCOL.md §10, PUT /feed and POST /drop): works for a target server too. */
 import { request } from 'undici';
 import { PATHS, TRANSPORTS, type TransportName } from '../scenarios/constants.ts';
+import type { PublishedWindow } from '../servers/hub.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 
 /** A loaded server answers late: wait this long before calling it unresponsive. */
@@ -63,6 +64,23 @@ export class ServerApi {
       return null;
     }
     return (await response.body.json()) as ServerStatsSnapshot;
+  }
+
+  /**
+   * GET /published (docs/PROTOCOL.md §10.4): what each channel published with its ts in [fromUs,
+   * toUs); null when the server cannot say (404 or 405: a target without it).
+   */
+  async published(fromUs: number, toUs: number): Promise<PublishedWindow | null> {
+    const query = { from: String(Math.floor(fromUs)), to: String(Math.floor(toUs)) };
+    const response = await attempt(`GET ${PATHS.published}`, () => request(this.path(PATHS.published, query, this.controlToken), { headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }));
+    const text = await response.body.text();
+    if (response.statusCode === 404 || response.statusCode === 405) return null;
+    if (response.statusCode !== 200) throw new Error(`GET ${PATHS.published} answered ${response.statusCode}: ${text.slice(0, 300)}`);
+    const body = JSON.parse(text) as Partial<PublishedWindow>;
+    if (typeof body.channels !== 'object' || body.channels === null || !Array.isArray(body.incomplete)) {
+      throw new Error(`GET ${PATHS.published} answered without "channels" and "incomplete" (docs/PROTOCOL.md §10.4): ${text.slice(0, 300)}`);
+    }
+    return { from: fromUs, to: toUs, channels: body.channels, incomplete: body.incomplete };
   }
 
   /** PUT /feed; false when the server does not support changing its feed (then it publishes at its own rate). */

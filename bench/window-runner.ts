@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import type { WindowReport } from '../clients/load/worker-protocol.ts';
 import type { RunKind, RunRecord } from '../metrics/result-types.ts';
 import { nowMicros } from '../scenarios/clock.ts';
+import type { PublishedWindow } from '../servers/hub.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 import type { Progress } from './progress.ts';
 import type { ServerApi } from './server-api.ts';
@@ -57,6 +58,12 @@ export interface WindowObservation {
   /** False when the drain reached drainMaxMs before in-window arrivals settled. */
   drainSettled?: boolean;
   reports: WindowReport[];
+  /**
+   * What the server published in the window, asked after the drain (GET /published); null when it
+   * cannot say (then expected is inferred); `publishedProblem` says why the call failed, if it did.
+   */
+  published?: PublishedWindow | null;
+  publishedProblem?: string;
   /** When the server answered POST /drop, and how many connections it cut. */
   drop?: { atUs: number; dropped: number };
 }
@@ -135,6 +142,13 @@ export async function runWindow(driver: WindowDriver, spec: MeasureSpec): Promis
   const busy = machineBusyUs() - busyStart;
   const own = process.cpuUsage(ownStart);
   const drained = interrupted ? { ms: 0, settled: true } : await drain(driver);
+  // After the drain: a feed message due in the window may be published late, after its end. The
+  // planned end, as the workers count arrivals by it.
+  let publishedProblem: string | undefined;
+  const published = await api.published(startUs, plannedEndUs).catch((err: Error) => {
+    publishedProblem = err.message;
+    return null;
+  });
   const reports = await pool.collect();
   await driver.setRate(0);
   return {
@@ -150,6 +164,8 @@ export async function runWindow(driver: WindowDriver, spec: MeasureSpec): Promis
     drainMs: drained.ms,
     drainSettled: drained.settled,
     reports,
+    published,
+    ...(publishedProblem === undefined ? {} : { publishedProblem }),
     ...(drop === undefined ? {} : { drop }),
   };
 }

@@ -21,6 +21,31 @@ export interface Integrity {
   lost: number;
   duplicated: number;
   reordered: number;
+  /**
+   * Where `expected` came from: 'server', what the server said it published in the window (GET
+   * /published); 'inferred', the seq range the recipients saw, which misses a message no recipient
+   * received. Absent in files written before it was recorded.
+   */
+  expectedFrom?: 'server' | 'inferred';
+  /** Why each lost message was lost; the three counts add up to `lost`. Absent in older files. */
+  lostBy?: LostBy;
+}
+
+/** Messages lost at connections the server cut with one code, such as `4008 SLOW_CONSUMER` (WS) or `SLOW_CONSUMER` (SSE, poll). */
+export interface LostByCode {
+  code: string;
+  count: number;
+  connections: number;
+}
+
+/** Lost messages by cause. Connections are counted once per channel they were subscribed to. */
+export interface LostBy {
+  /** Missing at recipients whose connection the server cut (slow consumer, ban, token expiry, ...), with the cut's code: WS close code and reason, or the SSE / poll error code. */
+  serverCut: { count: number; connections: number; codes: LostByCode[] };
+  /** Missing at recipients whose connection failed or was lost otherwise (reset, network error, stream ended without an error). */
+  connectionFailed: { count: number; connections: number };
+  /** Missing at recipients whose connection stayed open. */
+  neverArrived: number;
 }
 
 export interface TimelinePoint {

@@ -7,6 +7,7 @@ import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
 import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
+import { lossCauseText, serverCutConnections } from './loss-words.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
@@ -56,6 +57,10 @@ function lossCell(run: RunRecord): Cell {
   let text = `${formatCount(lost)}/${formatCount(expected)}`;
   if (duplicated > 0) text += ` dup ${formatCount(duplicated)}`;
   if (reordered > 0) text += ` reorder ${formatCount(reordered)}`;
+  // A run in which the server cut connections says so beside its loss; an expected count that was inferred is marked.
+  const cut = serverCutConnections(run.metrics.integrity);
+  if (cut > 0) text += ` CUT ${formatCount(cut)}`;
+  if (run.metrics.integrity.expectedFrom === 'inferred') text += ' inferred';
   const style: Style = lost > 0 ? 'red' : duplicated > 0 || reordered > 0 ? 'yellow' : 'green';
   return { text, style };
 }
@@ -137,12 +142,24 @@ const RUN_LEGEND = [
   'late max: the server publisher\'s worst lateness (publish time minus due time), ms; n/r: not reported by the server',
   'bytes/msg: client socket bytes per delivery (overhead over the payload); cpu/1k: server CPU ms per 1,000 deliveries',
   'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
+  'loss: expected is what the server published in the window times its recipients; inferred: from the seqs the recipients saw (the server could not say),',
+  '  so a message no recipient received is not counted; CUT n: the server cut n connections during the window',
 ];
 
 const BROWSER_LEGEND = [
   'browser clients: Chromium\'s native WebSocket, EventSource and fetch; a page cannot see socket bytes, so none are shown',
   'chromium: Chromium\'s CPU over the window, cores (all its processes); chr µs/msg: its CPU per delivery; MB/client: its memory (PSS) per client',
 ];
+
+/** Where the lost messages of each run with any went: one line per such run, under its table. */
+export function lossCauseLines(runs: readonly RunRecord[]): string[] {
+  const lines: string[] = [];
+  for (const run of runs) {
+    const causes = lossCauseText(run.metrics.integrity);
+    if (causes !== null) lines.push(`${INDENT}loss, ${run.transport} ${run.encoding}: ${causes}`);
+  }
+  return lines;
+}
 
 function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
   const fixed = results.runs.filter((run) => run.kind === 'fixed');
@@ -166,7 +183,7 @@ function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
       if (runs.length === 0) continue;
       const who = split || client !== 'node' ? `, ${client === 'node' ? 'Node' : 'browser'} clients` : '';
       lines.push(paint(`${scenarioOf(scenario).title}: fixed load${who} (${plural(runs.length, 'run', 'runs')})`, 'bold'));
-      lines.push(...renderTable(runColumns(scenario, client), runs, paint), '');
+      lines.push(...renderTable(runColumns(scenario, client), runs, paint), ...lossCauseLines(runs), '');
     }
   }
   lines.push(...RUN_LEGEND.map((text) => INDENT + text));

@@ -33,6 +33,8 @@ export const PATHS = {
   ban: '/ban',
   /** Control endpoint: POST {"client":"id"} lifts a ban. */
   unban: '/unban',
+  /** Optional control endpoint: GET ?from=<µs>&to=<µs>, what each channel published with its ts in that range. */
+  published: '/published',
 } as const;
 
 /** Response header that carries a long-poll client's position after a batch. */

@@ -10,6 +10,7 @@ import type { DataKind } from '../scenarios/envelope.ts';
 import { WireError } from '../scenarios/errors.ts';
 import { formatCursor, validateName, type Position } from '../scenarios/names.ts';
 import { IdleRooms } from './idle-rooms.ts';
+import { PublishedLog, type PublishedRange } from './published-log.ts';
 import { ReplayBudget, type Budgeted, type ReplayBudgetStats } from './replay-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 
@@ -73,6 +74,8 @@ export class Channel<M extends Member> {
   readonly kind: DataKind;
   readonly members = new Set<M>();
   readonly replay: ReplayBuffer<HubMessage>;
+  /** The ts of each recent message, for GET /published. */
+  readonly published = new PublishedLog();
   constructor(name: string, kind: DataKind, replaySize: number) {
     this.name = name;
     this.kind = kind;
@@ -117,6 +120,16 @@ export interface Catchup {
   cursor: Position;
 }
 
+/** GET /published: per channel, what it published with `ts` in [from, to); channels whose log no longer reaches `from` are listed apart. */
+export interface PublishedWindow {
+  from: number;
+  to: number;
+  /** Channels that published anything in the range; a channel left out published nothing then. */
+  channels: Record<string, PublishedRange>;
+  /** Channels whose log no longer reaches `from`: what they published then is not known. */
+  incomplete: string[];
+}
+
 /** What code outside a transport adapter may do with a hub: publish, send and read counters. */
 export interface PublicHub {
   readonly topicNames: string[];
@@ -132,6 +145,8 @@ export interface PublicHub {
   send(from: string, roomName: string, mid: number, payload: Buffer, binaryPayload: boolean): HubMessage;
   /** The latest seq of a channel, or undefined if there is no such channel. */
   latestSeq(name: string): number | undefined;
+  /** What every channel published with `ts` in [fromUs, toUs) (GET /published). */
+  publishedBetween(fromUs: number, toUs: number): PublishedWindow;
 }
 
 export class Hub<M extends Member> implements PublicHub {
@@ -171,6 +186,16 @@ export class Hub<M extends Member> implements PublicHub {
 
   latestSeq(name: string): number | undefined {
     return this.channels.get(name)?.seq;
+  }
+
+  publishedBetween(fromUs: number, toUs: number): PublishedWindow {
+    const window: PublishedWindow = { from: fromUs, to: toUs, channels: {}, incomplete: [] };
+    for (const channel of this.channels.values()) {
+      const answer = channel.published.between(fromUs, toUs);
+      if (!answer.complete) window.incomplete.push(channel.name);
+      else if (answer.range !== null) window.channels[channel.name] = answer.range;
+    }
+    return window;
   }
 
   channel(name: string): Channel<M> | undefined {
@@ -359,6 +384,7 @@ export class Hub<M extends Member> implements PublicHub {
     const pushedOut = channel.replay.push(message);
     if (pushedOut !== undefined) this.budget.release(pushedOut);
     this.budget.add(message);
+    channel.published.record(message.seq, message.ts);
     this.counters.published++;
     if (channel.members.size > 0) this.fanout(message, channel);
     else if (channel.kind === 'chat') this.idleRooms.idle(channel);

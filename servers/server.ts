@@ -43,7 +43,7 @@ const CORS_PREFLIGHT_HEADERS = {
   'access-control-max-age': '600',
   'content-length': '0',
 };
-const CONTROL_PATHS: ReadonlySet<string> = new Set([PATHS.feed, PATHS.drop, PATHS.ban, PATHS.unban]);
+const CONTROL_PATHS: ReadonlySet<string> = new Set([PATHS.feed, PATHS.drop, PATHS.ban, PATHS.unban, PATHS.published]);
 
 /** The calls that steer the lab: the control token only, never from a page. */
 function isControlCall(url: URL): boolean {
@@ -89,6 +89,13 @@ function parseFeedUpdate(body: unknown, publisher: FeedPublisher): { rate: numbe
     rate: read('rate', INT_OPTION_RANGES.feedRate, publisher.rate),
     payloadBytes: read('payloadBytes', INT_OPTION_RANGES.payloadBytes, publisher.payloadBytes),
   };
+}
+
+/** GET /published's `from` or `to`: µs on the host clock, a whole number. */
+function windowEdge(url: URL, name: 'from' | 'to'): number {
+  const text = url.searchParams.get(name);
+  if (text === null || !/^\d{1,16}$/.test(text)) throw new WireError('BAD_QUERY', `GET /published needs ${name}=<µs on the host clock>, a whole number, got ${quoteInput(text ?? undefined)}`);
+  return Number(text);
 }
 
 /** POST /ban and /unban body: {"client": "<id>"}. */
@@ -174,6 +181,13 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     // Every connection but this request's own, which carries the answer.
     const dropped = dropConnections(req.socket);
     res.set('cache-control', 'no-store').json({ dropped });
+  });
+  app.get(PATHS.published, control, (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const from = windowEdge(url, 'from');
+    const to = windowEdge(url, 'to');
+    if (to < from) throw new WireError('BAD_QUERY', `GET /published needs from <= to, got from=${from} to=${to}`);
+    res.set('cache-control', 'no-store').json(adapter.hub.publishedBetween(from, to));
   });
   app.post(PATHS.ban, control, controlJson, (req, res) => {
     const client = banTarget(req.body);

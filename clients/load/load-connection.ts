@@ -8,6 +8,7 @@ import { Pool } from 'undici';
 import { encodeClient } from '../../scenarios/codec.ts';
 import { connectQuery } from '../../scenarios/connect-query.ts';
 import { PATHS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
+import type { EndCause } from '../../metrics/integrity.ts';
 import type { PeekedData } from '../../scenarios/peek.ts';
 import type { ConnectionSpec } from '../../scenarios/scenario.ts';
 import { SocketBytes } from '../../scenarios/socket-bytes.ts';
@@ -29,8 +30,8 @@ export interface LoadSink {
   data(connection: LoadConnection, message: PeekedData, receivedAtUs: number): void;
   /** A protocol error message, undecodable data, or a failed send. */
   problem(connection: LoadConnection, kind: 'decode' | 'server-error' | 'send', detail: string): void;
-  /** An open connection ended without the runner asking. */
-  lost(connection: LoadConnection, detail: string): void;
+  /** An open connection ended without the runner asking; `cause`: how (the server cut it, with its code, or it failed), unknown meaning failed. */
+  lost(connection: LoadConnection, detail: string, cause?: EndCause): void;
 }
 
 export interface LoadConnection {

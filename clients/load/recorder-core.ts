@@ -7,7 +7,7 @@
  * and histogram records, no allocation.
  */
 import { createHistogram, encodeHistogram, recordMicros, type Histogram } from '../../metrics/histogram.ts';
-import { classifySeq, countArrival, newTally, type ChannelTally, type SeqTrack, type SeqVerdict } from '../../metrics/integrity.ts';
+import { classifySeq, countArrival, endCauseKey, newTally, type ChannelTally, type EndCause, type SeqTrack, type SeqVerdict } from '../../metrics/integrity.ts';
 import { LoopLagMonitor } from '../../metrics/loop-lag.ts';
 import type { Timer } from '../../scenarios/clock.ts';
 import type { PeekedData } from '../../scenarios/peek.ts';
@@ -17,19 +17,30 @@ const MAX_PROBLEMS = 5;
 /** Timer slack when deciding whether a one-second tick lies inside the window. */
 const TICK_SLACK_US = 100_000;
 
+/** One client's position on one channel, and the distinct in-window messages it received there (for the loss's causes). */
+export interface SlotTrack extends SeqTrack {
+  inWindow: number;
+}
+
 /** What the recorder keeps per client connection. */
 export interface ClientSlot {
-  tracks: Map<string, SeqTrack>;
+  tracks: Map<string, SlotTrack>;
   /** Chat: due time (µs) of each send still waiting for its echo, by message id. */
   pending: Map<number, number>;
   nextMid: number;
   /** Open and able to receive; only open clients count as recipients when a window starts. */
   open: boolean;
+  /** Open when the current window started: one of its recipients. */
+  recipient: boolean;
+  /** How its connection ended since the window started (endCauseKey); undefined while it has not. */
+  endedBy: string | undefined;
 }
 
+const newTrack = (): SlotTrack => ({ last: 0, inWindow: 0 });
+
 export function newClientSlot(channels: { topics: readonly string[]; rooms: readonly string[] }): ClientSlot {
-  const slot: ClientSlot = { tracks: new Map(), pending: new Map(), nextMid: 0, open: false };
-  for (const channel of [...channels.topics, ...channels.rooms]) slot.tracks.set(channel, { last: 0 });
+  const slot: ClientSlot = { tracks: new Map(), pending: new Map(), nextMid: 0, open: false, recipient: false, endedBy: undefined };
+  for (const channel of [...channels.topics, ...channels.rooms]) slot.tracks.set(channel, newTrack());
   return slot;
 }
 
@@ -65,6 +76,8 @@ export class RecorderCore<M> {
   private startMarks: Marks<M> | undefined;
   private endMarks: Marks<M> | undefined;
   private markTimers: Timer[] = [];
+  /** Ended recipients are filed into the tallies once per window. */
+  private endedFiled = false;
   /** All arrivals ever, for ratios between marks. */
   private arrivals = 0;
 
@@ -82,7 +95,7 @@ export class RecorderCore<M> {
   /** One data message for the client `clientId` holding `slot`; returns the seq verdict (new, duplicate, reorder). */
   data(slot: ClientSlot, clientId: string, m: PeekedData, at: number): SeqVerdict {
     let track = slot.tracks.get(m.channel);
-    if (track === undefined) slot.tracks.set(m.channel, (track = { last: 0 }));
+    if (track === undefined) slot.tracks.set(m.channel, (track = newTrack()));
     const verdict = classifySeq(track, m.seq);
     this.arrivals++;
     this.secondDeliveries++;
@@ -99,6 +112,7 @@ export class RecorderCore<M> {
     let tally = this.tallies.get(m.channel);
     if (tally === undefined) this.tallies.set(m.channel, (tally = newTally()));
     countArrival(tally, m.seq, verdict);
+    if (verdict !== 'duplicate') track.inWindow++;
     if (!own) recordMicros(this.latency, at - m.ts);
     return verdict;
   }
@@ -110,9 +124,10 @@ export class RecorderCore<M> {
     this.note(`${kind}: ${detail}`);
   }
 
-  /** An open connection ended without the client asking. */
-  lost(slot: ClientSlot, detail: string): void {
+  /** An open connection ended without the client asking; `cause` says how (unknown: failed). The first end in a window is the one its loss is put down to. */
+  lost(slot: ClientSlot, detail: string, cause?: EndCause): void {
     slot.open = false;
+    slot.endedBy ??= endCauseKey(cause);
     this.disconnects++;
     this.note(`disconnect: ${detail}`);
   }
@@ -144,7 +159,11 @@ export class RecorderCore<M> {
     this.loopDelayP99Max = 0;
     this.startMarks = this.endMarks = undefined;
     this.tallies = new Map();
+    this.endedFiled = false;
     for (const slot of this.slots) {
+      slot.recipient = slot.open;
+      slot.endedBy = undefined;
+      for (const track of slot.tracks.values()) track.inWindow = 0;
       if (!slot.open) continue;
       for (const channel of slot.tracks.keys()) {
         let tally = this.tallies.get(channel);
@@ -183,6 +202,7 @@ export class RecorderCore<M> {
         if (due >= this.startUs && due < this.endUs) sendsUnanswered++;
       }
     }
+    this.fileEndedRecipients();
     const figures: WindowFigures = {
       deliveries: this.deliveries,
       latency: encodeHistogram(this.latency),
@@ -200,6 +220,25 @@ export class RecorderCore<M> {
       problems: this.problems,
     };
     return { figures, start: start.sample, end: end.sample };
+  }
+
+  /**
+   * Files the recipients whose connection ended since the window started apart in their channels'
+   * tallies, by how it ended, with what they received: what they missed is lost to that cause.
+   */
+  private fileEndedRecipients(): void {
+    if (this.endedFiled) return;
+    this.endedFiled = true;
+    for (const slot of this.slots) {
+      if (!slot.recipient || slot.endedBy === undefined) continue;
+      for (const [channel, track] of slot.tracks) {
+        const tally = this.tallies.get(channel);
+        if (tally === undefined) continue;
+        const ended = ((tally.ended ??= {})[slot.endedBy] ??= { recipients: 0, received: 0 });
+        ended.recipients++;
+        ended.received += track.inWindow;
+      }
+    }
   }
 
   /** One second of the timeline (the caller calls it once per second); `cpuUs` is the caller's own CPU over that second. */

@@ -2,6 +2,7 @@
  * What a Node load worker measures: clients/load/recorder-core.ts's window and timeline, plus the
  * bytes at the connections' sockets and this process's CPU between the window's marks.
  */
+import type { EndCause } from '../../metrics/integrity.ts';
 import type { PeekedData } from '../../scenarios/peek.ts';
 import type { LoadConnection, LoadSink } from './load-connection.ts';
 import { newClientSlot, RecorderCore, type ClientSlot, type ProblemKind } from './recorder-core.ts';
@@ -37,8 +38,8 @@ export class Recorder implements LoadSink {
     this.core.problem(kind, detail);
   }
 
-  lost(connection: LoadConnection, detail: string): void {
-    this.core.lost(slotOf(connection), detail);
+  lost(connection: LoadConnection, detail: string, cause?: EndCause): void {
+    this.core.lost(slotOf(connection), detail, cause);
   }
 
   /** Records a chat send issued `lagUs` after it was due. */

@@ -33,7 +33,7 @@ class Worker {
     this.context = new LoadContext(plan.endpoint, {
       data: (c, m, at) => recorder!.data(c, m, at),
       problem: (c, kind, detail) => recorder!.problem(c, kind, detail),
-      lost: (c, detail) => recorder!.lost(c, detail),
+      lost: (c, detail, cause) => recorder!.lost(c, detail, cause),
     });
     this.connections = plan.connections.map((spec) => createLoadConnection(spec, this.context));
     recorder = this.recorder = new Recorder(this.connections, () => this.context.postBytes.totals());

@@ -3,6 +3,7 @@ import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type Encoding, type TransportNam
 import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
 import { limitName } from '../capacity-words.ts';
 import { formatBytes, formatCount, formatMs } from '../format.ts';
+import { serverCutConnections } from '../loss-words.ts';
 import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
 import { scenarioOf } from '../../scenarios/registry.ts';
 
@@ -52,6 +53,9 @@ export function runFlags(run: RunRecord): string[] {
   if (run.clientBound) flags.push('client-bound');
   if (!run.complete) flags.push('incomplete');
   if (run.metrics.integrity.lost > 0) flags.push(`lost ${formatCount(run.metrics.integrity.lost)}`);
+  // A run in which the server cut connections says so beside its loss figure.
+  const cut = serverCutConnections(run.metrics.integrity);
+  if (cut > 0) flags.push(`server cut ${formatCount(cut)} ${cut === 1 ? 'connection' : 'connections'}`);
   return flags;
 }
 
@@ -137,6 +141,8 @@ function caveat(transport: TransportName, fig: VerdictFigure, role: 'winner' | '
   if (fig.flags.includes('incomplete')) parts.push(`the ${transport} figure came from an incomplete run`);
   const lost = fig.flags.find((flag) => flag.startsWith('lost '));
   if (lost) parts.push(`the ${transport} run ${lost} messages`);
+  const cut = fig.flags.find((flag) => flag.startsWith('server cut '));
+  if (cut) parts.push(`in the ${transport} run the ${cut}`);
   if (fig.flags.some((flag) => LOWER_BOUND_FLAGS.includes(flag))) {
     parts.push(role === 'winner' ? `the ${transport} figure is a lower bound` : `the ${transport} figure is a lower bound, so the gap may be smaller`);
   }

@@ -130,7 +130,16 @@ describe('aggregateWindow', () => {
     expect(tallies.get('ticks')).toEqual(tally(3, 9, 4, 21, 1, 2));
     expect(tallies.get('room0')).toEqual(tally(1, 4, 1, 4));
     // ticks: 4 recipients x 7 messages (3..9) = 28, of which 21 arrived; room0: 4 of 4.
-    expect(metrics.integrity).toEqual({ expected: 32, received: 25, lost: 7, duplicated: 1, reordered: 2 });
+    // No GET /published answer: inferred, and what the live recipients missed never arrived.
+    expect(metrics.integrity).toEqual({
+      expected: 32,
+      received: 25,
+      lost: 7,
+      duplicated: 1,
+      reordered: 2,
+      expectedFrom: 'inferred',
+      lostBy: { serverCut: { count: 0, connections: 0, codes: [] }, connectionFailed: { count: 0, connections: 0 }, neverArrived: 7 },
+    });
     // The reports' own tallies are left as they were.
     expect(WORKER_A.tallies[0]![1]).toEqual(tally(5, 9, 2, 10, 1, 0));
   });
@@ -450,5 +459,13 @@ describe('plan: browser clients', () => {
     expect(browserWorkerCount(c, 151)).toBe(2);
     expect(browserWorkerCount(c, 1000)).toBe(7);
     expect(browserWorkerCount(browserConfig({ clientsPerBrowser: 1 }), 5)).toBe(5);
+  });
+});
+
+describe('aggregateWindow: integrity against what the server published', () => {
+  it('expected is the published count times the recipients, per channel, when the server says', () => {
+    const { metrics } = aggregateWindow(input({ published: { channels: { ticks: { count: 9 }, room0: { count: 4 } }, incomplete: [] } }));
+    // ticks: 4 recipients x 9 = 36, of which 21 arrived; room0: 1 x 4, all arrived.
+    expect(metrics.integrity).toMatchObject({ expectedFrom: 'server', expected: 40, received: 25, lost: 15 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySeq, countArrival, integrityOf, mergeTallies, newTally, type ChannelTally, type SeqTrack } from '../../metrics/integrity.ts';
+import { classifySeq, countArrival, integrityAgainst, integrityOf, mergeTallies, newTally, type ChannelTally, type SeqTrack } from '../../metrics/integrity.ts';
 
 /** Feeds each recipient's arrivals (in order) through classifySeq and countArrival, as a worker does. */
 function tallyOf(arrivalsPerRecipient: number[][], recipients = arrivalsPerRecipient.length): ChannelTally {
@@ -183,5 +183,64 @@ describe('mergeTallies', () => {
     expect(into.get('ticks')).toMatchObject({ lo: 1, hi: 3, recipients: 2, received: 5 });
     expect(into.get('room0')).toMatchObject({ lo: 1, hi: 1, recipients: 1, received: 1 });
     expect(ticks).toEqual({ lo: 1, hi: 2, recipients: 1, received: 2, duplicated: 0, reordered: 0 });
+  });
+});
+
+describe('integrityAgainst: expected from what the server published, every loss with its cause', () => {
+  const withEnded = (t: ChannelTally, ended: ChannelTally['ended']): ChannelTally => ({ ...t, ended });
+
+  it("counts the messages no recipient received, at the window's edges too, when the server says what it published", () => {
+    // 3 recipients saw seqs 2..9 of a window in which the server published 10 messages (1..10).
+    const tally: ChannelTally = { lo: 2, hi: 9, recipients: 3, received: 24, duplicated: 0, reordered: 0 };
+    const tallies = new Map([['ticks', tally]]);
+    expect(integrityAgainst(tallies, { channels: { ticks: { count: 10 } }, incomplete: [] })).toEqual({
+      expected: 30,
+      received: 24,
+      lost: 6,
+      duplicated: 0,
+      reordered: 0,
+      expectedFrom: 'server',
+      lostBy: { serverCut: { count: 0, connections: 0, codes: [] }, connectionFailed: { count: 0, connections: 0 }, neverArrived: 6 },
+    });
+    // Inferred from the seqs seen, the edges go uncounted.
+    expect(integrityAgainst(tallies, null)).toMatchObject({ expected: 24, lost: 0, expectedFrom: 'inferred' });
+  });
+
+  it('puts what ended recipients missed down to how their connection ended, by code, and the rest to never arrived', () => {
+    // 10 recipients of 20 messages: 2 cut with 4008 (got 5 and 7), 1 cut with BANNED (got 10), 1 failed (got 0); the 6 live ones got 118.
+    const tally = withEnded(
+      { lo: 1, hi: 20, recipients: 10, received: 5 + 7 + 10 + 0 + 118, duplicated: 0, reordered: 0 },
+      { 'server-cut:4008 SLOW_CONSUMER': { recipients: 2, received: 12 }, 'server-cut:BANNED': { recipients: 1, received: 10 }, failed: { recipients: 1, received: 0 } },
+    );
+    const integrity = integrityAgainst(new Map([['ticks', tally]]), { channels: { ticks: { count: 20 } }, incomplete: [] });
+    expect(integrity.lostBy).toEqual({
+      serverCut: { count: 28 + 10, connections: 3, codes: [{ code: '4008 SLOW_CONSUMER', count: 28, connections: 2 }, { code: 'BANNED', count: 10, connections: 1 }] },
+      connectionFailed: { count: 20, connections: 1 },
+      neverArrived: 2,
+    });
+    expect(integrity.lost).toBe(38 + 20 + 2);
+    expect(integrity.expected - integrity.received).toBe(integrity.lost);
+  });
+
+  it('falls back to inferred for the whole run when a channel with recipients is incomplete on the server, never mixing the two', () => {
+    const tallies = new Map([
+      ['ticks', { lo: 2, hi: 9, recipients: 2, received: 16, duplicated: 0, reordered: 0 }],
+      ['room0', { lo: 1, hi: 4, recipients: 2, received: 8, duplicated: 0, reordered: 0 }],
+    ]);
+    expect(integrityAgainst(tallies, { channels: { ticks: { count: 10 } }, incomplete: ['room0'] })).toMatchObject({ expectedFrom: 'inferred', expected: 24, lost: 0 });
+    // An incomplete channel nobody here subscribed to does not matter; a channel the server left out published nothing.
+    expect(integrityAgainst(new Map([['ticks', tallies.get('ticks')!]]), { channels: { ticks: { count: 10 } }, incomplete: ['room9'] })).toMatchObject({ expectedFrom: 'server', expected: 20, lost: 4 });
+    expect(integrityAgainst(new Map([['quiet', newTally(3)]]), { channels: {}, incomplete: [] })).toMatchObject({ expectedFrom: 'server', expected: 0, lost: 0 });
+  });
+
+  it('merging tallies over workers sums the ended recipients by cause, and leaves the reports as they were', () => {
+    const a = withEnded({ lo: 1, hi: 5, recipients: 2, received: 7, duplicated: 0, reordered: 0 }, { failed: { recipients: 1, received: 2 } });
+    const b = withEnded({ lo: 1, hi: 5, recipients: 3, received: 8, duplicated: 0, reordered: 0 }, { failed: { recipients: 1, received: 3 }, 'server-cut:4008': { recipients: 1, received: 0 } });
+    const merged = mergeTallies(mergeTallies(new Map(), [['ticks', a]]), [['ticks', b]]);
+    expect(merged.get('ticks')!.ended).toEqual({ failed: { recipients: 2, received: 5 }, 'server-cut:4008': { recipients: 1, received: 0 } });
+    expect(a.ended).toEqual({ failed: { recipients: 1, received: 2 } });
+    const integrity = integrityAgainst(merged, { channels: { ticks: { count: 5 } }, incomplete: [] });
+    // 5 recipients x 5 messages; failed: 2 x 5 - 5 = 5; cut: 1 x 5 - 0 = 5; the 2 live ones got all 10 of theirs.
+    expect(integrity.lostBy).toMatchObject({ connectionFailed: { count: 5, connections: 2 }, serverCut: { count: 5, connections: 1 }, neverArrived: 0 });
   });
 });

@@ -146,7 +146,15 @@ const chatRun: RunRecord = {
     },
     server: null,
     client: { workers: 2, cpuUsPerDelivery: 205.4, maxWorkerCpuCores: 0.97, maxWorkerLoopDelayP99Ms: 48.2 },
-    integrity: { expected: 134_910, received: 134_880, lost: 30, duplicated: 2, reordered: 0 },
+    integrity: {
+      expected: 134_910,
+      received: 134_880,
+      lost: 30,
+      duplicated: 2,
+      reordered: 0,
+      expectedFrom: 'server',
+      lostBy: { serverCut: { count: 20, connections: 1, codes: [{ code: '4008 SLOW_CONSUMER', count: 20, connections: 1 }] }, connectionFailed: { count: 4, connections: 1 }, neverArrived: 6 },
+    },
     errors: { connectFailures: 0, decodeErrors: 0, disconnects: 1, sendFailures: 3 },
   },
   histograms: { latency: HIST_LATENCY, rtt: HIST_RTT, connect: HIST_CONNECT },
@@ -599,7 +607,7 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
  * (findings, browser, reconnect), before the publisher's lateness was reported (feedLatenessMs), or before
  * the capacity search bisected (limit, resolution, searchEnd).
  */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd']);
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy']);
 
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);

@@ -156,7 +156,7 @@ describe('buildRunRecord: a feed run with Node clients', () => {
     expect(record.metrics.server!.rssBytes).toBe(120_000_000);
     expect(record.metrics.server!.rssBytesPerConnection).toBe(100_000);
     expect(record.metrics.server!.eventLoopDelayMs!.p99).toBe(14);
-    expect(record.metrics.integrity).toEqual({ expected: 20_000, received: 19_990, lost: 10, duplicated: 0, reordered: 0 });
+    expect(record.metrics.integrity).toMatchObject({ expected: 20_000, received: 19_990, lost: 10, duplicated: 0, reordered: 0, expectedFrom: 'inferred' });
   });
 
   it('counts the cores other processes used: machine busy time minus the server, workers and coordinator', () => {

@@ -445,3 +445,29 @@ describe('renderSummary with browser clients', () => {
     expect(plain).not.toMatch(/Reconnect|Finding|browser|Chromium/);
   });
 });
+
+describe('loss causes under the table', () => {
+  it('says where each lost message went, and marks a run in which the server cut connections beside its loss', async () => {
+    const { lossCauseLines } = await import('../../reports/terminal.ts');
+    const { buildRun } = await import('../support/results.ts');
+    const run = buildRun({ transport: 'sse' });
+    run.metrics.integrity = {
+      expected: 1000,
+      received: 970,
+      lost: 30,
+      duplicated: 0,
+      reordered: 0,
+      expectedFrom: 'server',
+      lostBy: { serverCut: { count: 25, connections: 2, codes: [{ code: 'SLOW_CONSUMER', count: 25, connections: 2 }] }, connectionFailed: { count: 0, connections: 0 }, neverArrived: 5 },
+    };
+    expect(lossCauseLines([run])).toEqual(['  loss, sse json: 25 at 2 connections the server cut (SLOW_CONSUMER x2); 5 never arrived on a live connection']);
+    const { buildResults } = await import('../support/results.ts');
+    const summary = renderSummary(buildResults({ runs: [run] }));
+    expect(summary).toContain('30/1,000 CUT 2');
+    expect(summary).toContain('loss, sse json: 25 at 2 connections the server cut');
+    run.metrics.integrity.expectedFrom = 'inferred';
+    expect(renderSummary(buildResults({ runs: [run] }))).toContain('30/1,000 CUT 2 inferred');
+    run.metrics.integrity.lost = 0;
+    expect(lossCauseLines([run])).toEqual([]);
+  });
+});

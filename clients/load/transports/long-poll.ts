@@ -29,6 +29,17 @@ function readJsonMessage(item: unknown, out: PeekedData): boolean {
   return true;
 }
 
+/** The `code` of an error answer's JSON body (docs/PROTOCOL.md §8), else the status. */
+function errorCodeOf(status: number, body: Buffer): string {
+  try {
+    const code = (JSON.parse(body.toString()) as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  } catch {
+    // not JSON: the status says what there is
+  }
+  return `HTTP ${status}`;
+}
+
 export class LongPollLoadConnection implements LoadConnection {
   slot: unknown;
   private readonly counter = new SocketBytes();
@@ -70,7 +81,7 @@ export class LongPollLoadConnection implements LoadConnection {
           onComplete: () => {
             const at = nowMicros();
             const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-            if (status !== 200) return reject(new Error(`GET /poll answered ${status}: ${body.toString().slice(0, 200)}`));
+            if (status !== 200) return reject(Object.assign(new Error(`GET /poll answered ${status}: ${body.toString().slice(0, 200)}`), { serverCode: errorCodeOf(status, body) }));
             if (typeof next !== 'string') return reject(new Error(`a poll answer has no ${CURSOR_HEADER} header`));
             this.deliver(body, at);
             resolve(next);
@@ -116,7 +127,9 @@ export class LongPollLoadConnection implements LoadConnection {
     try {
       while (!this.closing) cursor = await this.poll(cursor, false);
     } catch (err) {
-      if (!this.closing) this.context.sink.lost(this, (err as Error).message);
+      // An error answer is the server ending the poll loop on purpose; anything else failed.
+      const serverCode = (err as { serverCode?: string }).serverCode;
+      if (!this.closing) this.context.sink.lost(this, (err as Error).message, serverCode === undefined ? { kind: 'failed' } : { kind: 'server-cut', code: serverCode });
     }
   }
 

@@ -16,6 +16,8 @@ export class SseLoadConnection implements LoadConnection {
   private closing = false;
   /** The stream's key, from its welcome: the server takes sends under this connection's id only with it. */
   private key: string | undefined;
+  /** The code of the stream's `error` event: the server ending the stream says why in one just before. */
+  private errorCode: string | undefined;
   /** Receive time of the chunk being parsed: every event in one read arrived together. */
   private chunkAt = 0;
 
@@ -34,7 +36,11 @@ export class SseLoadConnection implements LoadConnection {
       } else if (event.event === 'welcome') {
         const key = (JSON.parse(event.data) as { key?: unknown }).key;
         this.key = typeof key === 'string' ? key : undefined;
-      } else if (event.event === 'error') sink.problem(this, 'server-error', event.data);
+      } else if (event.event === 'error') {
+        sink.problem(this, 'server-error', event.data);
+        const code = (JSON.parse(event.data) as { code?: unknown }).code;
+        if (typeof code === 'string') this.errorCode = code;
+      }
     } catch (err) {
       sink.problem(this, 'decode', (err as Error).message);
     }
@@ -62,13 +68,13 @@ export class SseLoadConnection implements LoadConnection {
           parser.feed(text);
         });
         response.on('close', () => {
-          if (!this.closing) sink.lost(this, 'the event stream ended');
+          if (!this.closing) sink.lost(this, 'the event stream ended', this.errorCode === undefined ? { kind: 'failed' } : { kind: 'server-cut', code: this.errorCode });
         });
       });
       request.on('socket', (socket) => (this.socket = socket));
       request.on('error', (err) => {
         if (!opened) reject(err);
-        else if (!this.closing) sink.lost(this, err.message);
+        else if (!this.closing) sink.lost(this, err.message, this.errorCode === undefined ? { kind: 'failed' } : { kind: 'server-cut', code: this.errorCode });
       });
       this.request = request;
     });

@@ -69,7 +69,8 @@ export class WsLoadConnection implements LoadConnection {
       });
       ws.on('close', (code: number, reason: Buffer) => {
         if (!opened) reject(new Error(`closed during the handshake with code ${code} ${reason.toString()}`));
-        else if (!this.closing) sink.lost(this, `closed by the server with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`);
+        // 1006: no close frame came (a reset, a drop); any other code is the server's own close.
+        else if (!this.closing) sink.lost(this, `closed by the server with code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''}`, code === 1006 ? { kind: 'failed' } : { kind: 'server-cut', code: `${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}` });
       });
     });
   }

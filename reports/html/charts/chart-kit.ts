@@ -9,6 +9,7 @@
 import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type TransportName } from '../../../scenarios/constants.ts';
 import type { ResultsFile, RunRecord, ScenarioName } from '../../../metrics/result-types.ts';
 import { formatCount, formatMs } from '../../format.ts';
+import { lossCauseText } from '../../loss-words.ts';
 import { TRANSPORT_COLORS, TRANSPORT_DASHES, TRANSPORT_POINT_RADII, TRANSPORT_POINT_STYLES, translucent } from './colors.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +127,8 @@ export function runFlags(runs: RunRecord[]): string[] {
     }
     if (!run.complete) flags.push(`${name}: incomplete (interrupted before it was collected in full)`);
     const { lost, expected } = run.metrics.integrity;
-    if (lost > 0) flags.push(`${name}: lost ${formatCount(lost)} of ${formatCount(expected)} deliveries`);
+    const causes = lossCauseText(run.metrics.integrity);
+    if (lost > 0) flags.push(`${name}: lost ${formatCount(lost)} of ${formatCount(expected)} deliveries${causes === null ? '' : ` (${causes})`}`);
     for (const note of run.notes) flags.push(`${name}: ${note}`);
   }
   return [...new Set(flags)];
