@@ -35,6 +35,7 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
     steps: [],
     resolution: plan.bounds.steps === null ? plan.bounds.resolution : null,
     searchEnd: null,
+    axis: 'rate',
   };
   const runs = new Map<number, RunRecord>();
   const cpuOf = new Map<RunRecord, { clientCores: number; machineBusyCores: number }>();

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import type { ClockCheck, ResultsFile, RunRecord } from '../metrics/result-types.ts';
+import type { CapacityResult, ClockCheck, ResultsFile, RunRecord } from '../metrics/result-types.ts';
 import { SCHEMA_VERSION } from '../metrics/result-types.ts';
 import { ResultsError, writeResultsFile } from '../metrics/results-io.ts';
 import type { BenchConfig } from '../scenarios/bench-config.ts';
@@ -17,6 +17,7 @@ import { reportPathFor, writeReport } from '../reports/write-report.ts';
 import { findChromium } from '../clients/browser/chromium.ts';
 import { measureConnectionLimit } from '../clients/browser/connection-limit.ts';
 import { searchCapacity } from './capacity.ts';
+import { searchConnectionCapacity } from './capacity-connections.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
 import { ServerApi } from './server-api.ts';
@@ -271,6 +272,17 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
     }
     const steppable = session.rateControllable;
     if (!steppable && config.capacity.enabled) collect.notice(`${label}: capacity search skipped: the server does not let the lab set its feed rate (PUT /feed)`);
+    if (config.capacity.axis === 'connections') {
+      if (config.capacity.enabled && steppable && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {
+        // Each step opens a session of its own: this one's server and connections close first.
+        const fixed = session;
+        session = undefined;
+        await releaseSession(fixed, progress, collect);
+        collect.results.capacity.push(await searchConnectionsAxis(key, config, io, progress, collect));
+        await collect.save();
+      }
+      return;
+    }
     if (config.capacity.enabled && steppable && config.capacity.scenarios.includes(key.scenario) && !io.signal.aborted) {
       const capacity = await searchCapacity(
         session,
@@ -299,12 +311,40 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
     if (io.signal.aborted) return;
     collect.notice(`${label} failed: ${(err as Error).message}`);
   } finally {
-    if (session !== undefined) {
-      for (const note of session.notices) collect.notice(note);
-      collect.clockSamples.push(...session.clock);
-      collect.otherCores.push(...session.otherCpuCores);
-      progress.step(label, 'closing connections and stopping the server');
-      await session.close();
-    }
+    if (session !== undefined) await releaseSession(session, progress, collect);
   }
+}
+
+/** Closes a session, keeping its notices, clock samples and CPU figures for the results. */
+async function releaseSession(session: Session, progress: Progress, collect: Collect): Promise<void> {
+  for (const note of session.notices) collect.notice(note);
+  collect.clockSamples.push(...session.clock);
+  collect.otherCores.push(...session.otherCpuCores);
+  progress.step(sessionLabel(session.key), 'closing connections and stopping the server');
+  await session.close();
+}
+
+/** The connections-axis capacity search (--capacity-axis connections): a session per step, each closed before the next opens. */
+async function searchConnectionsAxis(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<CapacityResult> {
+  const label = sessionLabel(key);
+  const { capacity } = config;
+  return searchConnectionCapacity(
+    key,
+    config,
+    {
+      id: `${key.transport}/${key.scenario}/${key.encoding}/${key.client}/capacity`,
+      // Fixed steps (--capacity-steps) are rates: this axis always searches.
+      bounds: { startRate: capacity.startConnections, minRate: 1, maxRate: capacity.maxConnections, maxSteps: capacity.maxSteps, resolution: capacity.resolution, steps: null },
+      warmupMs: capacity.stepWarmupMs,
+      durationMs: capacity.stepDurationMs,
+      slo: { p99Ms: capacity.sloP99Ms, maxLoss: capacity.sloMaxLoss },
+      connectionRate: capacity.connectionRate,
+    },
+    {
+      open: (stepConfig) => unlessInterrupted(Session.open(key, { config: stepConfig, registry: io.registry, progress, signal: io.signal }), io.signal, (late) => late.close()),
+      release: (session) => releaseSession(session, progress, collect),
+    },
+    (step) => collect.addRun(label, step),
+    io.signal,
+  );
 }

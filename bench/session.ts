@@ -79,6 +79,11 @@ export class Session {
     return session;
   }
 
+  /** Why connections failed to open while the session ramped up (distinct, at most 3); empty when none failed. */
+  get connectFailureReasons(): string[] {
+    return [...new Set(this.connectReports.flatMap((r) => r.failures))].slice(0, 3);
+  }
+
   /** Whether the lab sets this session's rate: clients' sends always; a publisher only if the server takes PUT /feed. */
   get rateControllable(): boolean {
     return this.scenario.pace === 'senders' || this.feedControllable;

@@ -242,9 +242,9 @@ export interface CapacityResult {
   encoding: Encoding;
   slo: { p99Ms: number; maxLoss: number };
   /** The highest step that met the SLO below the lowest that broke it (null when every step tried broke it). */
-  sustained: { offeredDeliveriesPerSec: number; deliveriesPerSec: number; latencyP99Ms: number | null; runId: string } | null;
+  sustained: { offeredDeliveriesPerSec: number; deliveriesPerSec: number; latencyP99Ms: number | null; runId: string; connectionCount?: number } | null;
   /** The lowest step that broke the SLO, why, and what ran out; null when none did. */
-  broke: { offeredDeliveriesPerSec: number; reason: string; runId: string; limit?: CapacityLimit } | null;
+  broke: { offeredDeliveriesPerSec: number; reason: string; runId: string; limit?: CapacityLimit; connectionCount?: number } | null;
   /** client-bound: the lowest step that broke was the lab's client's limit; the server's capacity is above it. */
   stopReason: 'slo-broken' | 'client-bound' | 'all-steps-passed' | 'interrupted' | 'failed';
   steps: string[];
@@ -255,6 +255,13 @@ export interface CapacityResult {
    * max-steps (the step budget ran out first), floor (even the lowest rate broke), list (fixed steps: one broke); null: interrupted.
    */
   searchEnd?: CapacitySearchEnd | null;
+  /**
+   * What the search varied: rate (the offered rate on the same connections) or connections (the connection count at
+   * connectionRate, a fresh server and connections per step; sustained and broke then give their `connectionCount`). Absent: rate.
+   */
+  axis?: 'rate' | 'connections';
+  /** Connections axis: the rate held at every step (feed: messages published per second; chat: sends per member per second). */
+  connectionRate?: number;
 }
 
 export type CapacitySearchEnd = 'bracketed' | 'max-rate' | 'max-steps' | 'floor' | 'list';

@@ -47,9 +47,10 @@ export function precisionText(result: CapacityResult): string | null {
     case 'max-steps':
       return 'the step budget ran out before the search settled (--capacity-max-steps)';
     case 'max-rate':
+      if (onConnectionsAxis(result)) return 'the most connections the search may try held (--capacity-max-connections)';
       return result.resolution === null ? 'every fixed step held' : 'the highest rate the search may try held (--capacity-max-rate)';
     case 'floor':
-      return 'even the lowest rate broke';
+      return onConnectionsAxis(result) ? 'even the fewest connections broke' : 'even the lowest rate broke';
     default:
       return null;
   }
@@ -58,7 +59,10 @@ export function precisionText(result: CapacityResult): string | null {
 /** When the step budget ran out before the bracket reached the resolution: how wide it was left, e.g. "steps ran out at 19 % (aim 10 %)". */
 export function unsettledText(result: CapacityResult): string | null {
   if (result.searchEnd !== 'max-steps' || result.sustained === null || result.broke === null || result.sustained.offeredDeliveriesPerSec <= 0) return null;
-  const width = Math.round((result.broke.offeredDeliveriesPerSec / result.sustained.offeredDeliveriesPerSec - 1) * 100);
+  const axisConnections = onConnectionsAxis(result) && result.sustained.connectionCount !== undefined && result.broke.connectionCount !== undefined && result.sustained.connectionCount > 0;
+  const width = axisConnections
+    ? Math.round((result.broke.connectionCount! / result.sustained.connectionCount! - 1) * 100)
+    : Math.round((result.broke.offeredDeliveriesPerSec / result.sustained.offeredDeliveriesPerSec - 1) * 100);
   const aim = typeof result.resolution === 'number' ? ` (aim ${Math.round(result.resolution * 100)} %)` : '';
   return `steps ran out at ${width} %${aim}`;
 }
@@ -67,4 +71,42 @@ export function unsettledText(result: CapacityResult): string | null {
 export function nothingHeldText(result: CapacityResult): string {
   if (result.broke === null) return 'no step was measured';
   return `even ${formatCount(result.broke.offeredDeliveriesPerSec)}/s offered broke the SLO: ${result.broke.reason}`;
+}
+
+/** Whether a search varied the connection count (--capacity-axis connections) rather than the rate; files without an axis are rate searches. */
+export function onConnectionsAxis(result: CapacityResult): boolean {
+  return result.axis === 'connections';
+}
+
+const connectionsText = (count: number | undefined): string => (count === undefined ? '? connections' : `${formatCount(count)} ${count === 1 ? 'connection' : 'connections'}`);
+
+/** The rate a connections-axis search held, in the scenario's words: "2 messages/s published to every subscriber". */
+export function connectionRateText(result: CapacityResult): string {
+  const rate = result.connectionRate === undefined ? '?' : formatCount(result.connectionRate);
+  return result.scenario === 'chat' ? `${rate} sends/s per member` : `${rate} messages/s published to every subscriber`;
+}
+
+/**
+ * A connections-axis search's answer in one line (terminal and report): the most connections held,
+ * or where it broke and why, in connections, never in deliveries/s.
+ */
+export function connectionsOutcomeText(result: CapacityResult): string {
+  const brokeAt = connectionsText(result.broke?.connectionCount);
+  const unsettled = unsettledText(result);
+  const tail = unsettled === null ? '' : `; ${unsettled}`;
+  switch (result.stopReason) {
+    case 'slo-broken':
+      if (result.sustained === null) return result.broke === null ? 'no step was measured' : `even ${brokeAt} broke the SLO: ${result.broke.reason}`;
+      return `held ${connectionsText(result.sustained.connectionCount)}, broke at ${brokeAt}: ${result.broke?.reason ?? 'reason not recorded'}${tail}`;
+    case 'client-bound':
+      return `client-bound at ${brokeAt}: server limit not reached${tail}`;
+    case 'all-steps-passed': {
+      const why = precisionText(result);
+      return `no step broke the SLO (holds at least ${connectionsText(result.sustained?.connectionCount)})${why === null ? '' : `: ${why}`}`;
+    }
+    case 'interrupted':
+      return 'INTERRUPTED: search did not finish';
+    case 'failed':
+      return `FAILED: ${result.broke?.reason ?? 'search did not finish'}`;
+  }
 }

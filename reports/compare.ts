@@ -255,6 +255,9 @@ function capacityNotComparable(base: CapacityResult[], head: CapacityResult[]): 
   const [first] = base;
   const [current] = head;
   if (first !== undefined && current !== undefined && slo(first) !== slo(current)) return `different SLO: ${slo(first)} → ${slo(current)}`;
+  // A connections-axis search's deliveries/s follow its connection count at a fixed rate per connection: comparable only to another at the same rate.
+  const axis = (result: CapacityResult): string => (result.axis === 'connections' ? `connections at ${result.connectionRate ?? '?'}/s per connection` : 'rate');
+  if (first !== undefined && current !== undefined && axis(first) !== axis(current)) return `different search axis: ${axis(first)} → ${axis(current)}`;
   for (const [results, name] of [[base, 'the baseline’s search'], [head, 'the current search']] as const) {
     const stop = results.map((result) => INCONCLUSIVE_STOPS[result.stopReason]).find((reason) => reason !== undefined);
     if (stop !== undefined) return `${name} was ${stop}`;

@@ -9,6 +9,7 @@ import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { lossCauseText, serverCutConnections } from './loss-words.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
+import { connectionCapacityLines } from './terminal-connections.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
 
@@ -218,7 +219,8 @@ function outcomeCell(result: CapacityResult): Cell {
 }
 
 function capacityTable(results: ResultsFile, paint: Paint): string[] {
-  const capacity = [...results.capacity].sort(
+  // Connections-axis searches count connections, not deliveries/s: terminal-connections.ts has their table.
+  const capacity = results.capacity.filter((c) => c.axis !== 'connections').sort(
     byKeys<CapacityResult>(
       (c) => c.scenario,
       (c) => c.encoding,
@@ -319,6 +321,7 @@ export function renderSummary(results: ResultsFile, options: { color?: boolean }
     header(results, paint),
     fixedRunTables(results, paint),
     capacityTable(results, paint),
+    connectionCapacityLines(results, paint),
     reconnectLines(results, paint),
     findingLines(results, paint),
     closingLines(results, paint),

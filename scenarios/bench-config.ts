@@ -7,7 +7,7 @@ import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type ClientKind, t
 import { UsageError } from './errors.ts';
 import { targetUrlProblem } from './target-url.ts';
 import { scenarioOf } from './registry.ts';
-import { PROFILES, type BenchConfig, type BenchConfigLayer, type ProfileName } from './bench-options.ts';
+import { CAPACITY_AXES, PROFILES, type BenchConfig, type BenchConfigLayer, type ProfileName } from './bench-options.ts';
 
 export * from './bench-options.ts';
 
@@ -26,6 +26,15 @@ const COMMON = {
   json: false,
 } satisfies Partial<BenchConfig>;
 
+/** The most connections one run opens (the per-process file limit here is 20,000; workers share them). */
+export const MAX_CONNECTIONS = 20_000;
+
+/**
+ * The connections axis is off by default (axis rate). When asked for, it starts at 1,000 and may go up
+ * to MAX_CONNECTIONS; 2 messages/s per connection is light enough that the count, not the rate, is what runs out.
+ */
+const CONNECTIONS_AXIS = { axis: 'rate', startConnections: 1000, maxConnections: MAX_CONNECTIONS, connectionRate: 2 } satisfies Partial<BenchConfig['capacity']>;
+
 export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
   quick: {
     ...COMMON,
@@ -36,7 +45,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     warmupMs: 1000,
     durationMs: 3000,
     drainMaxMs: 2000,
-    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 200, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 6, resolution: 0.1, stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0 },
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 200, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 6, resolution: 0.1, stepWarmupMs: 500, stepDurationMs: 2000, sloP99Ms: 100, sloMaxLoss: 0, ...CONNECTIONS_AXIS },
   },
   default: {
     ...COMMON,
@@ -52,7 +61,7 @@ export const PROFILE_DEFAULTS: Record<ProfileName, BenchConfig> = {
     durationMs: 5000,
     drainMaxMs: 3000,
     // At most 8 steps per search (about 5 s each with warm-up and drain): the default run stays near 4 minutes.
-    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 100, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 8, resolution: 0.1, stepWarmupMs: 1000, stepDurationMs: 3000, sloP99Ms: 100, sloMaxLoss: 0 },
+    capacity: { enabled: true, scenarios: ['feed'], feedRates: null, chatRates: null, feedStartRate: 100, chatStartRate: 2, feedMaxRate: 100_000, chatMaxRate: 1000, maxSteps: 8, resolution: 0.1, stepWarmupMs: 1000, stepDurationMs: 3000, sloP99Ms: 100, sloMaxLoss: 0, ...CONNECTIONS_AXIS },
   },
 };
 
@@ -142,6 +151,10 @@ export const OPTION_CHECKS: Record<string, Check> = {
   'capacity.stepDurationMs': millis(500, 600_000),
   'capacity.sloP99Ms': int(1, 600_000),
   'capacity.sloMaxLoss': int(0, 1_000_000_000),
+  'capacity.axis': oneOf(CAPACITY_AXES),
+  'capacity.startConnections': int(1, MAX_CONNECTIONS),
+  'capacity.maxConnections': int(1, MAX_CONNECTIONS),
+  'capacity.connectionRate': int(1, 1000),
   connectRatePerSec: int(1, 100_000),
   maxConnectsInFlight: int(1, 10_000),
   workers: int(0, 64),
@@ -150,9 +163,6 @@ export const OPTION_CHECKS: Record<string, Check> = {
   out: text,
   json: bool,
 };
-
-/** The most connections one run opens (the per-process file limit here is 20,000; workers share them). */
-export const MAX_CONNECTIONS = 20_000;
 
 const NESTED = new Set(['feed', 'chat', 'browser', 'capacity']);
 
@@ -260,6 +270,7 @@ function checkCapacityBounds(config: BenchConfig, layers: { layer: BenchConfigLa
   for (const [start, max] of [
     ['feedStartRate', 'feedMaxRate'],
     ['chatStartRate', 'chatMaxRate'],
+    ['startConnections', 'maxConnections'],
   ] as const) {
     if (config.capacity[start] > config.capacity[max]) {
       throw new UsageError('BAD_OPTION', `${name(`capacity.${start}`)} (${config.capacity[start]}) must not exceed ${name(`capacity.${max}`)} (${config.capacity[max]}): lower the start or raise the maximum`);

@@ -8,6 +8,10 @@ import type { ClientKind, Encoding, ScenarioName, TransportName } from './consta
 export const PROFILES = ['quick', 'default'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 
+/** What a capacity search varies: the offered rate on fixed connections, or the connections at a fixed rate per connection. */
+export const CAPACITY_AXES = ['rate', 'connections'] as const;
+export type CapacityAxis = (typeof CAPACITY_AXES)[number];
+
 export interface FeedConfig {
   /** Subscribers, all on one topic. */
   subscribers: number;
@@ -64,6 +68,14 @@ export interface CapacityConfig {
   /** The SLO a step must meet: p99 delivery latency (and chat round trip) at most this, and at most sloMaxLoss lost messages. */
   sloP99Ms: number;
   sloMaxLoss: number;
+  /** rate: the rate is searched on the run's connections; connections: the connection count is searched, each step with a fresh server and fresh connections. */
+  axis: CapacityAxis;
+  /** Connections axis: the first step's connections (feed subscribers; chat members, in rooms of chat.membersPerRoom); it doubles from there while steps hold. */
+  startConnections: number;
+  /** Connections axis: the most connections the search tries (workers share them: a process here may hold 20,000 files). */
+  maxConnections: number;
+  /** Connections axis: the rate held at every step (feed: messages published per second; chat: sends per member per second). */
+  connectionRate: number;
 }
 
 export interface BenchConfig {

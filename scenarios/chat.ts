@@ -44,6 +44,8 @@ export const CHAT: Scenario = {
   fixedRate: (config, client) => ROOMS[client](config).sendRate,
   capacityRates: (config) => config.capacity.chatRates,
   capacityBounds: (config) => ({ startRate: config.capacity.chatStartRate, maxRate: config.capacity.chatMaxRate }),
+  // Whole rooms of the configured size, at least one: a count between two multiples rounds down.
+  sizedFor: (config, connections, rate) => ({ ...config, chat: { ...config.chat, rooms: Math.max(1, Math.floor(connections / config.chat.membersPerRoom)), sendRatePerMember: rate } }),
   // Every member sends.
   messagesPerSec: (rate, connections) => rate * connections,
   // Every member of the room, the sender included (its own copy back is the round trip).

@@ -30,6 +30,7 @@ export const FEED: Scenario = {
   fixedRate: (config, client) => FIXED_RATE[client](config),
   capacityRates: (config) => config.capacity.feedRates,
   capacityBounds: (config) => ({ startRate: config.capacity.feedStartRate, maxRate: config.capacity.feedMaxRate }),
+  sizedFor: (config, connections, rate) => ({ ...config, feed: { ...config.feed, subscribers: connections, ratePerSec: rate } }),
   // One topic: the rate is the topic's, whatever the number of subscribers.
   messagesPerSec: (rate) => rate,
   recipientsPerMessage: (_config, _client, connections) => connections,

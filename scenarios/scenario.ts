@@ -44,6 +44,11 @@ export interface Scenario {
   capacityRates(config: BenchConfig): number[] | null;
   /** Where the capacity search starts and the highest rate it tries, in the same unit (when capacityRates gives no fixed steps). */
   capacityBounds(config: BenchConfig): { startRate: number; maxRate: number };
+  /**
+   * The configuration with Node clients sized to about `connections` and the run's rate set to `rate`
+   * (the connections-axis capacity search: one step per count). Chat rounds down to whole rooms.
+   */
+  sizedFor(config: BenchConfig, connections: number, rate: number): BenchConfig;
   /** Messages published per second at `rate` over `connections`. */
   messagesPerSec(rate: number, connections: number): number;
   /** Deliveries each message makes (so offered deliveries per second = messages per second x this). */

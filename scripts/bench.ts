@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBench } from '../bench/run-bench.ts';
 import { renderSummary } from '../reports/terminal.ts';
-import { acceptedValues, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
+import { acceptedValues, CAPACITY_AXES, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
 import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { parseFlags, runMain } from './cli.ts';
@@ -65,6 +65,15 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
                             steps in order until one breaks, no bisection (default none: search)
   --chat-capacity-steps LIST
                             fixed chat send rates per member instead of the search (default none: search)
+  --capacity-axis AXIS      what the search varies: ${CAPACITY_AXES.join(' or ')} (default ${both((c) => c.capacity.axis)}); connections finds the
+                            most connections held within the SLO at --capacity-conn-rate, each step on a fresh
+                            server with every connection opened anew (a connection that fails to open breaks the step)
+  --capacity-start-connections N
+                            connections of the connections axis's first step (default ${both((c) => c.capacity.startConnections)})
+  --capacity-max-connections N
+                            most connections the connections axis tries, spread over workers (default ${both((c) => c.capacity.maxConnections)})
+  --capacity-conn-rate N    rate held on the connections axis: feed messages published per second, or chat
+                            sends per member per second (default ${both((c) => c.capacity.connectionRate)})
   --step-duration TIME      measured window per capacity step (default ${both((c) => c.capacity.stepDurationMs)} ms)
   --slo-p99-ms N            capacity SLO: p99 delivery latency (and chat round trip) at most N ms (default ${d.capacity.sloP99Ms})
   --slo-max-loss N          capacity SLO: at most N lost messages per step (default ${d.capacity.sloMaxLoss})
@@ -105,6 +114,10 @@ const FLAGS = {
   'chat-capacity-max-rate': { type: 'string' },
   'capacity-max-steps': { type: 'string' },
   'capacity-resolution': { type: 'string' },
+  'capacity-axis': { type: 'string' },
+  'capacity-start-connections': { type: 'string' },
+  'capacity-max-connections': { type: 'string' },
+  'capacity-conn-rate': { type: 'string' },
   'step-duration': { type: 'string' },
   'slo-p99-ms': { type: 'string' },
   'slo-max-loss': { type: 'string' },
@@ -137,6 +150,9 @@ const FLAG_OPTION: Record<string, string> = {
   'capacity-max-rate': 'capacity.feedMaxRate',
   'chat-capacity-max-rate': 'capacity.chatMaxRate',
   'capacity-max-steps': 'capacity.maxSteps',
+  'capacity-start-connections': 'capacity.startConnections',
+  'capacity-max-connections': 'capacity.maxConnections',
+  'capacity-conn-rate': 'capacity.connectionRate',
   'slo-p99-ms': 'capacity.sloP99Ms',
   'slo-max-loss': 'capacity.sloMaxLoss',
   workers: 'workers',
@@ -229,11 +245,15 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
     ['capacity-max-rate', 'capacity.feedMaxRate'],
     ['chat-capacity-max-rate', 'capacity.chatMaxRate'],
     ['capacity-max-steps', 'capacity.maxSteps'],
+    ['capacity-start-connections', 'capacity.startConnections'],
+    ['capacity-max-connections', 'capacity.maxConnections'],
+    ['capacity-conn-rate', 'capacity.connectionRate'],
   ] as const) {
     const value = flags[flag];
     if (value !== undefined) set(path, flag, whole(flag, value));
   }
   if (flags['capacity-resolution'] !== undefined) set('capacity.resolution', 'capacity-resolution', fractionOf('capacity-resolution', flags['capacity-resolution']));
+  if (flags['capacity-axis'] !== undefined) set('capacity.axis', 'capacity-axis', flags['capacity-axis']);
   if (flags['step-duration'] !== undefined) set('capacity.stepDurationMs', 'step-duration', duration('step-duration', flags['step-duration']));
   if (flags['slo-p99-ms'] !== undefined) set('capacity.sloP99Ms', 'slo-p99-ms', whole('slo-p99-ms', flags['slo-p99-ms']));
   if (flags['slo-max-loss'] !== undefined) set('capacity.sloMaxLoss', 'slo-max-loss', whole('slo-max-loss', flags['slo-max-loss']));

@@ -16,6 +16,7 @@ import { CHART_DATA_ID, PAGE_SCRIPT } from './page-script.ts';
 import { renderAnswer } from './sections/answer.ts';
 import { renderBaseline } from './sections/baseline.ts';
 import { renderComparison } from './sections/comparison.ts';
+import { CONNECTION_CAPACITY_SECTION_ID, CONNECTION_CAPACITY_TITLE, renderConnectionCapacity } from './sections/connection-capacity.ts';
 import { CONNECTION_LIMIT_SECTION_ID, CONNECTION_LIMIT_TITLE, renderConnectionLimit } from './sections/connection-limit.ts';
 import { formatDate, renderEnvironment, shortCommit } from './sections/environment.ts';
 import { chartSections, renderEvidence, sectionIds } from './sections/evidence.ts';
@@ -61,10 +62,12 @@ export function renderDocument(input: ReportInput, assets: ReportAssets, parts: 
   });
   const reconnect = renderReconnect(results);
   const connectionLimit = renderConnectionLimit(results);
+  const connectionCapacity = renderConnectionCapacity(results);
   const nav: NavEntry[] = [
     { id: 'answer', label: 'The answer' },
     { id: 'comparison', label: 'WebSocket vs SSE vs long polling' },
     { id: 'evidence', label: 'Evidence' },
+    ...(connectionCapacity === '' ? [] : [{ id: CONNECTION_CAPACITY_SECTION_ID, label: CONNECTION_CAPACITY_TITLE }]),
     ...(reconnect === '' ? [] : [{ id: RECONNECT_SECTION_ID, label: RECONNECT_TITLE }]),
     ...(connectionLimit === '' ? [] : [{ id: CONNECTION_LIMIT_SECTION_ID, label: CONNECTION_LIMIT_TITLE }]),
     ...(input.baseline === null ? [] : [{ id: 'baseline', label: 'Baseline' }]),
@@ -77,6 +80,7 @@ export function renderDocument(input: ReportInput, assets: ReportAssets, parts: 
     renderAnswer(results, parts.verdicts),
     renderComparison(parts.comparison),
     renderEvidence(parts.sections, ids),
+    connectionCapacity,
     reconnect,
     connectionLimit,
     input.baseline === null ? '' : renderBaseline(results, input.baseline),

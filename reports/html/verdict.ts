@@ -80,6 +80,9 @@ const kbText = (value: number): string => `${formatMs(value)} KB`;
 const LATENCY: CriterionDef = { id: 'latency-p99', label: 'Delivery latency p99', unit: 'ms', better: 'lower', format: msText };
 const RTT: CriterionDef = { id: 'rtt-p99', label: 'Round trip p99', unit: 'ms', better: 'lower', format: msText };
 const CAPACITY: CriterionDef = { id: 'capacity', label: 'Capacity within the SLO', unit: 'deliveries/s', better: 'higher', format: rateText };
+const connectionsText = (value: number): string => `${formatCount(value)} connections`;
+/** --capacity-axis connections: the most concurrent connections held within the SLO at a fixed rate per connection. */
+const CONNECTIONS: CriterionDef = { id: 'capacity-connections', label: 'Connections within the SLO', unit: 'connections', better: 'higher', format: connectionsText };
 const BYTES: CriterionDef = { id: 'bytes-per-message', label: 'Bytes per message', unit: 'B', better: 'lower', format: formatBytes };
 const CPU: CriterionDef = { id: 'server-cpu', label: 'Server CPU per 1,000 deliveries', unit: 'ms', better: 'lower', format: msText };
 const MEMORY: CriterionDef = { id: 'server-memory', label: 'Server memory per connection', unit: 'KB', better: 'lower', format: kbText };
@@ -110,6 +113,22 @@ function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
     return { value: null, text, flags };
   }
   return figure(CAPACITY, result.sustained.deliveriesPerSec, flags);
+}
+
+/** A connections-axis search's figure: the most connections a step held, with the same lower-bound flags as the rate's. */
+function connectionsFigure(result: CapacityResult): VerdictFigure {
+  const flags: string[] = [];
+  if (result.sustained && result.stopReason === 'client-bound') flags.push('client-bound: at least');
+  if (result.sustained && result.stopReason === 'all-steps-passed') flags.push('no step broke the SLO: at least');
+  if (result.stopReason === 'interrupted') flags.push('search interrupted');
+  if (result.stopReason === 'failed') flags.push('search failed');
+  const limit = limitName(result);
+  if (result.broke?.connectionCount !== undefined && limit !== null) flags.push(`broke at ${connectionsText(result.broke.connectionCount)}; limit: ${limit}`);
+  if (!result.sustained) {
+    const text = result.broke?.connectionCount !== undefined ? `none held: even ${connectionsText(result.broke.connectionCount)} broke the SLO` : NOT_MEASURED;
+    return { value: null, text, flags };
+  }
+  return figure(CONNECTIONS, result.sustained.connectionCount, flags);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,17 +232,24 @@ function verdictFor(results: ResultsFile, scenario: ScenarioName): Verdict | nul
   };
 
   const capacityFigures: Partial<Record<TransportName, VerdictFigure>> = {};
+  const connectionFigures: Partial<Record<TransportName, VerdictFigure>> = {};
   for (const transport of transports) {
-    const result = results.capacity.find(
+    const searches = results.capacity.filter(
       (entry) => entry.transport === transport && entry.scenario === scenario && entry.encoding === encoding && entry.client === CLIENT,
     );
-    capacityFigures[transport] = capacityFigure(result);
+    capacityFigures[transport] = capacityFigure(searches.find((entry) => entry.axis !== 'connections'));
+    const byConnections = searches.find((entry) => entry.axis === 'connections');
+    if (byConnections !== undefined) connectionFigures[transport] = connectionsFigure(byConnections);
   }
+  const hasConnections = Object.keys(connectionFigures).length > 0;
+  const hasRateSearch = results.capacity.some((entry) => entry.scenario === scenario && entry.axis !== 'connections');
 
   const criteria: VerdictCriterion[] = [fromRuns(LATENCY, (run) => run.metrics.latency?.p99)];
   if (scenarioOf(scenario).roundTrips) criteria.push(fromRuns(RTT, (run) => run.metrics.rtt?.p99));
+  // A bench run on the connections axis has no rate search: its connections criterion stands in for the capacity one.
+  if (hasRateSearch || !hasConnections) criteria.push(criterion(CAPACITY, encoding, transports, capacityFigures));
+  if (hasConnections) criteria.push(criterion(CONNECTIONS, encoding, transports, connectionFigures));
   criteria.push(
-    criterion(CAPACITY, encoding, transports, capacityFigures),
     fromRuns(BYTES, (run) => run.metrics.bytes.perMessage),
     fromRuns(CPU, (run) => run.metrics.server?.cpuMsPer1kDeliveries),
     fromRuns(MEMORY, (run) => {

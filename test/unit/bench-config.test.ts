@@ -278,7 +278,7 @@ describe('refusals name the option, where it came from, and what it accepts', ()
     ['feed', 5, 'subscribers, ratePerSec, payloadBytes'],
     ['feed', [1000], 'subscribers, ratePerSec, payloadBytes'],
     ['chat', null, 'rooms, membersPerRoom, sendRatePerMember, payloadBytes'],
-    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, feedStartRate, chatStartRate, feedMaxRate, chatMaxRate, maxSteps, resolution, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss'],
+    ['capacity', false, 'enabled, scenarios, feedRates, chatRates, feedStartRate, chatStartRate, feedMaxRate, chatMaxRate, maxSteps, resolution, stepWarmupMs, stepDurationMs, sloP99Ms, sloMaxLoss, axis, startConnections, maxConnections, connectionRate'],
   ])('a nested option %s given as %j lists the keys it takes', (key, value, keys) => {
     const err = refusal(() => validateLayer({ [key]: value }, FILE), 'BAD_SCENARIO', `option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
     expect(err.message).toBe(`option "${key}" (scenario file my.json) must be an object with keys ${keys}`);
@@ -602,6 +602,29 @@ describe('capacity search bounds', () => {
       '--capacity-start (80) must not exceed option "capacity.feedMaxRate" (scenario file my.json) (50): lower the start or raise the maximum',
     );
     refusal(() => resolve([{ capacity: { chatStartRate: 900, chatMaxRate: 20 } }, FILE]), 'BAD_OPTION', 'option "capacity.chatStartRate" (scenario file my.json) (900) must not exceed');
+  });
+
+  it('the connections axis: off by default (axis rate), and when asked for it starts at 1,000 and may reach the 20,000 a run may open', () => {
+    for (const name of PROFILES) expect(PROFILE_DEFAULTS[name].capacity).toMatchObject({ axis: 'rate', startConnections: 1000, maxConnections: MAX_CONNECTIONS, connectionRate: 2 });
+    expect(resolve([{ capacity: { axis: 'connections', maxConnections: 4000 } }, FILE]).capacity).toMatchObject({ axis: 'connections', startConnections: 1000, maxConnections: 4000 });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['capacity.axis', 'sideways', 'one of rate, connections'],
+    ['capacity.axis', 'connection', 'one of rate, connections'],
+    ['capacity.maxConnections', MAX_CONNECTIONS + 1, `an integer from 1 to ${MAX_CONNECTIONS}`],
+    ['capacity.startConnections', 0, `an integer from 1 to ${MAX_CONNECTIONS}`],
+    ['capacity.connectionRate', 1001, 'an integer from 1 to 1000'],
+  ])('connections axis: refuses %s = %j', (path, value, expected) => {
+    refusal(() => validateLayer(layerOf(path, value), FILE), 'BAD_OPTION', `option "${path}" (scenario file my.json) must be ${expected}, got ${JSON.stringify(value)}`);
+  });
+
+  it('connections axis: refuses a first count above the maximum, naming both', () => {
+    refusal(
+      () => resolve([{ capacity: { axis: 'connections', startConnections: 5000 } }, { description: 'flags', flagOf: { 'capacity.startConnections': 'capacity-start-connections' } }], [{ capacity: { maxConnections: 4000 } }, FILE]),
+      'BAD_OPTION',
+      '--capacity-start-connections (5000) must not exceed option "capacity.maxConnections" (scenario file my.json) (4000): lower the start or raise the maximum',
+    );
   });
 
   it('fixed steps may be given, and taken away again (null: search)', () => {

@@ -123,3 +123,33 @@ describe('nextMove', () => {
     expect(move).toEqual({ kind: 'measure', rate: 168 });
   });
 });
+
+describe('the search lands within the resolution from any start, on both axes', () => {
+  // Each axis's range as the bench sets it: feed publish rates (--capacity-max-rate) and connection counts (--capacity-max-connections).
+  const axes = [
+    { axis: 'rate', bounds: { ...BOUNDS, maxRate: 100_000, maxSteps: 40 }, limits: [3, 37, 400, 777, 15_000, 99_000], starts: [1, 10, 100, 1000, 100_000] },
+    { axis: 'connections', bounds: { ...BOUNDS, maxRate: 20_000, maxSteps: 40 }, limits: [7, 300, 2500, 9000, 17_000, 19_999], starts: [1, 50, 1000, 5000, 20_000] },
+  ] as const;
+  for (const { axis, bounds, limits, starts } of axes) {
+    it.each(limits.flatMap((limit) => starts.map((start) => [limit, start])))(`${axis} axis: limit %i, first step %i`, async (limit, start) => {
+      const measured: number[] = [];
+      const outcome = await runSearch({ ...bounds, startRate: start }, async (value) => {
+        measured.push(value);
+        return value <= limit;
+      });
+      expect(outcome.end).toBe('bracketed');
+      expect(outcome.held).toBeLessThanOrEqual(limit);
+      expect(outcome.broke).toBeGreaterThan(limit);
+      // Within the resolution, or adjacent whole numbers when the resolution is finer than one step.
+      expect(outcome.broke! / outcome.held! - 1 <= bounds.resolution || outcome.broke! - outcome.held! === 1).toBe(true);
+      expect(Math.min(...measured)).toBeGreaterThanOrEqual(bounds.minRate);
+      expect(Math.max(...measured)).toBeLessThanOrEqual(bounds.maxRate);
+    });
+  }
+
+  it('connections axis: a server that holds every count ends at the maximum, which held', async () => {
+    const outcome = await runSearch({ ...BOUNDS, startRate: 1000, maxRate: 20_000, maxSteps: 40 }, async () => true);
+    expect(outcome).toMatchObject({ end: 'max-rate', held: 20_000, broke: null });
+    expect(outcome.history.map((s) => s.rate)).toEqual([1000, 2000, 4000, 8000, 16_000, 20_000]);
+  });
+});

@@ -607,7 +607,7 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
  * (findings, browser, reconnect), before the publisher's lateness was reported (feedLatenessMs), or before
  * the capacity search bisected (limit, resolution, searchEnd).
  */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy']);
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount']);
 
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);

@@ -85,7 +85,8 @@ function searchesOf(input: ReportInput): Search[] {
     const capacity = input.results.capacity.find((c) => c.id === id) ?? null;
     return { id, label: '', steps: runs.map((run) => judge(run, capacity)), capacity };
   });
-  return searches.sort((a, b) => compareRuns(a.steps[0]?.run as RunRecord, b.steps[0]?.run as RunRecord));
+  // Connections-axis searches vary the connection count, not the offered rate: the connections capacity section shows them.
+  return searches.filter((search) => search.capacity?.axis !== 'connections').sort((a, b) => compareRuns(a.steps[0]?.run as RunRecord, b.steps[0]?.run as RunRecord));
 }
 
 /** The step a search settled on: the highest that met the SLO. */
