@@ -8,6 +8,7 @@ import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, S
 import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
 import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
+import { LAB_QUEUED_FLAG, LAB_QUEUED_RULE, LAB_QUEUE_CAVEAT, LAB_QUEUE_DEFINITION, isLabQueued, labQueuedText } from './lab-queue.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
 
@@ -78,7 +79,7 @@ function latenessCell(run: RunRecord): string {
 }
 
 function flagsCell(run: RunRecord): Cell {
-  const flags = [run.clientBound ? 'CLIENT-BOUND' : '', run.complete ? '' : 'INCOMPLETE'].filter(Boolean);
+  const flags = [run.clientBound ? 'CLIENT-BOUND' : '', isLabQueued(run) ? LAB_QUEUED_FLAG : '', run.complete ? '' : 'INCOMPLETE'].filter(Boolean);
   return flags.length > 0 ? { text: flags.join(' '), style: 'red' } : { text: '' };
 }
 
@@ -98,6 +99,7 @@ function runColumns(scenario: ScenarioName, client: ClientKind): Column<RunRecor
     { header: 'deliv/s', align: 'right', cell: (r) => formatCount(r.metrics.throughput.deliveriesPerSec) },
     { header: 'p50', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p50) },
     { header: 'p99', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p99) },
+    browser ? null : { header: 'lab q p99', align: 'right', cell: (r) => formatMs(r.metrics.client.readQueueMs?.p99) },
     { header: 'p99.9', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p999) },
     scenarioOf(scenario).pace === 'publisher' ? { header: 'late max', align: 'right', cell: latenessCell } : null,
     scenarioOf(scenario).roundTrips ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
@@ -137,6 +139,8 @@ const RUN_LEGEND = [
   'late max: the server publisher\'s worst lateness (publish time minus due time), ms; n/r: not reported by the server',
   'bytes/msg: client socket bytes per delivery (overhead over the payload); cpu/1k: server CPU ms per 1,000 deliveries',
   'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
+  `lab q p99: the lab's own share of the latency, p99, ms: ${LAB_QUEUE_DEFINITION}`,
+  `${LAB_QUEUED_RULE}; lab q is ${LAB_QUEUE_CAVEAT}`,
 ];
 
 const BROWSER_LEGEND = [
@@ -270,6 +274,15 @@ function closingLines(results: ResultsFile, paint: Paint): string[] {
       const reasons = run.clientBoundReasons.length > 0 ? run.clientBoundReasons.join('; ') : 'no reason recorded';
       lines.push(`${INDENT}${describeRun(run)}: ${reasons}`);
     }
+    lines.push('');
+  }
+  // Capacity steps near a limit are often queued in the lab: counted, not listed one by one.
+  const labQueued = results.runs.filter(isLabQueued);
+  const labQueuedSteps = labQueued.filter((run) => run.kind === 'capacity-step').length;
+  if (labQueued.length > 0) {
+    lines.push(paint(`${LAB_QUEUED_FLAG} runs (the load client's own queueing, not the transport, made most of the latency):`, 'yellow'));
+    for (const run of labQueued) if (run.kind !== 'capacity-step') lines.push(`${INDENT}${describeRun(run)}: ${labQueuedText(run) ?? ''}`);
+    if (labQueuedSteps > 0) lines.push(`${INDENT}and ${plural(labQueuedSteps, 'capacity step', 'capacity steps')} (metrics.client.readQueueMs in results.json)`);
     lines.push('');
   }
   if (results.notices.length > 0) {
