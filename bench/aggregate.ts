@@ -6,7 +6,7 @@
 import type { ConnectReport, WindowReport } from '../clients/load/worker-protocol.ts';
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
 import { integrityAgainst, mergeTallies, type ChannelTally, type PublishedCounts } from '../metrics/integrity.ts';
-import type { BrowserCost, LatenessSummary, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
+import type { BrowserCost, LatenessSummary, ReadQueueSummary, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 
 /** A worker using this much of a core, or with this much event-loop delay, may be what limits the run. */
@@ -90,6 +90,20 @@ export function serverMetrics(server: ServerWindow, connections: number): Server
   };
 }
 
+/**
+ * The lab's own read queueing over every worker's deliveries (their histograms added), and the
+ * busiest worker's event-loop utilization; null where no worker measured them (browser workers).
+ */
+export function readQueueOf(reports: readonly WindowReport[]): { readQueueMs: ReadQueueSummary | null; maxWorkerEventLoopUtilization: number | null } {
+  const measured = reports.flatMap((r) => (typeof r.readQueue === 'string' ? [decodeHistogram(r.readQueue)] : []));
+  const queue = summarize(mergeHistograms(measured));
+  const utilizations = reports.flatMap((r) => (typeof r.eventLoopUtilization === 'number' ? [r.eventLoopUtilization] : []));
+  return {
+    readQueueMs: queue === null ? null : { p50: queue.p50, p99: queue.p99, max: queue.max },
+    maxWorkerEventLoopUtilization: utilizations.length === 0 ? null : round(Math.max(...utilizations), 3),
+  };
+}
+
 export interface Aggregate {
   metrics: RunMetrics;
   histograms: { latency: string | null; rtt: string | null; connect: string | null };
@@ -168,6 +182,7 @@ export function aggregateWindow(input: WindowInput): Aggregate {
         cpuUsPerDelivery: arrivals > 0 ? round(clientCpuUs / arrivals, 3) : null,
         maxWorkerCpuCores,
         maxWorkerLoopDelayP99Ms,
+        ...readQueueOf(reports),
         ...(browser === undefined ? {} : { browser }),
       },
       integrity: integrityAgainst(tallies, input.published ?? null),

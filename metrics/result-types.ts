@@ -98,8 +98,22 @@ export interface ClientMetrics {
   maxWorkerCpuCores: number;
   /** The worst worker's event-loop delay p99 over the window, ms. */
   maxWorkerLoopDelayP99Ms: number;
+  /**
+   * The lab's own share of delivery latency: how long each delivery's read waited behind its worker's
+   * earlier reads of the same burst (clients/load/read-queue.ts), over the window's deliveries, ms.
+   * An upper bound. null where not measured (browser clients); absent in files written before it existed.
+   */
+  readQueueMs?: ReadQueueSummary | null;
+  /** The busiest worker's event-loop utilization over the window, 0 to 1; null where not measured; absent in older files. */
+  maxWorkerEventLoopUtilization?: number | null;
   /** Browser runs: what Chromium itself cost (absent for Node clients, and in files written before browser clients existed). */
   browser?: BrowserCost;
+}
+
+export interface ReadQueueSummary {
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 /** Chromium's own cost in a browser run, measured from /proc over every process of every browser the run used. */

@@ -10,6 +10,7 @@ import { MISSING, formatCount, formatMs, usable } from './format.ts';
 import { lossCauseText, serverCutConnections } from './loss-words.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { connectionCapacityLines } from './terminal-connections.ts';
+import { LAB_QUEUED_FLAG, LAB_QUEUED_RULE, LAB_QUEUE_CAVEAT, LAB_QUEUE_DEFINITION, isLabQueued, labQueuedText } from './lab-queue.ts';
 import { INDENT, painter, renderTable, type Cell, type Column, type Paint, type Style } from './text-table.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
 
@@ -84,7 +85,7 @@ function latenessCell(run: RunRecord): string {
 }
 
 function flagsCell(run: RunRecord): Cell {
-  const flags = [run.clientBound ? 'CLIENT-BOUND' : '', run.complete ? '' : 'INCOMPLETE'].filter(Boolean);
+  const flags = [run.clientBound ? 'CLIENT-BOUND' : '', isLabQueued(run) ? LAB_QUEUED_FLAG : '', run.complete ? '' : 'INCOMPLETE'].filter(Boolean);
   return flags.length > 0 ? { text: flags.join(' '), style: 'red' } : { text: '' };
 }
 
@@ -104,6 +105,7 @@ function runColumns(scenario: ScenarioName, client: ClientKind): Column<RunRecor
     { header: 'deliv/s', align: 'right', cell: (r) => formatCount(r.metrics.throughput.deliveriesPerSec) },
     { header: 'p50', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p50) },
     { header: 'p99', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p99) },
+    browser ? null : { header: 'lab q p99', align: 'right', cell: (r) => formatMs(r.metrics.client.readQueueMs?.p99) },
     { header: 'p99.9', align: 'right', cell: (r) => formatMs(r.metrics.latency?.p999) },
     scenarioOf(scenario).pace === 'publisher' ? { header: 'late max', align: 'right', cell: latenessCell } : null,
     scenarioOf(scenario).roundTrips ? { header: 'rtt p99', align: 'right', cell: (r) => formatMs(r.metrics.rtt?.p99) } : null,
@@ -145,6 +147,8 @@ const RUN_LEGEND = [
   'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
   'loss: expected is what the server published in the window times its recipients; inferred: from the seqs the recipients saw (the server could not say),',
   '  so a message no recipient received is not counted; CUT n: the server cut n connections during the window',
+  `lab q p99: the lab's own share of the latency, p99, ms: ${LAB_QUEUE_DEFINITION}`,
+  `${LAB_QUEUED_RULE}; lab q is ${LAB_QUEUE_CAVEAT}`,
 ];
 
 const BROWSER_LEGEND = [
@@ -289,6 +293,15 @@ function closingLines(results: ResultsFile, paint: Paint): string[] {
       const reasons = run.clientBoundReasons.length > 0 ? run.clientBoundReasons.join('; ') : 'no reason recorded';
       lines.push(`${INDENT}${describeRun(run)}: ${reasons}`);
     }
+    lines.push('');
+  }
+  // Capacity steps near a limit are often queued in the lab: counted, not listed one by one.
+  const labQueued = results.runs.filter(isLabQueued);
+  const labQueuedSteps = labQueued.filter((run) => run.kind === 'capacity-step').length;
+  if (labQueued.length > 0) {
+    lines.push(paint(`${LAB_QUEUED_FLAG} runs (the load client's own queueing, not the transport, made most of the latency):`, 'yellow'));
+    for (const run of labQueued) if (run.kind !== 'capacity-step') lines.push(`${INDENT}${describeRun(run)}: ${labQueuedText(run) ?? ''}`);
+    if (labQueuedSteps > 0) lines.push(`${INDENT}and ${plural(labQueuedSteps, 'capacity step', 'capacity steps')} (metrics.client.readQueueMs in results.json)`);
     lines.push('');
   }
   if (results.notices.length > 0) {

@@ -11,6 +11,7 @@ import { classifySeq, countArrival, endCauseKey, newTally, type ChannelTally, ty
 import { LoopLagMonitor } from '../../metrics/loop-lag.ts';
 import type { Timer } from '../../scenarios/clock.ts';
 import type { PeekedData } from '../../scenarios/peek.ts';
+import type { ReadQueueMeter } from './read-queue.ts';
 import type { TimelineTick, WindowReport } from './worker-protocol.ts';
 
 const MAX_PROBLEMS = 5;
@@ -46,8 +47,8 @@ export function newClientSlot(channels: { topics: readonly string[]; rooms: read
 
 export type ProblemKind = 'decode' | 'server-error' | 'send';
 
-/** The window's figures that need nothing but arrivals: the caller adds bytes and CPU from its marks. */
-export type WindowFigures = Omit<WindowReport, 'bytesRead' | 'bytesWritten' | 'cpuUs' | 'browser'>;
+/** The window's figures that need nothing but arrivals: the caller adds bytes, CPU and event-loop utilization from its marks. */
+export type WindowFigures = Omit<WindowReport, 'bytesRead' | 'bytesWritten' | 'cpuUs' | 'browser' | 'eventLoopUtilization'>;
 
 interface Marks<M> {
   arrivals: number;
@@ -64,6 +65,8 @@ export class RecorderCore<M> {
   private latency: Histogram = createHistogram();
   private rtt: Histogram = createHistogram();
   private sendLag: Histogram = createHistogram();
+  /** The lab's own read queueing of the deliveries in `latency` (clients/load/read-queue.ts). */
+  private readQueue: Histogram = createHistogram();
   private tallies = new Map<string, ChannelTally>();
   private deliveries = 0;
   private sendsDue = 0;
@@ -88,6 +91,8 @@ export class RecorderCore<M> {
   constructor(
     private readonly slots: readonly ClientSlot[],
     private readonly sample: () => M,
+    /** Measures the lab's own read queueing; without one (a browser page) the window reports null. */
+    private readonly readQueueMeter?: ReadQueueMeter,
   ) {
     this.loopLag.start();
   }
@@ -97,6 +102,8 @@ export class RecorderCore<M> {
     let track = slot.tracks.get(m.channel);
     if (track === undefined) slot.tracks.set(m.channel, (track = newTrack()));
     const verdict = classifySeq(track, m.seq);
+    // Every read moves the burst on, in the window or not.
+    const queuedUs = this.readQueueMeter?.waited(at, m.ts);
     this.arrivals++;
     this.secondDeliveries++;
     const own = m.chat && m.from === clientId;
@@ -113,7 +120,10 @@ export class RecorderCore<M> {
     if (tally === undefined) this.tallies.set(m.channel, (tally = newTally()));
     countArrival(tally, m.seq, verdict);
     if (verdict !== 'duplicate') track.inWindow++;
-    if (!own) recordMicros(this.latency, at - m.ts);
+    if (!own) {
+      recordMicros(this.latency, at - m.ts);
+      if (queuedUs !== undefined) recordMicros(this.readQueue, queuedUs);
+    }
     return verdict;
   }
 
@@ -152,6 +162,7 @@ export class RecorderCore<M> {
     this.latency = createHistogram();
     this.rtt = createHistogram();
     this.sendLag = createHistogram();
+    this.readQueue = createHistogram();
     this.deliveries = 0;
     this.sendsDue = 0;
     this.decodeErrors = this.serverErrors = this.sendFailures = this.disconnects = 0;
@@ -207,6 +218,7 @@ export class RecorderCore<M> {
       deliveries: this.deliveries,
       latency: encodeHistogram(this.latency),
       rtt: encodeHistogram(this.rtt),
+      readQueue: this.readQueueMeter === undefined ? null : encodeHistogram(this.readQueue),
       tallies: [...this.tallies],
       arrivalsBetweenMarks: end.arrivals - start.arrivals,
       loopDelayP99MaxMs: this.loopDelayP99Max,

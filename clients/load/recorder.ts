@@ -1,10 +1,13 @@
 /**
  * What a Node load worker measures: clients/load/recorder-core.ts's window and timeline, plus the
- * bytes at the connections' sockets and this process's CPU between the window's marks.
+ * bytes at the connections' sockets, this process's CPU and its event-loop utilization between the
+ * window's marks, and the lab's own read queueing (clients/load/read-queue.ts).
  */
 import type { EndCause } from '../../metrics/integrity.ts';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { PeekedData } from '../../scenarios/peek.ts';
 import type { LoadConnection, LoadSink } from './load-connection.ts';
+import { ReadQueueMeter, type LoopClock } from './read-queue.ts';
 import { newClientSlot, RecorderCore, type ClientSlot, type ProblemKind } from './recorder-core.ts';
 import type { TimelineTick, WindowReport } from './worker-protocol.ts';
 
@@ -16,7 +19,14 @@ interface ProcessMarks {
   bytes: number;
   written: number;
   cpuUs: number;
+  loop: EventLoopUtilization;
 }
+
+/** libuv's own account of the loop's idle time (what eventLoopUtilization is built on), and the check phase. */
+const nodeLoopClock: LoopClock = {
+  idleMs: () => performance.nodeTiming.idleTime,
+  afterReads: (callback) => setImmediate(callback),
+};
 
 export class Recorder implements LoadSink {
   private readonly core: RecorderCore<ProcessMarks>;
@@ -27,7 +37,7 @@ export class Recorder implements LoadSink {
     private readonly extraBytes: () => { read: number; written: number },
   ) {
     const slots = connections.map((connection) => (connection.slot = newClientSlot(connection.spec)));
-    this.core = new RecorderCore(slots, () => this.marks());
+    this.core = new RecorderCore(slots, () => this.marks(), new ReadQueueMeter(nodeLoopClock));
   }
 
   data(connection: LoadConnection, m: PeekedData, at: number): void {
@@ -62,7 +72,7 @@ export class Recorder implements LoadSink {
     }
     const extra = this.extraBytes();
     const cpu = process.cpuUsage();
-    return { bytes: read + extra.read, written: written + extra.written, cpuUs: cpu.user + cpu.system };
+    return { bytes: read + extra.read, written: written + extra.written, cpuUs: cpu.user + cpu.system, loop: performance.eventLoopUtilization() };
   }
 
   get windowDeliveries(): number {
@@ -72,7 +82,13 @@ export class Recorder implements LoadSink {
   /** The window's figures; marks not yet taken (an interrupted window) are taken now. */
   collect(): WindowReport {
     const { figures, start, end } = this.core.collect();
-    return { ...figures, bytesRead: end.bytes - start.bytes, bytesWritten: end.written - start.written, cpuUs: end.cpuUs - start.cpuUs };
+    return {
+      ...figures,
+      bytesRead: end.bytes - start.bytes,
+      bytesWritten: end.written - start.written,
+      cpuUs: end.cpuUs - start.cpuUs,
+      eventLoopUtilization: Math.round(performance.eventLoopUtilization(end.loop, start.loop).utilization * 1000) / 1000,
+    };
   }
 
   /** One second of the timeline; the caller calls it once per second. */

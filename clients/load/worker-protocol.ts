@@ -70,6 +70,14 @@ export interface WindowReport {
   deliveries: number;
   latency: string;
   rtt: string;
+  /**
+   * The lab's own read queueing of the deliveries in `latency` (encoded HDR, µs): how long each read
+   * waited behind this worker's earlier reads of the same burst (clients/load/read-queue.ts). null
+   * where not measured (browser pages); absent from workers that predate it.
+   */
+  readQueue?: string | null;
+  /** This worker's event-loop utilization between the window's marks, 0 to 1; absent where not measured. */
+  eventLoopUtilization?: number;
   tallies: [string, ChannelTally][];
   /** Measured between the window's start and end by this worker's clock. */
   bytesRead: number;

@@ -123,7 +123,24 @@ describe('aggregateWindow', () => {
 
   it('client CPU per delivery, busiest worker and worst loop delay', () => {
     // 640,000 µs / 1,600 arrivals; worker A used 0.4 s of CPU over 2 s.
-    expect(metrics.client).toEqual({ workers: 2, cpuUsPerDelivery: 400, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 20 });
+    // These workers' reports predate the read-queue measurement: not measured, never 0.
+    expect(metrics.client).toEqual({ workers: 2, cpuUsPerDelivery: 400, maxWorkerCpuCores: 0.2, maxWorkerLoopDelayP99Ms: 20, readQueueMs: null, maxWorkerEventLoopUtilization: null });
+  });
+
+  it("the lab's own read queueing: the workers' histograms added, and the busiest worker's event-loop utilization", () => {
+    const a = { ...WORKER_A, readQueue: encoded([98, 100], [2, 9_000]), eventLoopUtilization: 0.25 };
+    const b = { ...WORKER_B, readQueue: encoded([98, 200], [2, 30_000]), eventLoopUtilization: 0.625 };
+    const merged = aggregateWindow(input({ reports: [a, b] })).metrics.client;
+    // 200 reads: 98 at 0.1 ms, 98 at 0.2 ms, 2 at 9 ms, 2 at 30 ms.
+    // At 3 significant digits (HDR), each figure is the top of its bucket.
+    expect(merged.readQueueMs?.p50).toBeCloseTo(0.2, 3);
+    expect(merged.readQueueMs?.p99).toBeCloseTo(9, 1);
+    expect(merged.readQueueMs?.max).toBeCloseTo(30, 1);
+    expect(merged.maxWorkerEventLoopUtilization).toBe(0.625);
+    // A worker that does not measure it (a browser page) adds nothing; none measuring it gives null.
+    const mixed = aggregateWindow(input({ reports: [a, { ...WORKER_B, readQueue: null }] })).metrics.client;
+    expect(mixed.readQueueMs?.max).toBeCloseTo(9, 1);
+    expect(mixed.maxWorkerEventLoopUtilization).toBe(0.25);
   });
 
   it('integrity comes from the tallies merged over workers', () => {
@@ -411,7 +428,7 @@ describe('aggregateWindow with browser workers', () => {
   it('Node runs have no metrics.client.browser at all, and keep their bytes', () => {
     const node = aggregateWindow(input()).metrics;
     expect(node.client).not.toHaveProperty('browser');
-    expect(Object.keys(node.client).sort()).toEqual(['cpuUsPerDelivery', 'maxWorkerCpuCores', 'maxWorkerLoopDelayP99Ms', 'workers']);
+    expect(Object.keys(node.client).sort()).toEqual(['cpuUsPerDelivery', 'maxWorkerCpuCores', 'maxWorkerEventLoopUtilization', 'maxWorkerLoopDelayP99Ms', 'readQueueMs', 'workers']);
     expect(node.bytes.perMessage).toBe(156.25);
   });
 

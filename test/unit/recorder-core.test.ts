@@ -1,5 +1,6 @@
 /** The recorder core that Node load workers and browser pages both record with (clients/load/recorder-core.ts). */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ReadQueueMeter } from '../../clients/load/read-queue.ts';
 import { newClientSlot, RecorderCore, type ClientSlot } from '../../clients/load/recorder-core.ts';
 import { decodeHistogram } from '../../metrics/histogram.ts';
 import { integrityOf } from '../../metrics/integrity.ts';
@@ -129,5 +130,25 @@ describe('RecorderCore', () => {
     expect(decodeHistogram(first.latency!).totalCount).toBe(1);
     const second = core.tick(4, START + 2_000_000, 0);
     expect({ deliveries: second.deliveries, latency: second.latency }).toEqual({ deliveries: 0, latency: null });
+  });
+  it("records the lab's own read queueing of exactly the deliveries its latency counts; without a meter (a page) it reports null", () => {
+    const a = openSlot({ topics: ['ticks'], rooms: ['lobby'] });
+    const b = openSlot({ topics: ['ticks'] });
+    let closeBurst: () => void = () => undefined;
+    const core = new RecorderCore([a, b], () => 0, new ReadQueueMeter({ idleMs: () => 0, afterReads: (callback) => (closeBurst = callback) }));
+    cores.push(core);
+    core.startWindow(START, END, END + 1);
+    core.data(a, 'a', feed(1, START - 10), START + 100); // before the window: starts the burst, not recorded
+    core.data(b, 'b', feed(2, START + 50), START + 1100); // waited 1,000 µs behind the first read
+    core.data(a, 'a', chat(1, START + 50, 'a', 0), START + 1300); // its own echo: a round trip, not latency
+    core.data(a, 'a', feed(2, START + 50), START + 2100);
+    closeBurst();
+    const { figures } = core.collect();
+    const queue = decodeHistogram(figures.readQueue!);
+    expect(queue.totalCount).toBe(decodeHistogram(figures.latency).totalCount);
+    expect([queue.minNonZeroValue, queue.maxValue]).toEqual([1000, 2000]);
+    const page = recorder([openSlot({ topics: ['ticks'] })]);
+    page.startWindow(START, END, END + 1);
+    expect(page.collect().figures.readQueue).toBeNull();
   });
 });

@@ -178,7 +178,7 @@ describe('latency-percentiles', () => {
   });
 
   it('has a table row per line with the plotted numbers', () => {
-    expect(feed.table.columns).toEqual(['transport', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.5', 'p99.9', 'p99.99', 'max', 'deliveries counted', 'publisher late p99', 'publisher late max']);
+    expect(feed.table.columns).toEqual(['transport', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.5', 'p99.9', 'p99.99', 'max', 'deliveries counted', 'lab queue p50', 'lab queue p99', 'publisher late p99', 'publisher late max']);
     expect(feed.table.rows.map((r) => r[0])).toEqual(['ws', 'sse', 'long-poll']);
     const ws = xy((datasetsOf(feed)[0] as Dataset).data);
     expect(feed.table.rows[0]?.slice(1, 10)).toEqual(ws.map((p) => formatMs(p.y)));
@@ -187,9 +187,27 @@ describe('latency-percentiles', () => {
 
   it('falls back to the summary without a histogram: unrecorded percentiles are "not measured", never 0', () => {
     const row = chat.table.rows[0] as string[];
-    expect(row).toEqual(['ws', '0.500', 'not measured', '1.00', 'not measured', '2.00', 'not measured', '3.00', 'not measured', '4.00', '10,000']);
+    expect(row).toEqual(['ws', '0.500', 'not measured', '1.00', 'not measured', '2.00', 'not measured', '3.00', 'not measured', '4.00', '10,000', 'not measured', 'not measured']);
     expect(xy((datasetsOf(chat)[0] as Dataset).data).map((p) => p.x)).toEqual([2, 10, 100, 1000, 10_000]);
     expect(chat.flags).toContain('ws chat json: no latency histogram recorded; drawn from its summary (p50, p90, p99, p99.9, max)');
+  });
+
+  it("puts the lab's own read queueing beside the latency and flags a run where it is over half of it (LAB-QUEUED)", () => {
+    const latency = { ...buildSummary(10), p50: 10, p99: 40 };
+    const runs = [
+      run({ transport: 'ws', metrics: { latency, client: { readQueueMs: { p50: 6, p99: 12, max: 15 }, maxWorkerEventLoopUtilization: 0.8 } } }),
+      run({ transport: 'sse', metrics: { latency, client: { readQueueMs: { p50: 2, p99: 19.9, max: 25 } } } }),
+      run({ transport: 'long-poll', metrics: { latency, client: { readQueueMs: null } } }),
+    ];
+    const [section] = latencyPercentiles.build({ results: results(runs), baseline: null });
+    if (section?.kind !== 'chart') throw new Error('no chart');
+    const at = section.spec.table.columns.indexOf('lab queue p50');
+    expect(section.spec.table.rows.map((r) => r.slice(at, at + 2))).toEqual([['6.00', '12.0'], ['2.00', '19.9'], ['not measured', 'not measured']]);
+    expect(section.spec.flags).toContain(
+      "ws feed json: LAB-QUEUED, the lab's own read queueing was 6.00 of 10.0 ms at p50 (an upper bound): that much of the latency is the load client draining its sockets, not the transport; its busiest worker's event loop was busy 80 % of the window",
+    );
+    expect(section.spec.flags.filter((f) => f.includes('LAB-QUEUED'))).toHaveLength(1);
+    expect(section.spec.table.caption).toContain('LAB-QUEUED');
   });
 
   it('flags the client-bound run whose figures it draws', () => {
@@ -203,7 +221,7 @@ describe('latency-percentiles', () => {
     if (section?.kind !== 'chart') return;
     expect(datasetsOf(section.spec).map((d) => d.label)).toEqual(['ws']);
     // The built runs' servers report no publisher lateness (as a third-party server may not).
-    expect(section.spec.table.rows[1]).toEqual(['sse', ...Array(10).fill('not measured'), 'not reported', 'not reported']);
+    expect(section.spec.table.rows[1]).toEqual(['sse', ...Array(12).fill('not measured'), 'not reported', 'not reported']);
     expect(section.spec.reading).toContain('p99 not measured for sse');
     const [none] = latencyPercentiles.build({ results: results([run({ metrics: { latency: null } })]), baseline: null });
     expect(none?.kind).toBe('missing');

@@ -99,7 +99,7 @@ const feedRun: RunRecord = {
       slowConsumerDisconnects: 0,
       feedLatenessMs: { p50: 0.21, p99: 1.4, max: 3.1, count: 3000 },
     },
-    client: { workers: 2, cpuUsPerDelivery: 41.7, maxWorkerCpuCores: 0.22, maxWorkerLoopDelayP99Ms: 12.6 },
+    client: { workers: 2, cpuUsPerDelivery: 41.7, maxWorkerCpuCores: 0.22, maxWorkerLoopDelayP99Ms: 12.6, readQueueMs: { p50: 0.31, p99: 2.2, max: 4.1 }, maxWorkerEventLoopUtilization: 0.18 },
     integrity: { expected: 300_000, received: 300_000, lost: 0, duplicated: 0, reordered: 0 },
     errors: { connectFailures: 0, decodeErrors: 0, disconnects: 0, sendFailures: 0 },
   },
@@ -258,6 +258,8 @@ const browserReconnectRun: RunRecord = {
       cpuUsPerDelivery: 61.2,
       maxWorkerCpuCores: 0.31,
       maxWorkerLoopDelayP99Ms: 4.2,
+      readQueueMs: null,
+      maxWorkerEventLoopUtilization: null,
       browser: { version: 'Chromium/142.0.7444.59', browsers: 1, pages: 2, processes: 7, cpuCores: 0.42, cpuUsPerDelivery: 42.1, busiestProcessCpuCores: 0.31, memoryBytes: 412_000_000, memoryBytesPerClient: 4_120_000 },
     },
   },
@@ -604,10 +606,11 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
 
 /**
  * Optional in result-types.ts and in the schema: absent from files written before browser clients existed
- * (findings, browser, reconnect), before the publisher's lateness was reported (feedLatenessMs), or before
- * the capacity search bisected (limit, resolution, searchEnd).
+ * (findings, browser, reconnect), before the publisher's lateness was reported (feedLatenessMs), before
+ * the capacity search bisected (limit, resolution, searchEnd), or before the lab's own read queueing
+ * was measured (readQueueMs, maxWorkerEventLoopUtilization).
  */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount']);
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization']);
 
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);

@@ -471,3 +471,43 @@ describe('loss causes under the table', () => {
     expect(lossCauseLines([run])).toEqual([]);
   });
 });
+
+describe("renderSummary: the lab's own share of the latency", () => {
+  // 10,000 subscribers at a trivial rate: most of the latency is the load workers draining their sockets.
+  const drained = run({ id: 'ws', transport: 'ws', deliveriesPerSec: 20_000, latency: latency(79, 160, 200), connections: 10_000 });
+  drained.metrics.client = { ...drained.metrics.client, readQueueMs: { p50: 62, p99: 70.4, max: 150 }, maxWorkerEventLoopUtilization: 0.97 };
+  // Over half the latency at p50, but under a millisecond: not flagged.
+  const light = run({ id: 'sse', transport: 'sse', deliveriesPerSec: 20_000, latency: latency(0.8, 40, 60) });
+  light.metrics.client = { ...light.metrics.client, readQueueMs: { p50: 0.6, p99: 3, max: 5 }, maxWorkerEventLoopUtilization: 0.2 };
+  // Written before the lab measured it.
+  const older = run({ id: 'long-poll', transport: 'long-poll', deliveriesPerSec: 20_000, latency: latency(10, 40, 60) });
+  const step = run({ id: 'ws-step', transport: 'ws', kind: 'capacity-step', deliveriesPerSec: 200_000, latency: latency(79, 160, 200) });
+  step.metrics.client = { ...step.metrics.client, readQueueMs: { p50: 70, p99: 150, max: 190 }, maxWorkerEventLoopUtilization: 1 };
+  const file = results({ runs: [drained, light, older, step], capacity: [], notices: [] });
+  const output = renderSummary(file);
+
+  it('builds a results file the schema accepts', () => {
+    expect(validateResults(JSON.parse(JSON.stringify(file)), 'test').runs).toHaveLength(4);
+  });
+
+  it('puts the lab queueing p99 beside the latency p99, - where not measured', () => {
+    const feed = table(output, 'Feed: fixed load');
+    const headers = (feed[0] ?? '').trim().split(/\s{2,}/);
+    expect(headers.indexOf('lab q p99')).toBe(headers.indexOf('p99') + 1);
+    expect([row(feed, 'ws')['lab q p99'], row(feed, 'sse')['lab q p99'], row(feed, 'long-poll')['lab q p99']]).toEqual(['70.4', '3.00', '-']);
+  });
+
+  it('flags LAB-QUEUED only where the lab queueing was over half the latency (and at least 1 ms), and says by how much', () => {
+    const feed = table(output, 'Feed: fixed load');
+    expect([row(feed, 'ws').flags, row(feed, 'sse').flags, row(feed, 'long-poll').flags]).toEqual(['LAB-QUEUED', '', '']);
+    expect(output).toContain("LAB-QUEUED runs (the load client's own queueing, not the transport, made most of the latency):");
+    expect(output).toContain(
+      "feed ws json node, 10,000 conns: the lab's own read queueing was 62.0 of 79.0 ms at p50 (an upper bound): that much of the latency is the load client draining its sockets, not the transport; its busiest worker's event loop was busy 97 % of the window",
+    );
+    expect(output).not.toMatch(/feed sse json node, 1,000 conns: the lab/);
+    // Capacity steps are counted, not listed.
+    expect(output).toContain('and 1 capacity step (metrics.client.readQueueMs in results.json)');
+    expect(output).not.toContain('70.0 of 79.0 ms');
+    expect(output).toContain('LAB-QUEUED: the lab\'s queueing was over 50 % of the latency at p50 or p99 (and at least 1 ms)');
+  });
+});

@@ -9,6 +9,7 @@ import { decodeHistogram } from '../../../metrics/histogram.ts';
 import type { RunRecord } from '../../../metrics/result-types.ts';
 import { scenarioOf } from '../../../scenarios/registry.ts';
 import { formatCount, formatMs } from '../../format.ts';
+import { LAB_QUEUED_FLAG, LAB_QUEUED_RULE, LAB_QUEUE_CAVEAT, LAB_QUEUE_DEFINITION, labQueuedText } from '../../lab-queue.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
   NOT_MEASURED,
@@ -38,6 +39,12 @@ function latenessCells(run: RunRecord): [p99: string, max: string] {
   const lateness = server.feedLatenessMs;
   if (lateness === undefined || lateness === null) return [NOT_REPORTED, NOT_REPORTED];
   return [formatMs(lateness.p99), formatMs(lateness.max)];
+}
+
+/** Beside the latency, how much of it the lab's own load client added by queueing its reads. */
+function labQueueCells(run: RunRecord): [p50: string, p99: string] {
+  const queue = run.metrics.client.readQueueMs;
+  return queue === undefined || queue === null ? [NOT_MEASURED, NOT_MEASURED] : [formatMs(queue.p50), formatMs(queue.p99)];
 }
 const TITLE = 'Delivery latency by percentile';
 
@@ -162,6 +169,8 @@ function chartFor(group: RunGroup, id: string): ChartSection {
   const flags = runFlags(group.runs);
   for (const curve of curves) {
     if (curve.source === 'none') flags.push(`${runName(curve.run)}: no delivery latency measured (not drawn)`);
+    const labQueued = labQueuedText(curve.run);
+    if (labQueued !== null) flags.push(`${runName(curve.run)}: ${LAB_QUEUED_FLAG}, ${labQueued}`);
     if (curve.source === 'summary') flags.push(`${runName(curve.run)}: no latency histogram recorded; drawn from its summary (p50, p90, p99, p99.9, max)`);
   }
   const unresolved = curves.some((c) => c.count !== null && PERCENTILES.some((p, i) => c.values[i] === null && percentileX(p) > (c.count ?? 0)));
@@ -182,8 +191,9 @@ function chartFor(group: RunGroup, id: string): ChartSection {
           (publisher
             ? " Latency counts from each message's due time on the publisher's schedule (as wrk2 does); publisher late: how late the server published them (publish time minus due time, /stats), \"not reported\" for a server that does not say."
             : '') +
+          ` Lab queue: the lab's own share, ${LAB_QUEUE_DEFINITION} (${LAB_QUEUE_CAVEAT}); ${LAB_QUEUED_RULE}.` +
           (unresolved ? ' "too few deliveries": the run had fewer deliveries than 1/(1-p).' : ''),
-        columns: ['transport', ...PERCENTILES.map(percentileLabel), 'max', 'deliveries counted', ...(publisher ? ['publisher late p99', 'publisher late max'] : [])],
+        columns: ['transport', ...PERCENTILES.map(percentileLabel), 'max', 'deliveries counted', 'lab queue p50', 'lab queue p99', ...(publisher ? ['publisher late p99', 'publisher late max'] : [])],
         rows: curves.map((curve) => [
           curve.label,
           ...PERCENTILES.map((p, i) => {
@@ -194,6 +204,7 @@ function chartFor(group: RunGroup, id: string): ChartSection {
           }),
           curve.maxMs === null ? NOT_MEASURED : formatMs(curve.maxMs),
           curve.count === null ? NOT_MEASURED : formatCount(curve.count),
+          ...labQueueCells(curve.run),
           ...(publisher ? latenessCells(curve.run) : []),
         ]),
       },
