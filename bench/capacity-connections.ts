@@ -15,7 +15,7 @@ import type { CapacityPlan } from './capacity.ts';
 import { capacityLimitOf } from './capacity-limit.ts';
 import { runSearch } from './capacity-search.ts';
 import type { Session, SessionKey } from './session.ts';
-import { sloBreaches } from './slo.ts';
+import { latencyBreached, sloBreaches } from './slo.ts';
 import type { MeasureSpec } from './window-runner.ts';
 
 export interface ConnectionCapacityPlan extends CapacityPlan {
@@ -108,7 +108,8 @@ export async function searchConnectionCapacity(
       return null;
     }
     steps.set(wanted, { kind: 'run', run, cpu, connectFailures: failures });
-    return !run.clientBound && sloBreaches(run, plan.slo).length === 0;
+    // As on the rate axis (capacity.ts): a step that met the SLO held, however busy the client was.
+    return sloBreaches(run, plan.slo).length === 0;
   });
 
   const held = outcome.held === null ? undefined : steps.get(outcome.held);
@@ -128,8 +129,8 @@ export async function searchConnectionCapacity(
     result.stopReason = 'slo-broken';
   } else if (broke?.kind === 'run') {
     const { run } = broke;
-    const limit = capacityLimitOf(run, { ...(broke.cpu ?? { clientCores: 0, machineBusyCores: 0 }), machineCores: Math.max(1, cpus().length) });
-    result.broke = { offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, reason: brokeReason(run, plan, broke.connectFailures), runId: run.id, limit, connectionCount: run.load.connections };
+    const limit = capacityLimitOf(run, { ...(broke.cpu ?? { clientCores: 0, machineBusyCores: 0 }), machineCores: Math.max(1, cpus().length) }, latencyBreached(run, plan.slo));
+    result.broke = { offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, reason: brokeReason(run, plan, broke.connectFailures, limit.by === 'client'), runId: run.id, limit, connectionCount: run.load.connections };
     result.stopReason = limit.by === 'client' ? 'client-bound' : 'slo-broken';
   }
   result.searchEnd = outcome.end;
@@ -138,9 +139,9 @@ export async function searchConnectionCapacity(
 }
 
 /** Why a step broke, the ramp-up first: connections that never opened are the count's failure, whatever the latency. */
-function brokeReason(run: RunRecord, plan: ConnectionCapacityPlan, connectFailures: string[]): string {
-  if (run.clientBound) return `the load client was saturated (${run.clientBoundReasons.join('; ')})`;
+function brokeReason(run: RunRecord, plan: ConnectionCapacityPlan, connectFailures: string[], clientLimited: boolean): string {
   const breaches = sloBreaches(run, plan.slo);
+  if (clientLimited) return `the load client was saturated (${run.clientBound ? run.clientBoundReasons.join('; ') : 'its own read queueing made most of the latency'}); ${breaches.join('; ')}`;
   const failed = run.metrics.errors.connectFailures;
   if (failed === 0) return breaches.join('; ');
   const why = connectFailures.length === 0 ? '' : ` (${connectFailures.join('; ')})`;

@@ -5,6 +5,7 @@
  * busy: whoever ran out was starved), or none of them: the SLO broke on its own.
  */
 import type { CapacityLimit, RunRecord } from '../metrics/result-types.ts';
+import { labQueuedText } from '../reports/lab-queue.ts';
 
 /** A server at this much CPU (cores) ran out of its one core. Same bar as the load client's (aggregate.ts). */
 export const SERVER_BOUND_CPU_CORES = 0.85;
@@ -20,17 +21,24 @@ export interface WindowCpu {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
-export function capacityLimitOf(run: RunRecord, cpu: WindowCpu): CapacityLimit {
+/** @param latencyBroke whether the step broke the SLO on latency (not only on loss): only then can the lab's queueing be what broke it. */
+export function capacityLimitOf(run: RunRecord, cpu: WindowCpu, latencyBroke = true): CapacityLimit {
   const server = run.metrics.server;
   const serverCpuCores = server === null ? null : round(server.cpuCores);
   const serverLoopDelayP99Ms = server?.eventLoopDelayMs?.p99 ?? null;
   const machineBusyCores = round(cpu.machineBusyCores);
   const figures = { serverCpuCores, serverLoopDelayP99Ms, clientCpuCores: round(cpu.clientCores), machineBusyCores, machineCores: cpu.machineCores };
-  if (run.clientBound) return { by: 'client', why: `the lab's load client saturated (${run.clientBoundReasons.join('; ')}): the server's capacity is above this step`, ...figures };
+  // The server first: a single-threaded server at a full core ran out, whatever else was busy too.
   const serverWhy: string[] = [];
   if (serverCpuCores !== null && serverCpuCores >= SERVER_BOUND_CPU_CORES) serverWhy.push(`its CPU reached ${serverCpuCores} cores (limit ${SERVER_BOUND_CPU_CORES})`);
   if (serverLoopDelayP99Ms !== null && serverLoopDelayP99Ms >= SERVER_BOUND_LOOP_DELAY_MS) serverWhy.push(`its event-loop delay p99 reached ${serverLoopDelayP99Ms} ms (limit ${SERVER_BOUND_LOOP_DELAY_MS} ms)`);
-  if (serverWhy.length > 0) return { by: 'server', why: `the server ran out: ${serverWhy.join('; ')}`, ...figures };
+  if (serverWhy.length > 0) {
+    const alsoClient = run.clientBound ? ` (the lab's load client was busy too: ${run.clientBoundReasons.join('; ')})` : '';
+    return { by: 'server', why: `the server ran out: ${serverWhy.join('; ')}${alsoClient}`, ...figures };
+  }
+  if (run.clientBound) return { by: 'client', why: `the lab's load client saturated (${run.clientBoundReasons.join('; ')}): the server's capacity is above this step`, ...figures };
+  const queued = labQueuedText(run);
+  if (queued !== null && latencyBroke) return { by: 'client', why: `${queued}: the server's capacity is above this step`, ...figures };
   if (machineBusyCores >= MACHINE_BUSY_SHARE * cpu.machineCores) {
     return { by: 'machine', why: `the machine was full: ${machineBusyCores} of its ${cpu.machineCores} cores busy, the server at ${serverCpuCores ?? '?'} cores`, ...figures };
   }

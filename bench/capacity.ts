@@ -10,7 +10,7 @@ import type { Session } from './session.ts';
 import type { MeasureSpec } from './window-runner.ts';
 import { capacityLimitOf } from './capacity-limit.ts';
 import { runSearch, type SearchBounds } from './capacity-search.ts';
-import { sloBreaches, type Slo } from './slo.ts';
+import { latencyBreached, sloBreaches, type Slo } from './slo.ts';
 
 export interface CapacityPlan {
   id: string;
@@ -54,7 +54,9 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
       return null;
     }
     runs.set(rate, run);
-    return !run.clientBound && sloBreaches(run, plan.slo).length === 0;
+    // A step the load client barely kept up with still held when it met the SLO: the server delivered
+    // that rate, within the SLO, to clients that measured it. Only a step that broke asks who ran out.
+    return sloBreaches(run, plan.slo).length === 0;
   });
   const held = outcome.held === null ? undefined : runs.get(outcome.held);
   const broke = outcome.broke === null ? undefined : runs.get(outcome.broke);
@@ -63,8 +65,10 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
   }
   if (broke !== undefined) {
     const cpu = cpuOf.get(broke) ?? { clientCores: 0, machineBusyCores: 0 };
-    const limit = capacityLimitOf(broke, { ...cpu, machineCores: Math.max(1, cpus().length) });
-    const reason = broke.clientBound ? `the load client was saturated (${broke.clientBoundReasons.join('; ')})` : sloBreaches(broke, plan.slo).join('; ');
+    const breaches = sloBreaches(broke, plan.slo);
+    const latencyBroke = latencyBreached(broke, plan.slo);
+    const limit = capacityLimitOf(broke, { ...cpu, machineCores: Math.max(1, cpus().length) }, latencyBroke);
+    const reason = limit.by === 'client' ? `the load client was saturated (${broke.clientBound ? broke.clientBoundReasons.join('; ') : 'its own read queueing made most of the latency'}); ${breaches.join('; ')}` : breaches.join('; ');
     result.broke = { offeredDeliveriesPerSec: broke.load.offeredDeliveriesPerSec, reason, runId: broke.id, limit };
     result.stopReason = limit.by === 'client' ? 'client-bound' : 'slo-broken';
   }

@@ -161,6 +161,7 @@ export function buildRunRecord(input: RunRecordInput): BuiltRun {
     clientBoundReasons: result.clientBoundReasons,
     notes: [
       ...notesOf(input, otherCpuCores),
+      ...result.descheduled,
       ...lossNotesOf(result.metrics.integrity, window.published !== undefined, window.publishedProblem),
       ...(server !== null && result.metrics.server !== null && result.metrics.server.rssBytes < server.baselineRssBytes
         ? ['the server\'s RSS fell below its level before the clients connected (memory given back by the garbage collector): memory per connection not measured']

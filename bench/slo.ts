@@ -20,3 +20,9 @@ export function sloBreaches(run: RunRecord, slo: Slo): string[] {
   if (m.server !== null && m.server.slowConsumerDisconnects > 0) reasons.push(`the server cut ${m.server.slowConsumerDisconnects} slow consumers`);
   return reasons;
 }
+
+/** Whether the step broke the SLO on latency (delivery or round trip), as opposed to loss or errors only. */
+export function latencyBreached(run: RunRecord, slo: Slo): boolean {
+  const m = run.metrics;
+  return (m.latency !== null && m.latency.p99 > slo.p99Ms) || (m.rtt !== null && m.rtt.p99 > slo.p99Ms);
+}

@@ -12,11 +12,24 @@ const step = (server: { cpuCores: number; loopP99: number } | null, clientBoundR
   });
 
 describe('capacityLimitOf: what ran out at the step that broke', () => {
-  it('the load client first: its saturation makes the server figures say nothing', () => {
+  it('the server first: at a full core it ran out, even when the load client was busy too (named beside it)', () => {
     const limit = capacityLimitOf(step({ cpuCores: 0.99, loopP99: 80 }, ['worker 1 used 0.9 cores (limit 0.85)']), CPU);
-    expect(limit).toMatchObject({ by: 'client', clientCpuCores: 0.5, serverCpuCores: 0.99, machineBusyCores: 1.2, machineCores: 2 });
+    expect(limit).toMatchObject({ by: 'server', clientCpuCores: 0.5, serverCpuCores: 0.99, machineBusyCores: 1.2, machineCores: 2 });
+    expect(limit.why).toContain('its CPU reached 0.99 cores');
+    expect(limit.why).toContain("the lab's load client was busy too: worker 1 used 0.9 cores");
+  });
+
+  it('the load client when the server had room: its saturation, or its own read queueing when the step broke on latency', () => {
+    const limit = capacityLimitOf(step({ cpuCores: 0.5, loopP99: 8 }, ['worker 1 used 0.9 cores (limit 0.85)']), CPU);
+    expect(limit).toMatchObject({ by: 'client' });
     expect(limit.why).toContain('worker 1 used 0.9 cores');
     expect(limit.why).toContain("the server's capacity is above");
+    const queued = step({ cpuCores: 0.5, loopP99: 8 });
+    queued.metrics.latency = { ...queued.metrics.latency!, p50: 60, p99: 150 };
+    queued.metrics.client = { ...queued.metrics.client, readQueueMs: { p50: 50, p99: 120, max: 140 } };
+    expect(capacityLimitOf(queued, CPU)).toMatchObject({ by: 'client', why: expect.stringContaining("the lab's own read queueing was 50.0 of 60.0 ms at p50") });
+    // A step that broke on loss alone: the queueing did not break it.
+    expect(capacityLimitOf(queued, CPU, false).by).toBe('slo');
   });
 
   it(`the server: its CPU at ${SERVER_BOUND_CPU_CORES} cores or more, or its event loop delayed ${SERVER_BOUND_LOOP_DELAY_MS} ms or more`, () => {
