@@ -14,12 +14,15 @@ import type { TransportName } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
 import { reportPathFor, writeReport } from '../reports/write-report.ts';
+import { summarizeRepeats } from '../reports/spread.ts';
+import { repeatBase } from '../metrics/repeat-id.ts';
 import { findChromium } from '../clients/browser/chromium.ts';
 import { measureConnectionLimit } from '../clients/browser/connection-limit.ts';
 import { searchCapacity } from './capacity.ts';
 import { searchConnectionCapacity } from './capacity-connections.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
+import { pinningFor } from './pinning.ts';
 import { ServerApi } from './server-api.ts';
 import { checkTargetControl, targetTransport } from './target.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
@@ -91,6 +94,7 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
   };
   const save = async (): Promise<void> => {
     results.clock = clockCheck(clockSamples);
+    results.summary = summarizeRepeats(results);
     results.environment.otherCpuCores = otherCores.length > 0 ? Math.round((otherCores.reduce((a, b) => a + b, 0) / otherCores.length) * 100) / 100 : null;
     await write(path);
   };
@@ -116,29 +120,20 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
   for (const text of io.notices ?? []) notice(text);
   const browser = browserAvailability(config);
   if (browser.notice !== null) notice(browser.notice);
+  const pinned = pinningFor(config.pin);
+  if (pinned.notice !== null) notice(pinned.notice);
+  else if (pinned.pinning !== null && config.target === null) notice(`--pin on: the server ran on CPU ${pinned.pinning.server}, the load workers on CPU ${pinned.pinning.workers} (taskset)`);
 
-  progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')} x ${config.clients.join(', ')} clients; results in ${path}`);
+  const rounds = config.repeat > 1 ? `, ${config.repeat} repeats (transports alternating)` : '';
+  progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')} x ${config.clients.join(', ')} clients${rounds}; results in ${path}`);
   await save();
   const collect: Collect = { addRun, notice, clockSamples, otherCores, results, save };
   try {
-    if (config.clients.includes('node')) {
-      for (const scenario of config.scenarios) {
-        for (const encoding of config.encodings) {
-          for (const transport of transports) {
-            if (io.signal.aborted) break;
-            await runSession({ transport, scenario, encoding, client: 'node' }, config, io, progress, collect);
-          }
-        }
-      }
+    for (const session of sessionOrder(config, transports, browser.run)) {
+      if (io.signal.aborted) break;
+      await runSession(session.key, session.repeat, config, io, progress, collect);
     }
     if (browser.run) {
-      // Browser clients speak JSON, the encoding browsers' own APIs hand over as text.
-      for (const scenario of config.scenarios) {
-        for (const transport of transports) {
-          if (io.signal.aborted) break;
-          await runSession({ transport, scenario, encoding: 'json', client: 'browser' }, config, io, progress, collect);
-        }
-      }
       if (config.browser.connectionLimit && config.target === null && !io.signal.aborted) await findConnectionLimit(config, io, progress, collect);
     }
   } finally {
@@ -151,6 +146,34 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
   const reportPath = await renderBeside(path, results, progress);
   const latestReportPath = results.complete || results.runs.length > 0 ? await renderBeside(latestPath, results, progress) : null;
   return { results, path, latestPath, reportPath, latestReportPath };
+}
+
+/**
+ * Every session of the bench in the order they run. With --repeat N the matrix runs N rounds, each
+ * complete before the next: transports alternate (ws, sse, long-poll, ws, ...), so whatever drifts
+ * over the bench (another process, heat, the page cache) hits each transport alike, and an
+ * interrupted bench still has every combination from its first round. A session keeps its fixed run
+ * and its capacity search together: both need the same server and connections, and a fresh server
+ * per repeat puts its start-up's variance (heap layout, JIT) into the spread, where it belongs.
+ */
+export function sessionOrder(config: BenchConfig, transports: readonly TransportName[], browser: boolean): { key: SessionKey; repeat: number }[] {
+  const order: { key: SessionKey; repeat: number }[] = [];
+  for (let repeat = 1; repeat <= config.repeat; repeat++) {
+    if (config.clients.includes('node')) {
+      for (const scenario of config.scenarios) {
+        for (const encoding of config.encodings) {
+          for (const transport of transports) order.push({ key: { transport, scenario, encoding, client: 'node' }, repeat });
+        }
+      }
+    }
+    if (browser) {
+      // Browser clients speak JSON, the encoding browsers' own APIs hand over as text.
+      for (const scenario of config.scenarios) {
+        for (const transport of transports) order.push({ key: { transport, scenario, encoding: 'json', client: 'browser' }, repeat });
+      }
+    }
+  }
+  return order;
 }
 
 function writeFailed(file: string, err: unknown): UsageError {
@@ -249,23 +272,25 @@ async function findConnectionLimit(config: BenchConfig, io: BenchIo, progress: P
   }
 }
 
-async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
-  const label = sessionLabel(key);
-  const base = `${key.transport}/${key.scenario}/${key.encoding}/${key.client}`;
+async function runSession(key: SessionKey, repeat: number, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<void> {
+  const label = config.repeat > 1 ? `${sessionLabel(key)} (repeat ${repeat}/${config.repeat})` : sessionLabel(key);
+  const base = repeatBase(`${key.transport}/${key.scenario}/${key.encoding}/${key.client}`, repeat, config.repeat);
+  // Every record says which repeat it belongs to; its id carries it too when there is more than one.
+  const addRun = (run: RunRecord): Promise<void> => collect.addRun(label, { ...run, repeat });
   const scenario = scenarioOf(key.scenario);
   let session: Session | undefined;
   try {
-    session = await unlessInterrupted(Session.open(key, { config, registry: io.registry, progress, signal: io.signal }), io.signal, (late) => late.close());
+    session = await unlessInterrupted(Session.open(key, { config, registry: io.registry, progress, signal: io.signal, label }), io.signal, (late) => late.close());
     if (session === undefined) return;
     const fixedRate = scenario.fixedRate(config, key.client);
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs, durationMs: config.durationMs, step: null });
-    await collect.addRun(label, run);
+    await addRun(run);
     if (key.client === 'browser') {
       if (scenario.reconnectRun && config.browser.reconnect && !io.signal.aborted) {
         // The drop comes early enough that the slowest first retry (1 s) is back well inside the window.
         const dropAfterMs = Math.min(1000, Math.floor(config.durationMs / 3));
         const reconnect = await session.measure({ id: `${base}/reconnect`, kind: 'reconnect', rate: fixedRate, warmupMs: config.warmupMs, durationMs: Math.max(config.durationMs, dropAfterMs + 3000), step: null, dropAfterMs });
-        await collect.addRun(label, reconnect);
+        await addRun(reconnect);
       }
       // Capacity searches use Node clients: they measure the server, not the browser.
       return;
@@ -278,7 +303,7 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
         const fixed = session;
         session = undefined;
         await releaseSession(fixed, progress, collect);
-        collect.results.capacity.push(await searchConnectionsAxis(key, config, io, progress, collect));
+        collect.results.capacity.push({ ...(await searchConnectionsAxis(key, base, addRun, config, io, progress, collect)), repeat });
         await collect.save();
       }
       return;
@@ -300,10 +325,10 @@ async function runSession(key: SessionKey, config: BenchConfig, io: BenchIo, pro
           durationMs: config.capacity.stepDurationMs,
           slo: { p99Ms: config.capacity.sloP99Ms, maxLoss: config.capacity.sloMaxLoss },
         },
-        (step) => collect.addRun(label, step),
+        addRun,
         io.signal,
       );
-      collect.results.capacity.push(capacity);
+      collect.results.capacity.push({ ...capacity, repeat });
       await collect.save();
     }
   } catch (err) {
@@ -325,14 +350,21 @@ async function releaseSession(session: Session, progress: Progress, collect: Col
 }
 
 /** The connections-axis capacity search (--capacity-axis connections): a session per step, each closed before the next opens. */
-async function searchConnectionsAxis(key: SessionKey, config: BenchConfig, io: BenchIo, progress: Progress, collect: Collect): Promise<CapacityResult> {
-  const label = sessionLabel(key);
+async function searchConnectionsAxis(
+  key: SessionKey,
+  base: string,
+  addRun: (run: RunRecord) => Promise<void>,
+  config: BenchConfig,
+  io: BenchIo,
+  progress: Progress,
+  collect: Collect,
+): Promise<CapacityResult> {
   const { capacity } = config;
   return searchConnectionCapacity(
     key,
     config,
     {
-      id: `${key.transport}/${key.scenario}/${key.encoding}/${key.client}/capacity`,
+      id: `${base}/capacity`,
       // Fixed steps (--capacity-steps) are rates: this axis always searches.
       bounds: { startRate: capacity.startConnections, minRate: 1, maxRate: capacity.maxConnections, maxSteps: capacity.maxSteps, resolution: capacity.resolution, steps: null },
       warmupMs: capacity.stepWarmupMs,
@@ -344,7 +376,7 @@ async function searchConnectionsAxis(key: SessionKey, config: BenchConfig, io: B
       open: (stepConfig) => unlessInterrupted(Session.open(key, { config: stepConfig, registry: io.registry, progress, signal: io.signal }), io.signal, (late) => late.close()),
       release: (session) => releaseSession(session, progress, collect),
     },
-    (step) => collect.addRun(label, step),
+    addRun,
     io.signal,
   );
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { TransportName } from '../scenarios/constants.ts';
 import { CONTROL_TOKEN_ENV, randomToken, TOKEN_ENV } from '../servers/access.ts';
 import { profilingArgs } from './worker-pool.ts';
+import { forkUnder, type PinTo } from './pinning.ts';
 
 const SERVE_SCRIPT = fileURLToPath(new URL('../scripts/serve.ts', import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
@@ -35,6 +36,8 @@ export interface ServerProcessOptions {
   serveArgs?: readonly string[];
   /** Every live child is registered here so an interrupted bench can kill them all. */
   registry: Set<ChildProcess>;
+  /** --pin on: start it under taskset on these CPUs. */
+  pin?: PinTo;
 }
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
@@ -45,7 +48,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   else delete env[TOKEN_ENV];
   if (options.extraPorts !== undefined && options.extraPorts > 0) args.push('--extra-ports', String(options.extraPorts));
   args.push(...(options.serveArgs ?? []));
-  const child = fork(SERVE_SCRIPT, args, { execArgv: ['--import', 'tsx', ...profilingArgs()], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
+  const child = fork(SERVE_SCRIPT, args, { ...forkUnder(options.pin, ['--import', 'tsx', ...profilingArgs()]), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
   options.registry.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

@@ -23,6 +23,7 @@ import { ServerApi } from './server-api.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { runWindow, type MeasureSpec } from './window-runner.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { pinningFor, serverPin, workersPin } from './pinning.ts';
 
 const CONNECT_TIMEOUT_FLOOR_MS = 30_000;
 
@@ -33,6 +34,8 @@ export interface SessionDeps {
   registry: Set<ChildProcess>;
   progress: Progress;
   signal: AbortSignal;
+  /** How progress lines name the session; default sessionLabel(key) (run-bench adds the repeat). */
+  label?: string;
 }
 
 /** How progress lines and notices name a session. */
@@ -90,7 +93,7 @@ export class Session {
   }
 
   private get label(): string {
-    return sessionLabel(this.key);
+    return this.deps.label ?? sessionLabel(this.key);
   }
 
   private async start(): Promise<void> {
@@ -104,7 +107,8 @@ export class Session {
     const origins = browser ? originsNeeded(this.key.transport, Math.ceil(specsCount / workers), perOrigin) : 1;
     if (config.target === null) {
       progress.step(this.label, 'starting the server');
-      this.server = await startServerProcess({ transport: this.key.transport, payloadBytes, token: config.token, registry, extraPorts: origins - 1 });
+      const pin = serverPin(pinningFor(config.pin).pinning);
+      this.server = await startServerProcess({ transport: this.key.transport, payloadBytes, token: config.token, registry, extraPorts: origins - 1, ...(pin === undefined ? {} : { pin }) });
     } else if (origins > 1) {
       throw new Error(`${specsCount} ${this.key.transport} browser clients need ${origins} origins (Chromium opens at most ${CHROMIUM_CONNECTIONS_PER_ORIGIN} connections per host:port), and --target serves one: use --browser-clients ${perOrigin * workers} or fewer`);
     }
@@ -122,7 +126,7 @@ export class Session {
     this.connections = specs.length;
     const poolSize = browser ? workers : workerCount(config, specs.length, cpus().length);
     const kind = browser ? 'browser worker' : 'load worker';
-    this.pool = new WorkerPool(poolSize, { progress: (opened, failed) => progress.connecting(this.label, opened, failed, specs.length), tick: (w, t) => this.onTick(w, t) }, registry, this.key.client);
+    this.pool = new WorkerPool(poolSize, { progress: (opened, failed) => progress.connecting(this.label, opened, failed, specs.length), tick: (w, t) => this.onTick(w, t) }, registry, this.key.client, workersPin(pinningFor(config.pin).pinning));
     const offsets = await this.pool.clock();
     offsets.forEach((o, i) => this.clock.push({ process: `${kind} ${i + 1} (${this.label})`, offsetUs: Math.round(o.offsetUs), uncertaintyUs: Math.round(o.uncertaintyUs) }));
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConnectReport, FromWorker, TimelineTick, ToWorker, WindowReport, WorkerPlan } from '../clients/load/worker-protocol.ts';
 import type { ClientKind } from '../scenarios/constants.ts';
 import { nowMicros } from '../scenarios/clock.ts';
+import { forkUnder, type PinTo } from './pinning.ts';
 
 /** Node load workers and browser workers speak the same protocol. */
 const WORKER_SCRIPTS: Record<ClientKind, string> = {
@@ -79,9 +80,11 @@ export class WorkerPool {
     private readonly events: PoolEvents,
     registry: Set<ChildProcess>,
     kind: ClientKind = 'node',
+    /** --pin on: every worker (and, for browser workers, their Chromium) on these CPUs. */
+    pin?: PinTo,
   ) {
     for (let i = 0; i < count; i++) {
-      const child = fork(WORKER_SCRIPTS[kind], [], { execArgv: ['--import', 'tsx', ...profilingArgs()], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER_SCRIPTS[kind], [], { ...forkUnder(pin, ['--import', 'tsx', ...profilingArgs()]), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       registry.add(child);
       child.once('exit', () => registry.delete(child));
       this.progress.push({ opened: 0, failed: 0 });

@@ -246,6 +246,8 @@ export interface RunRecord {
   timeline: TimelinePoint[];
   /** Reconnect runs only. */
   reconnect?: ReconnectMetrics;
+  /** Which repeat (1 to config.repeat) the run belongs to; absent in files written before --repeat existed. */
+  repeat?: number;
 }
 
 export interface CapacityResult {
@@ -276,6 +278,8 @@ export interface CapacityResult {
   axis?: 'rate' | 'connections';
   /** Connections axis: the rate held at every step (feed: messages published per second; chat: sends per member per second). */
   connectionRate?: number;
+  /** Which repeat (1 to config.repeat) the search belongs to; absent in files written before --repeat existed. */
+  repeat?: number;
 }
 
 export type CapacitySearchEnd = 'bracketed' | 'max-rate' | 'max-steps' | 'floor' | 'list';
@@ -335,4 +339,50 @@ export interface ResultsFile {
   notices: string[];
   /** Measured facts that are not runs (absent in files written before browser clients existed). */
   findings?: Finding[];
+  /** The headline figures over the repeats (reports/spread.ts computes it from runs and capacity); absent in older files. */
+  summary?: RepeatSummary;
+}
+
+/** One figure over the repeats that measured it: the median, the range, and every repeat's value in run order. */
+export interface Spread {
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+/** A headline figure's spread; `id` is the figure's id in reports/compare/figures.ts ('deliveries', 'latency-p99', ...). */
+export interface FigureSpread extends Spread {
+  id: string;
+}
+
+/** What the repeats of one measurement share: their series (the id without its repeat part) and identity. */
+export interface SeriesIdentity {
+  series: string;
+  transport: TransportName;
+  scenario: ScenarioName;
+  client: ClientKind;
+  encoding: Encoding;
+}
+
+export interface RunSeriesSpread extends SeriesIdentity {
+  kind: RunKind;
+  /** The runs the spreads are over: the complete repeats (every repeat when none completed). */
+  runIds: string[];
+  figures: FigureSpread[];
+}
+
+export interface CapacitySeriesSpread extends SeriesIdentity {
+  searchIds: string[];
+  /** Deliveries/s sustained within the SLO, over the searches that sustained a rate; null when none did. */
+  sustained: Spread | null;
+}
+
+export interface RepeatSummary {
+  /** Repeats asked for (config.repeat). */
+  repeats: number;
+  /** Fixed and reconnect runs, one entry per series, in the order their first repeat ran. */
+  runs: RunSeriesSpread[];
+  capacity: CapacitySeriesSpread[];
 }

@@ -12,6 +12,7 @@ import type { Encoding, TransportName } from '../scenarios/constants.ts';
 import { ASSUMED_NOISE, CAPACITY_FIGURE, RUN_FIGURES, type Better, type FigureDefinition, type FigureUnit } from './compare/figures.ts';
 import { combinedHalfWidth, meanInterval, median, type Noise } from './compare/noise.ts';
 import { formatBytes, formatCount, formatMs, usable } from './format.ts';
+import { seriesOf } from '../metrics/repeat-id.ts';
 
 export { ASSUMED_NOISE, RUN_FIGURES, type Better, type FigureUnit } from './compare/figures.ts';
 export type { Noise } from './compare/noise.ts';
@@ -210,13 +211,17 @@ function runNotComparable(base: RunRecord[], head: RunRecord[], load: string[]):
   return null;
 }
 
-/** Every item of the files by id, in the order ids first appear (one entry per repeat that has it). */
+/**
+ * Every item of the files by id, in the order ids first appear (one entry per repeat that has it):
+ * repeats within one file (--repeat N, ids with a /repeat-N part) group under their series id too.
+ */
 function byId<T extends { id: string }>(files: readonly ResultsFile[], items: (file: ResultsFile) => T[]): Map<string, [T, ...T[]]> {
   const grouped = new Map<string, [T, ...T[]]>();
   for (const file of files) {
     for (const item of items(file)) {
-      const group = grouped.get(item.id);
-      if (group === undefined) grouped.set(item.id, [item]);
+      const id = seriesOf(item.id);
+      const group = grouped.get(id);
+      if (group === undefined) grouped.set(id, [item]);
       else group.push(item);
     }
   }
@@ -364,12 +369,12 @@ export function compareResults(base: ComparisonSide, head: ComparisonSide, optio
   const runs: RunDelta[] = [];
   for (const [id, head] of headRuns) {
     const before = baseRuns.get(id);
-    if (before !== undefined) runs.push(runDelta(before, head, options));
+    if (before !== undefined) runs.push({ ...runDelta(before, head, options), id });
   }
   const capacity: CapacityDelta[] = [];
   for (const [id, head] of headCapacity) {
     const before = baseCapacity.get(id);
-    if (before !== undefined) capacity.push(capacityDelta(before, head, options));
+    if (before !== undefined) capacity.push({ ...capacityDelta(before, head, options), id });
   }
   const only = (from: Map<string, [RunRecord, ...RunRecord[]]>, other: Map<string, unknown>) =>
     [...from].filter(([id]) => !other.has(id)).map(([id, [run]]) => ({ id, kind: run.kind }));

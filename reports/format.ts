@@ -44,3 +44,12 @@ export function formatBytes(value: number | null | undefined): string {
   }
   return `${formatMs(scaled)} ${BYTE_UNITS[unit]}`;
 }
+
+/** A count in three significant digits with k or M, for figures shown with their range: 130241 -> "130k", 1234567 -> "1.23M". */
+export function formatCompactCount(value: number | null | undefined): string {
+  if (!usable(value)) return MISSING;
+  const size = Math.abs(value);
+  if (size >= 999_500) return `${Number((value / 1e6).toPrecision(3))}M`;
+  if (size >= 1000) return `${Number((value / 1e3).toPrecision(3))}k`;
+  return formatCount(value);
+}

@@ -6,7 +6,8 @@
 import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
 import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
-import { MISSING, formatCount, formatMs, usable } from './format.ts';
+import { MISSING, formatCompactCount, formatCount, formatMs, usable } from './format.ts';
+import { capacitySpreadOf, figureSpread, hasRepeats, seriesSpreadOf, spreadText, summarizeRepeats, type HeadlineFigureId, type RepeatSummary } from './spread.ts';
 import { lossCauseText, serverCutConnections } from './loss-words.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { connectionCapacityLines } from './terminal-connections.ts';
@@ -166,7 +167,63 @@ export function lossCauseLines(runs: readonly RunRecord[]): string[] {
   return lines;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Repeats: one row per series, its headline figures as "median (min–max)".
+
+/** The columns shown as a spread over repeats: the figure each reads, and how one value is written. */
+const SPREAD_COLUMNS: Record<string, { id: HeadlineFigureId; format: (value: number) => string }> = {
+  'deliv/s': { id: 'deliveries', format: formatCompactCount },
+  p50: { id: 'latency-p50', format: formatMs },
+  p99: { id: 'latency-p99', format: formatMs },
+  'rtt p99': { id: 'rtt-p99', format: formatMs },
+  'bytes/msg': { id: 'bytes', format: formatCount },
+  'cpu/1k': { id: 'server-cpu', format: formatMs },
+  'KB/conn': { id: 'rss-per-connection', format: (value) => formatMs(value / 1024) },
+  'lab µs/msg': { id: 'client-cpu', format: formatMs },
+};
+
+/** The columns with each headline figure read from the summary when the row's series was measured more than once. */
+function withSpreads(columns: Column<RunRecord>[], summary: RepeatSummary): Column<RunRecord>[] {
+  return columns.map((column) => {
+    const spread = SPREAD_COLUMNS[column.header];
+    if (spread === undefined) return column;
+    return {
+      ...column,
+      cell: (run: RunRecord) => {
+        const figure = figureSpread(seriesSpreadOf(summary, run), spread.id);
+        return figure !== undefined && figure.n > 1 ? spreadText(figure, spread.format) : column.cell(run);
+      },
+    };
+  });
+}
+
+/** One row per series: its first repeat stands for it, with the loss summed and the flags of any repeat. */
+function seriesRows(runs: RunRecord[], summary: RepeatSummary): RunRecord[] {
+  const rows = new Map<string, RunRecord[]>();
+  for (const run of runs) {
+    const key = seriesSpreadOf(summary, run)?.series ?? run.id;
+    rows.set(key, [...(rows.get(key) ?? []), run]);
+  }
+  return [...rows.values()].map((repeats) => {
+    const first = repeats[0]!;
+    if (repeats.length === 1) return first;
+    const sum = (pick: (run: RunRecord) => number): number => repeats.reduce((total, run) => total + pick(run), 0);
+    const integrity = {
+      expected: sum((r) => r.metrics.integrity.expected),
+      received: sum((r) => r.metrics.integrity.received),
+      lost: sum((r) => r.metrics.integrity.lost),
+      duplicated: sum((r) => r.metrics.integrity.duplicated),
+      reordered: sum((r) => r.metrics.integrity.reordered),
+    };
+    return { ...first, clientBound: repeats.some((r) => r.clientBound), complete: repeats.every((r) => r.complete), metrics: { ...first.metrics, integrity } };
+  });
+}
+
+const REPEAT_LEGEND = 'with repeats: each figure is the median over the repeats (min–max), loss is summed over them, flags are any repeat\'s';
+
 function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
+  const summary = summarizeRepeats(results);
+  const repeated = hasRepeats(summary);
   const fixed = results.runs.filter((run) => run.kind === 'fixed');
   if (fixed.length === 0) return ['No fixed-load runs.'];
   // Browser runs get their own tables: other loads, other columns, never read as Node rows.
@@ -187,11 +244,14 @@ function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
         );
       if (runs.length === 0) continue;
       const who = split || client !== 'node' ? `, ${client === 'node' ? 'Node' : 'browser'} clients` : '';
-      lines.push(paint(`${scenarioOf(scenario).title}: fixed load${who} (${plural(runs.length, 'run', 'runs')})`, 'bold'));
-      lines.push(...renderTable(runColumns(scenario, client), runs, paint), ...lossCauseLines(runs), '');
+      const rows = repeated ? seriesRows(runs, summary) : runs;
+      const count = repeated ? `${plural(runs.length, 'run', 'runs')}, ${plural(summary.repeats, 'repeat', 'repeats')}` : plural(runs.length, 'run', 'runs');
+      lines.push(paint(`${scenarioOf(scenario).title}: fixed load${who} (${count})`, 'bold'));
+      lines.push(...renderTable(repeated ? withSpreads(runColumns(scenario, client), summary) : runColumns(scenario, client), rows, paint), ...lossCauseLines(runs), '');
     }
   }
   lines.push(...RUN_LEGEND.map((text) => INDENT + text));
+  if (repeated) lines.push(INDENT + REPEAT_LEGEND);
   if (fixed.some((run) => run.client === 'browser')) lines.push(...BROWSER_LEGEND.map((text) => INDENT + text));
   return lines;
 }
@@ -222,9 +282,34 @@ function outcomeCell(result: CapacityResult): Cell {
   }
 }
 
+/** With repeats, one row per series of searches: the search whose sustained rate is the median's stands for it. */
+function capacityRows(capacity: CapacityResult[], summary: RepeatSummary): CapacityResult[] {
+  const rows = new Map<string, CapacityResult[]>();
+  for (const result of capacity) {
+    const key = capacitySpreadOf(summary, result)?.series ?? result.id;
+    rows.set(key, [...(rows.get(key) ?? []), result]);
+  }
+  return [...rows.values()].map((searches) => {
+    const spread = capacitySpreadOf(summary, searches[0]!)?.sustained;
+    if (spread === undefined || spread === null) return searches[0]!;
+    const distance = (result: CapacityResult): number => Math.abs((result.sustained?.deliveriesPerSec ?? Number.POSITIVE_INFINITY) - spread.median);
+    return [...searches].sort((a, b) => distance(a) - distance(b))[0]!;
+  });
+}
+
+/** How the repeats of a search ended, when they did not all end alike: "repeats: slo-broken 2, client-bound 1". */
+function repeatOutcomes(result: CapacityResult, all: CapacityResult[], summary: RepeatSummary): string | null {
+  const ids = capacitySpreadOf(summary, result)?.searchIds ?? [];
+  const counts = new Map<string, number>();
+  for (const search of all.filter((entry) => ids.includes(entry.id))) counts.set(search.stopReason, (counts.get(search.stopReason) ?? 0) + 1);
+  return counts.size > 1 ? `repeats: ${[...counts].map(([reason, count]) => `${reason} ${count}`).join(', ')}` : null;
+}
+
 function capacityTable(results: ResultsFile, paint: Paint): string[] {
+  const summary = summarizeRepeats(results);
+  const repeated = hasRepeats(summary);
   // Connections-axis searches count connections, not deliveries/s: terminal-connections.ts has their table.
-  const capacity = results.capacity.filter((c) => c.axis !== 'connections').sort(
+  const all = results.capacity.filter((c) => c.axis !== 'connections').sort(
     byKeys<CapacityResult>(
       (c) => c.scenario,
       (c) => c.encoding,
@@ -232,7 +317,17 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
       transportOrder,
     ),
   );
+  const capacity = repeated ? capacityRows(all, summary) : all;
   if (capacity.length === 0) return [];
+  const sustainedCell = (c: CapacityResult): string => {
+    const spread = repeated ? capacitySpreadOf(summary, c)?.sustained : null;
+    return spread !== null && spread !== undefined && spread.n > 1 ? spreadText(spread, formatCompactCount) : formatCount(c.sustained?.deliveriesPerSec);
+  };
+  const outcome = (c: CapacityResult): Cell => {
+    const cell = outcomeCell(c);
+    const mixed = repeated ? repeatOutcomes(c, all, summary) : null;
+    return mixed === null ? cell : { ...cell, text: `${cell.text}; ${mixed}` };
+  };
   const slos = new Set(capacity.map((c) => sloText(c.slo)));
   const sharedSlo = slos.size === 1 ? [...slos][0] : undefined;
   const columns: (Column<CapacityResult> | null)[] = [
@@ -241,12 +336,12 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     { header: 'encoding', align: 'left', cell: (c) => c.encoding },
     new Set(capacity.map((c) => c.client)).size > 1 ? { header: 'client', align: 'left', cell: (c) => c.client } : null,
     sharedSlo === undefined ? { header: 'SLO', align: 'left', cell: (c) => sloText(c.slo) } : null,
-    { header: 'sustained/s', align: 'right', cell: (c) => formatCount(c.sustained?.deliveriesPerSec) },
+    { header: 'sustained/s', align: 'right', cell: sustainedCell },
     { header: 'p99', align: 'right', cell: (c) => formatMs(c.sustained?.latencyP99Ms) },
     // What ran out where the search broke, with each one's CPU beside it (files from before the search bisected have none).
     capacity.some((c) => c.broke?.limit !== undefined) ? { header: 'limit', align: 'left', cell: (c) => limitName(c) ?? MISSING } : null,
     capacity.some((c) => c.broke?.limit !== undefined) ? { header: 'CPU server/client/machine', align: 'right', cell: (c) => (c.broke?.limit === undefined ? MISSING : cpuColumnText(c.broke.limit)) } : null,
-    { header: 'outcome', align: 'left', cell: outcomeCell },
+    { header: 'outcome', align: 'left', cell: outcome },
   ];
   const title = sharedSlo === undefined ? 'Capacity' : `Capacity (SLO: ${sharedSlo})`;
   return [
@@ -258,6 +353,7 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     ),
     '',
     `${INDENT}sustained/s: deliveries/s at the highest step that met the SLO; p99: its delivery latency, ms`,
+    ...(repeated ? [`${INDENT}with repeats: sustained/s is the median over the searches (min–max); the other columns are the search nearest that median's`] : []),
     ...searchLegend(capacity),
   ];
 }

@@ -24,6 +24,9 @@ const COMMON = {
   token: null,
   out: 'reports',
   json: false,
+  repeat: 1,
+  // Off until measured: whether pinning lowers the spread on this machine decides its default.
+  pin: false,
 } satisfies Partial<BenchConfig>;
 
 /** The most connections one run opens (the per-process file limit here is 20,000; workers share them). */
@@ -111,6 +114,9 @@ export const MAX_BROWSER_CLIENTS = 1000;
  */
 export const MAX_CLIENTS_PER_BROWSER = 180;
 
+/** Repeats of the whole matrix: 20 rounds of the default profile already take well over an hour. */
+export const MAX_REPEATS = 20;
+
 /** Every option, by its path in BenchConfig, with its check. The same table validates files and flags. */
 export const OPTION_CHECKS: Record<string, Check> = {
   profile: oneOf(PROFILES),
@@ -162,6 +168,8 @@ export const OPTION_CHECKS: Record<string, Check> = {
   token: nullable(text),
   out: text,
   json: bool,
+  repeat: int(1, MAX_REPEATS),
+  pin: bool,
 };
 
 const NESTED = new Set(['feed', 'chat', 'browser', 'capacity']);

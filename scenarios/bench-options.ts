@@ -103,6 +103,13 @@ export interface BenchConfig {
   /** Where results go: <out>/<timestamp>/results.json and <out>/latest/results.json. */
   out: string;
   json: boolean;
+  /**
+   * How many times each fixed run and each capacity search is measured: the whole matrix once per
+   * round, transports alternating (ws, sse, long-poll, ws, ...), so drift over the bench hits all alike.
+   */
+  repeat: number;
+  /** Linux with taskset: the server process on the first CPU, the load workers on the others. */
+  pin: boolean;
 }
 
 /** A partial configuration, as a profile, a scenario file or the flags give it. */

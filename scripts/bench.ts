@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBench } from '../bench/run-bench.ts';
 import { renderSummary } from '../reports/terminal.ts';
-import { acceptedValues, CAPACITY_AXES, MAX_BROWSER_CLIENTS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
+import { acceptedValues, CAPACITY_AXES, MAX_BROWSER_CLIENTS, MAX_REPEATS, PROFILE_DEFAULTS, PROFILES, resolveBenchConfig, validateLayer, type BenchConfigLayer, type LayerSource } from '../scenarios/bench-config.ts';
 import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { parseFlags, runMain } from './cli.ts';
@@ -77,6 +77,11 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
   --step-duration TIME      measured window per capacity step (default ${both((c) => c.capacity.stepDurationMs)} ms)
   --slo-p99-ms N            capacity SLO: p99 delivery latency (and chat round trip) at most N ms (default ${d.capacity.sloP99Ms})
   --slo-max-loss N          capacity SLO: at most N lost messages per step (default ${d.capacity.sloMaxLoss})
+  --repeat N                measure each fixed run and capacity search N times, 1 to ${MAX_REPEATS} (default ${d.repeat}):
+                            round by round, transports alternating; figures show the median (min-max) and a
+                            verdict names a winner only when the repeats' ranges do not overlap
+  --pin on|off              pin the server to the first CPU and the load workers to the others with taskset
+                            (Linux, util-linux; default ${d.pin ? 'on' : 'off'}); without taskset the run says so and runs unpinned
   --workers N               load worker processes, 0 = one per core (default 0)
   --connect-rate N          connection attempts per second during ramp-up (default ${d.connectRatePerSec})
   --scenario-file FILE      JSON file of options, e.g. {"feed":{"subscribers":5000},"durationMs":10000};
@@ -122,6 +127,8 @@ const FLAGS = {
   'slo-p99-ms': { type: 'string' },
   'slo-max-loss': { type: 'string' },
   workers: { type: 'string' },
+  repeat: { type: 'string' },
+  pin: { type: 'string' },
   'connect-rate': { type: 'string' },
   'scenario-file': { type: 'string' },
   target: { type: 'string' },
@@ -157,6 +164,7 @@ const FLAG_OPTION: Record<string, string> = {
   'slo-max-loss': 'capacity.sloMaxLoss',
   workers: 'workers',
   'connect-rate': 'connectRatePerSec',
+  repeat: 'repeat',
 };
 
 function whole(flag: string, value: string): number {
@@ -171,6 +179,11 @@ function fractionOf(flag: string, value: string): number {
   const match = /^(\d+(?:\.\d+)?)(%)?$/.exec(value.trim());
   if (match === null) throw new UsageError('BAD_FLAG', `--${flag} takes a fraction such as 0.1 or a percentage such as 10%, got ${JSON.stringify(value)}`);
   return match[2] === '%' ? Number(match[1]) / 100 : Number(match[1]);
+}
+
+function onOff(flag: string, value: string): boolean {
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new UsageError('BAD_FLAG', `--${flag} takes on or off, got ${JSON.stringify(value)}`);
 }
 
 function list(value: string): string[] {
@@ -258,6 +271,8 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
   if (flags['slo-p99-ms'] !== undefined) set('capacity.sloP99Ms', 'slo-p99-ms', whole('slo-p99-ms', flags['slo-p99-ms']));
   if (flags['slo-max-loss'] !== undefined) set('capacity.sloMaxLoss', 'slo-max-loss', whole('slo-max-loss', flags['slo-max-loss']));
   if (flags.workers !== undefined) set('workers', 'workers', whole('workers', flags.workers));
+  if (flags.repeat !== undefined) set('repeat', 'repeat', whole('repeat', flags.repeat));
+  if (flags.pin !== undefined) set('pin', 'pin', onOff('pin', flags.pin));
   if (flags['connect-rate'] !== undefined) set('connectRatePerSec', 'connect-rate', whole('connect-rate', flags['connect-rate']));
   if (flags.target !== undefined) set('target', 'target', flags.target);
   if (flags.token !== undefined) set('token', 'token', flags.token);

@@ -3,7 +3,7 @@
  * baseline) to one HTML string; every piece below is computed from results.json alone.
  */
 import type { TransportName } from '../../scenarios/constants.ts';
-import type { ResultsFile, ScenarioName } from '../../metrics/result-types.ts';
+import type { ResultsFile, ScenarioName, Spread } from '../../metrics/result-types.ts';
 
 export interface ReportInput {
   results: ResultsFile;
@@ -48,6 +48,8 @@ export interface VerdictFigure {
   text: string;
   /** e.g. "client-bound", "incomplete". */
   flags: string[];
+  /** Over the repeats (value is its median); absent when the figure is one run's. */
+  spread?: Spread;
 }
 
 export interface VerdictCriterion {
@@ -67,6 +69,8 @@ export interface Verdict {
   scenario: ScenarioName;
   transports: TransportName[];
   criteria: VerdictCriterion[];
+  /** What the winners rest on, in one sentence: single runs (no spread), or medians over repeats against their ranges. */
+  basis?: string;
 }
 
 export type ComparisonSupport = 'measured' | 'not-measured';

@@ -6,6 +6,7 @@ import { formatBytes, formatCount, formatMs } from '../format.ts';
 import { serverCutConnections } from '../loss-words.ts';
 import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
 import { scenarioOf } from '../../scenarios/registry.ts';
+import { capacitySpreadOf, compareSpreads, figureSpread, hasRepeats, rangesOverlap, scaleSpread, seriesSpreadOf, singleValue, spreadText, summarizeRepeats, type HeadlineFigureId, type RepeatSummary, type Spread } from '../spread.ts';
 
 /** The verdicts compare the lab's Node clients; browser runs, when they exist, are another comparison. */
 const CLIENT = 'node';
@@ -94,8 +95,21 @@ function figure(def: CriterionDef, value: number | null | undefined, flags: stri
   return usable(value) ? { value, text: def.format(value), flags } : { value: null, text: NOT_MEASURED, flags };
 }
 
-function runFigure(def: CriterionDef, run: RunRecord, read: (run: RunRecord) => number | null | undefined): VerdictFigure {
-  return figure(def, read(run), runFlags(run));
+/** A figure over repeats: the median as its value, "median (min–max)" as its text when measured more than once. */
+function spreadFigure(def: CriterionDef, spread: Spread | null | undefined, flags: string[]): VerdictFigure {
+  if (spread === null || spread === undefined) return { value: null, text: NOT_MEASURED, flags };
+  return { value: spread.median, text: spreadText(spread, def.format), flags, spread };
+}
+
+/** The caveats of the repeats a figure is the median of: client-bound or lost in any of them, incomplete in all. */
+function seriesFlags(runs: RunRecord[]): string[] {
+  if (runs.length === 1) return runFlags(runs[0]!);
+  const flags: string[] = [];
+  if (runs.some((run) => run.clientBound)) flags.push('client-bound');
+  if (runs.every((run) => !run.complete)) flags.push('incomplete');
+  const lost = runs.reduce((sum, run) => sum + run.metrics.integrity.lost, 0);
+  if (lost > 0) flags.push(`lost ${formatCount(lost)}`);
+  return flags;
 }
 
 function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
@@ -129,6 +143,16 @@ function connectionsFigure(result: CapacityResult): VerdictFigure {
     return { value: null, text, flags };
   }
   return figure(CONNECTIONS, result.sustained.connectionCount, flags);
+}
+
+/** The capacity figure over a series' searches: the sustained rate's spread, every search's caveats. */
+function capacitySeriesFigure(results: CapacityResult[], spread: Spread | null): VerdictFigure {
+  const [first] = results;
+  if (results.length <= 1 || first === undefined) return capacityFigure(first);
+  const figures = results.map(capacityFigure);
+  const flags = [...new Set(figures.flatMap((fig) => fig.flags))];
+  if (spread === null) return { ...figures[0]!, flags };
+  return spreadFigure(CAPACITY, spread, flags);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +207,14 @@ function decide(
   const [best, next] = measured;
   if (!best) return { winner: null, margin: `${NOT_MEASURED} for any transport` };
   if (!next) return { winner: null, margin: `only ${best.transport} measured (${best.fig.text}): no comparison` };
+  const noise = compareSpreads(best.fig.spread ?? singleValue(best.fig.value), next.fig.spread ?? singleValue(next.fig.value));
+  if (noise.kind === 'overlapping') {
+    // Some repeat of the next best was as good as some repeat of the best: no winner, however far apart the medians.
+    const tied = measured.filter((entry) => entry.fig.spread !== undefined && rangesOverlap(best.fig.spread!, entry.fig.spread));
+    const diff = difference(best.fig.value, next.fig.value, def.better);
+    const by = diff === null || best.fig.value === next.fig.value ? 'the medians are equal' : `${best.transport}'s median ${diff} than ${next.transport}'s`;
+    return { winner: null, margin: `tie within noise (the ranges over the repeats overlap): ${tied.map((entry) => `${entry.transport} ${entry.fig.text}`).join(', ')}; ${by}` };
+  }
   if (ties(best.fig.value, next.fig.value)) {
     const tied = measured.filter((entry) => ties(best.fig.value, entry.fig.value));
     return { winner: null, margin: `tie within 5 %: ${tied.map((entry) => `${entry.transport} ${entry.fig.text}`).join(', ')}` };
@@ -194,8 +226,16 @@ function decide(
   const notes = [caveat(best.transport, best.fig, 'winner'), caveat(next.transport, next.fig, 'next')].filter(
     (note): note is string => note !== null,
   );
+  if (noise.kind === 'separated') notes.push(`every repeat of ${best.transport} beat every repeat of ${next.transport} (the ranges do not overlap)`);
+  // Beside figures with a spread, one without says why its gap was not tested against noise.
+  else if (best.fig.spread !== undefined || next.fig.spread !== undefined) {
+    const lone = [best, next].filter((entry) => entry.fig.spread === undefined).map((entry) => entry.transport);
+    notes.push(`the ${joinNames(lone)} figure is a single run, no spread: the gap is not tested against noise`);
+  }
   return { winner: best.transport, margin: [head, ...notes].join('; ') };
 }
+
+const joinNames = (names: string[]): string => names.join(' and ');
 
 function criterion(
   def: CriterionDef,
@@ -215,19 +255,41 @@ function criterion(
 
 // ---------------------------------------------------------------------------------------------
 
-function verdictFor(results: ResultsFile, scenario: ScenarioName): Verdict | null {
+/** The repeats of a transport's fixed run (reports/spread.ts picks them: the complete ones, else all). */
+function repeatsOf(results: ResultsFile, summary: RepeatSummary, first: RunRecord): RunRecord[] {
+  const ids = new Set(seriesSpreadOf(summary, first)?.runIds ?? [first.id]);
+  const runs = results.runs.filter((run) => ids.has(run.id));
+  return runs.length > 0 ? runs : [first];
+}
+
+/** What a scenario's winners rest on: medians over repeats against their ranges, or single runs. */
+function basisOf(summary: RepeatSummary, runs: Map<TransportName, RunRecord[]>): string {
+  const counts = [...runs.values()].map((list) => list.length);
+  if (!hasRepeats(summary) || counts.every((count) => count <= 1)) {
+    return 'Single run per transport, no spread: a winner is named when it is at least 5 % ahead, and noise may be larger than that; run with --repeat 3 (or more) to test each gap against the spread of repeats.';
+  }
+  const range = Math.min(...counts) === Math.max(...counts) ? `${Math.max(...counts)}` : `${Math.min(...counts)} to ${Math.max(...counts)}`;
+  return `Figures are medians of ${range} repeats with their range (min–max); a winner is named only when its range does not overlap the next best's and the medians differ by 5 % or more; overlapping ranges are a tie within noise.`;
+}
+
+function verdictFor(results: ResultsFile, summary: RepeatSummary, scenario: ScenarioName): Verdict | null {
   const encoding = comparedEncoding(results, scenario);
   if (!encoding) return null;
-  const runs = new Map<TransportName, RunRecord>();
+  const runs = new Map<TransportName, RunRecord[]>();
   for (const transport of TRANSPORTS) {
     const run = fixedRun(results, transport, scenario, encoding);
-    if (run) runs.set(transport, run);
+    if (run) runs.set(transport, repeatsOf(results, summary, run));
   }
   const transports = [...runs.keys()];
 
-  const fromRuns = (def: CriterionDef, read: (run: RunRecord) => number | null | undefined): VerdictCriterion => {
+  const fromRuns = (def: CriterionDef, id: HeadlineFigureId, scale = 1): VerdictCriterion => {
     const figures: Partial<Record<TransportName, VerdictFigure>> = {};
-    for (const [transport, run] of runs) figures[transport] = runFigure(def, run, read);
+    for (const [transport, list] of runs) {
+      const spread = figureSpread(seriesSpreadOf(summary, list[0]!), id) ?? null;
+      const scaled = spread === null ? null : scaleSpread(spread, scale);
+      // One value has no spread to show: the figure reads as before repeats existed.
+      figures[transport] = scaled === null || scaled.n <= 1 ? figure(def, scaled?.median, seriesFlags(list)) : spreadFigure(def, scaled, seriesFlags(list));
+    }
     return criterion(def, encoding, transports, figures);
   };
 
@@ -237,30 +299,32 @@ function verdictFor(results: ResultsFile, scenario: ScenarioName): Verdict | nul
     const searches = results.capacity.filter(
       (entry) => entry.transport === transport && entry.scenario === scenario && entry.encoding === encoding && entry.client === CLIENT,
     );
-    capacityFigures[transport] = capacityFigure(searches.find((entry) => entry.axis !== 'connections'));
+    const rateSearches = searches.filter((entry) => entry.axis !== 'connections');
+    const first = rateSearches[0];
+    const series = first === undefined ? undefined : capacitySpreadOf(summary, first);
+    const inSeries = series === undefined ? rateSearches.slice(0, 1) : rateSearches.filter((entry) => series.searchIds.includes(entry.id));
+    capacityFigures[transport] = capacitySeriesFigure(inSeries, series?.sustained ?? null);
     const byConnections = searches.find((entry) => entry.axis === 'connections');
     if (byConnections !== undefined) connectionFigures[transport] = connectionsFigure(byConnections);
   }
   const hasConnections = Object.keys(connectionFigures).length > 0;
   const hasRateSearch = results.capacity.some((entry) => entry.scenario === scenario && entry.axis !== 'connections');
 
-  const criteria: VerdictCriterion[] = [fromRuns(LATENCY, (run) => run.metrics.latency?.p99)];
-  if (scenarioOf(scenario).roundTrips) criteria.push(fromRuns(RTT, (run) => run.metrics.rtt?.p99));
+  const criteria: VerdictCriterion[] = [fromRuns(LATENCY, 'latency-p99')];
+  if (scenarioOf(scenario).roundTrips) criteria.push(fromRuns(RTT, 'rtt-p99'));
   // A bench run on the connections axis has no rate search: its connections criterion stands in for the capacity one.
   if (hasRateSearch || !hasConnections) criteria.push(criterion(CAPACITY, encoding, transports, capacityFigures));
   if (hasConnections) criteria.push(criterion(CONNECTIONS, encoding, transports, connectionFigures));
   criteria.push(
-    fromRuns(BYTES, (run) => run.metrics.bytes.perMessage),
-    fromRuns(CPU, (run) => run.metrics.server?.cpuMsPer1kDeliveries),
-    fromRuns(MEMORY, (run) => {
-      const bytes = run.metrics.server?.rssBytesPerConnection;
-      return usable(bytes) ? bytes / 1024 : null;
-    }),
+    fromRuns(BYTES, 'bytes'),
+    fromRuns(CPU, 'server-cpu'),
+    fromRuns(MEMORY, 'rss-per-connection', 1 / 1024),
   );
-  return { scenario, transports, criteria };
+  return { scenario, transports, criteria, basis: basisOf(summary, runs) };
 }
 
 /** One verdict per scenario that has fixed runs (feed, then chat), comparing the transports on one encoding. */
 export function verdicts(input: ReportInput): Verdict[] {
-  return SCENARIO_NAMES.map((scenario) => verdictFor(input.results, scenario)).filter((verdict): verdict is Verdict => verdict !== null);
+  const summary = summarizeRepeats(input.results);
+  return SCENARIO_NAMES.map((scenario) => verdictFor(input.results, summary, scenario)).filter((verdict): verdict is Verdict => verdict !== null);
 }

@@ -140,6 +140,8 @@ describe('npm run bench --help', () => {
       workers: `default ${d.workers}`,
       'connect-rate': `default ${d.connectRatePerSec}`,
       out: `default ${d.out}`,
+      repeat: `default ${d.repeat}`,
+      pin: 'default off',
     };
     for (const [name, text] of Object.entries(defaults)) expect(entries.get(name), `--${name} shows its default`).toContain(text);
 
@@ -181,6 +183,10 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
     { label: '--capacity-steps 300,200', args: ['--capacity-steps', '300,200'], code: 'BAD_OPTION', message: '--capacity-steps must be 1 to 20 increasing integers from 1 to 100000, got [300,200]' },
     { label: '--rooms 2001 --room-size 10', args: ['--rooms', '2001', '--room-size', '10'], code: 'BAD_OPTION', message: 'chat would open 20010 connections (2001 rooms x 10 members); at most 20000: lower chat.rooms or chat.membersPerRoom (--rooms, --room-size, --connections)' },
     { label: '--target https://…', args: ['--target', 'https://127.0.0.1:8443'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path: the lab adds /ws, /sse, /poll), got "https://127.0.0.1:8443"' },
+    { label: '--repeat 0', args: ['--repeat', '0'], code: 'BAD_OPTION', message: 'pushbench: --repeat must be an integer from 1 to 20, got 0 [BAD_OPTION]\n' },
+    { label: '--repeat x', args: ['--repeat', 'x'], code: 'BAD_FLAG', message: 'pushbench: --repeat takes an integer from 1 to 20, got "x" [BAD_FLAG]\n' },
+    { label: '--repeat 21', args: ['--repeat', '21'], code: 'BAD_OPTION', message: '--repeat must be an integer from 1 to 20, got 21' },
+    { label: '--pin maybe', args: ['--pin', 'maybe'], code: 'BAD_FLAG', message: 'pushbench: --pin takes on or off, got "maybe" [BAD_FLAG]\n' },
     { label: '--target with a path', args: ['--target', 'http://127.0.0.1:8080/ws'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path' },
   ])('$label', async ({ args, code, message }) => {
     expectRefusal(await refused(args), code, message);
@@ -257,7 +263,7 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
       content: '{"nope.x": 1}',
       code: 'UNKNOWN_OPTION',
       message: (f) => [
-        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json [UNKNOWN_OPTION]\n`,
+        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json, repeat, pin [UNKNOWN_OPTION]\n`,
       ],
     },
     { label: 'an out-of-range nested value', name: 'range.json', content: '{"feed": {"subscribers": 20001}}', code: 'BAD_OPTION', message: (f) => [`pushbench: option "feed.subscribers" (scenario file ${f}) must be an integer from 1 to 20000, got 20001 [BAD_OPTION]`] },

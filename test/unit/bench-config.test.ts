@@ -378,7 +378,7 @@ describe('layers are all checked before any is applied; dotted keys belong in th
   it('an unknown dotted key such as {"nope.x": 1} lists the accepted top-level keys', () => {
     const err = refusal(() => validateLayer({ 'nope.x': 1 }, FILE), 'UNKNOWN_OPTION', 'unknown option "nope.x"');
     expect(err.message).toBe(
-      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json',
+      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json, repeat, pin',
     );
     expect(err.message).not.toMatch(/accepted: .*\w\.\w/);
     expect(err.message).not.toContain('write {');

@@ -111,7 +111,7 @@ describe('the hand-built results', () => {
 
 describe('CHART_BUILDERS', () => {
   it('lists the chart families in report order', () => {
-    expect(CHART_BUILDERS.map((b) => b.id)).toEqual(['latency-percentiles', 'throughput', 'bytes', 'server-cost', 'timelines', 'node-vs-browser']);
+    expect(CHART_BUILDERS.map((b) => b.id)).toEqual(['latency-percentiles', 'throughput', 'bytes', 'server-cost', 'repeats', 'timelines', 'node-vs-browser']);
   });
 
   it('gives every transport its own colour and point style', () => {

@@ -105,6 +105,7 @@ const feedRun: RunRecord = {
   },
   histograms: { latency: HIST_LATENCY, rtt: null, connect: HIST_CONNECT },
   timeline: timeline(10_000, 1000, true),
+  repeat: 1,
 };
 
 const chatRun: RunRecord = {
@@ -242,6 +243,7 @@ const capacityResult: CapacityResult = {
   steps: [step0.id, step1.id],
   resolution: 0.1,
   searchEnd: 'bracketed',
+  repeat: 1,
 };
 
 /** A browser reconnect run: the optional keys (client.browser, reconnect) present. */
@@ -324,6 +326,22 @@ const sample: ResultsFile = {
       spread: { streams: 7, origins: 2, opened: 7 },
     },
   ],
+  summary: {
+    repeats: 1,
+    runs: [
+      {
+        series: feedRun.id,
+        transport: 'ws',
+        scenario: 'feed',
+        client: 'node',
+        encoding: 'json',
+        kind: 'fixed',
+        runIds: [feedRun.id],
+        figures: [{ id: 'latency-p99', n: 1, median: 4.915, min: 4.915, max: 4.915, values: [4.915] }],
+      },
+    ],
+    capacity: [{ series: SEARCH_ID, transport: 'long-poll', scenario: 'feed', client: 'node', encoding: 'json', searchIds: [SEARCH_ID], sustained: { n: 1, median: 5000, min: 5000, max: 5000, values: [5000] } }],
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -611,6 +629,8 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
  * was measured (readQueueMs, maxWorkerEventLoopUtilization).
  */
 const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization']);
+// ... and before --repeat existed (a run's and a search's repeat, the file's summary over repeats).
+for (const key of ['repeat', 'summary']) OPTIONAL_KEYS.add(key);
 
 function walk(value: Json, node: SchemaNode, pointer: string, visited: Set<SchemaNode>): void {
   const resolved = resolve(node);

@@ -6,8 +6,10 @@ import type { ChartBuilder } from '../types.ts';
 import { bytes } from './bytes.ts';
 import { latencyPercentiles } from './latency-percentiles.ts';
 import { nodeVsBrowser } from './node-vs-browser.ts';
+import { repeats } from './repeats.ts';
 import { serverCost } from './server-cost.ts';
 import { throughput } from './throughput.ts';
 import { timelines } from './timelines.ts';
 
-export const CHART_BUILDERS: ChartBuilder[] = [latencyPercentiles, throughput, bytes, serverCost, timelines, nodeVsBrowser];
+// repeats: after the single-run figures it spreads, before the timelines of one run each.
+export const CHART_BUILDERS: ChartBuilder[] = [latencyPercentiles, throughput, bytes, serverCost, repeats, timelines, nodeVsBrowser];

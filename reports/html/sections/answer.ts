@@ -160,6 +160,7 @@ export function renderAnswer(results: ResultsFile, list: Verdict[]): string {
       load === '' ? '' : `<p class="scenario-load">${escapeHtml(load)}</p>`,
       verdict.criteria.length === 0 ? '<p class="muted">No criterion could be measured for this scenario.</p>' : renderVerdictTable(verdict),
       renderMargins(verdict),
+      verdict.basis === undefined ? '' : `<p class="verdict-basis">${escapeHtml(verdict.basis)}</p>`,
     );
   }
   parts.push('</section>');
