@@ -95,7 +95,8 @@ describe('RecorderCore', () => {
     let sampled = 0;
     const core = recorder([slot], () => ++sampled);
     const now = Date.now() * 1000;
-    core.startWindow(now + 5_000, now + 30_000, now);
+    // The end mark comes 500 ms later: a loaded machine must not take both marks before the arrivals below.
+    core.startWindow(now + 5_000, now + 500_000, now);
     await vi.waitFor(() => expect(sampled).toBe(1), { timeout: 2000, interval: 1 });
     core.data(slot, 'x', feed(1, now + 6_000), now + 7_000);
     core.data(slot, 'x', feed(2, now + 7_000), now + 8_000);
