@@ -84,12 +84,18 @@ function otherCpuCoresOf(input: RunRecordInput, server: ServerWindow | null, dur
   return Math.max(0, (window.machineBusyUs - ours) / (durationMs * 1000));
 }
 
+/**
+ * Why an interrupted window's loss is only partial: it is collected at once, without a drain, and
+ * the workers still count arrivals up to the planned end (they are not told of the interruption).
+ */
+export const INTERRUPTED_LOSS = 'collected without a drain: messages still on their way count as lost, and any published after the interruption that arrived count as received';
+
 function notesOf(input: RunRecordInput, otherCores: number): string[] {
   const notes: string[] = [];
   if (input.againstTarget) notes.push('measured against a target server (--target); its CPU figures include whatever else it serves');
   else if (otherCores > NOISY_OTHER_CORES) notes.push(`other processes kept ${otherCores.toFixed(2)} cores busy during the window: figures may be noisy`);
   for (const report of input.window.reports) for (const problem of report.problems) if (!notes.includes(problem)) notes.push(problem);
-  if (input.window.interrupted) notes.push('interrupted before the window ended: figures cover the part that ran');
+  if (input.window.interrupted) notes.push(`interrupted before the window ended: figures cover the part that ran; its loss is partial (${INTERRUPTED_LOSS})`);
   if (input.window.drainSettled === false) notes.push(`in-window arrivals had not settled when the drain reached its limit (${input.config.drainMaxMs} ms): any still on their way count as lost`);
   return notes.slice(0, MAX_NOTES);
 }

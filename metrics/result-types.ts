@@ -31,7 +31,7 @@ export interface Integrity {
   lostBy?: LostBy;
 }
 
-/** Messages lost at connections the server cut with one code, such as `4008 SLOW_CONSUMER` (WS) or `SLOW_CONSUMER` (SSE, poll). */
+/** Messages lost at connections the server cut with one code, such as `4008 SLOW_CONSUMER` (WS) or `SLOW_CONSUMER` (SSE; long-poll has no slow-consumer cut, §9). */
 export interface LostByCode {
   code: string;
   count: number;

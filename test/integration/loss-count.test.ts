@@ -6,7 +6,9 @@
  * publish (a long poll held then is also moved past it, as the fan-out would have): the message is
  * published, and recorded as such, but never sent to them.
  */
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
 import { ServerApi } from '../../bench/server-api.ts';
 import { createLoadConnection } from '../../clients/load/create-connection.ts';
 import { LoadContext, type LoadConnection } from '../../clients/load/load-connection.ts';
@@ -14,8 +16,9 @@ import { Recorder, slotOf } from '../../clients/load/recorder.ts';
 import { integrityAgainst, mergeTallies, type ChannelTally } from '../../metrics/integrity.ts';
 import type { Integrity } from '../../metrics/result-types.ts';
 import { nowMicros } from '../../scenarios/clock.ts';
-import { TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
+import { CLOSE_CODES, TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
 import type { Hub, HubMessage, Member } from '../../servers/hub.ts';
+import type { ServerOptions } from '../../servers/options.ts';
 import { startServer, type RunningServer } from '../../servers/server.ts';
 
 const TOPIC = 'ticks';
@@ -50,8 +53,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 4000): 
   }
 }
 
-async function startLab(transport: TransportName, subscribers: number): Promise<Lab> {
-  const server = await startServer({ transport, port: 0, feedRate: 0 });
+async function startLab(transport: TransportName, subscribers: number, serverOptions: Partial<ServerOptions> = {}): Promise<Lab> {
+  const server = await startServer({ transport, port: 0, feedRate: 0, ...serverOptions });
   const arrivals = new Map<number, number>();
   let recorder: Recorder | undefined;
   const context = new LoadContext(
@@ -173,6 +176,67 @@ describe.each(['ws', 'sse'] as const)('loss over %s at a subscriber the server c
     const integrity = integrityAgainst(mergeTallies(new Map(), report.tallies), await l.api.published(startUs, endUs));
     expect(integrity).toMatchObject({ expected: 9, received: 3, lost: 6 });
     expect(integrity.lostBy).toEqual({ serverCut: { count: 0, connections: 0, codes: [] }, connectionFailed: { count: 6, connections: 3 }, neverArrived: 0 });
+  });
+});
+
+/**
+ * Makes a load connection stop reading, as a consumer that falls behind does; returns what resumes it.
+ * WS: the ws library's own pause (its receiver would otherwise resume the socket); SSE: the socket.
+ */
+function stopReading(connection: LoadConnection, transport: 'ws' | 'sse'): () => void {
+  if (transport === 'ws') {
+    const ws = (connection as unknown as { ws: WebSocket }).ws;
+    ws.pause();
+    return () => ws.resume();
+  }
+  const socket = (connection as unknown as { socket: Socket }).socket;
+  socket.pause();
+  return () => socket.resume();
+}
+
+/** The server's own slow-consumer limit (--max-buffered-bytes, PROTOCOL.md §9), small so that a few MiB stall a reader past it. */
+const SMALL_BACKLOG_BYTES = 256 * 1024;
+const BIG_PAYLOAD = Buffer.alloc(16 * 1024, 'x');
+/** Messages published per turn: well under the backlog limit at a reader that keeps up (8 x 16 KiB). */
+const BATCH = 8;
+/** The kernel's socket buffers absorb some MiB at a stalled reader before the server's own buffer grows. */
+const STALL_BUDGET_MESSAGES = (64 * 1024 * 1024) / BIG_PAYLOAD.length;
+
+describe.each(['ws', 'sse'] as const)('loss over %s at a subscriber the server cut as a slow consumer', (transport) => {
+  it('a subscriber that stops reading is cut with the slow-consumer code; what it missed is lost under "server cut", the others lost nothing', async () => {
+    const l = await startLab(transport, 4, { maxBufferedBytes: SMALL_BACKLOG_BYTES });
+    const [stalled, ...healthy] = l.connections as [LoadConnection, ...LoadConnection[]];
+    const startUs = Math.floor(nowMicros());
+    const endUs = startUs + 10_000_000;
+    l.recorder.startWindow(startUs, endUs, nowMicros());
+    const hub = l.server.hub as Hub<Member>;
+    let published = 0;
+    const publishBatch = async (count: number): Promise<void> => {
+      let last = 0;
+      for (let i = 0; i < count; i++) last = hub.publish(TOPIC, BIG_PAYLOAD, false, startUs + ++published * 100).seq;
+      await until(() => healthy.every((c) => (slotOf(c).tracks.get(TOPIC)?.last ?? 0) >= last), `message ${last} at every reader that keeps up`);
+    };
+
+    await publishBatch(BATCH);
+    const resume = stopReading(stalled, transport);
+    const cutsBefore = l.server.stats().disconnects.slowConsumer;
+    while (l.server.stats().disconnects.slowConsumer === cutsBefore) {
+      if (published > STALL_BUDGET_MESSAGES) throw new Error(`published ${published} messages of ${BIG_PAYLOAD.length} bytes past a stalled reader and the server never cut it`);
+      await publishBatch(BATCH);
+    }
+    const beforeCut = published;
+    // Published after the cut: the cut subscriber misses exactly these.
+    const afterCut = 3;
+    await publishBatch(afterCut);
+    // It reads what was written before the cut, then the server's end: the close frame, or the error event.
+    resume();
+    await until(() => !slotOf(stalled).open, 'the cut subscriber to see its end');
+    const report = l.recorder.collect();
+    const integrity = integrityAgainst(mergeTallies(new Map(), report.tallies), await l.api.published(startUs, endUs));
+    const code = transport === 'ws' ? `${CLOSE_CODES.slowConsumer} SLOW_CONSUMER` : 'SLOW_CONSUMER';
+    expect(l.server.stats().disconnects.slowConsumer - cutsBefore).toBe(1);
+    expect(integrity).toMatchObject({ expectedFrom: 'server', expected: 4 * (beforeCut + afterCut), received: 4 * beforeCut + 3 * afterCut, lost: afterCut, duplicated: 0 });
+    expect(integrity.lostBy).toEqual({ serverCut: { count: afterCut, connections: 1, codes: [{ code, count: afterCut, connections: 1 }] }, connectionFailed: { count: 0, connections: 0 }, neverArrived: 0 });
   });
 });
 

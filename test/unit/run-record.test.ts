@@ -1,7 +1,7 @@
 /** The run record builder (bench/run-record.ts): a window's observations + the session's seconds + config -> runs[] (pure). */
 import { describe, expect, it } from 'vitest';
 import { aggregateWindow } from '../../bench/aggregate.ts';
-import { buildRunRecord, NOISY_OTHER_CORES, timelineOf, type RunRecordInput, type ServerSample, type TickSum } from '../../bench/run-record.ts';
+import { buildRunRecord, INTERRUPTED_LOSS, NOISY_OTHER_CORES, timelineOf, type RunRecordInput, type ServerSample, type TickSum } from '../../bench/run-record.ts';
 import type { MeasureSpec, WindowObservation } from '../../bench/window-runner.ts';
 import { encodeHistogram } from '../../metrics/histogram.ts';
 import { validateResults } from '../../metrics/results-io.ts';
@@ -209,7 +209,7 @@ describe('buildRunRecord: notes', () => {
   it('an interrupted window is incomplete, says so, and covers the part that ran', () => {
     const { record } = buildRunRecord(input({ window: observation({ interrupted: true, endUs: T0_US + 1_250_000, drainMs: 0 }) }));
     expect(record.complete).toBe(false);
-    expect(record.notes.at(-1)).toBe('interrupted before the window ended: figures cover the part that ran');
+    expect(record.notes.at(-1)).toBe(`interrupted before the window ended: figures cover the part that ran; its loss is partial (${INTERRUPTED_LOSS})`);
     expect(record.load.durationMs).toBe(1250);
     expect(record.metrics.throughput.deliveriesPerSec).toBe(Math.round(19_990 / 1.25));
   });

@@ -52,6 +52,10 @@ describe('bench interrupted', () => {
     expect(results.runs).toHaveLength(1);
     expect(results.runs[0]!.complete).toBe(false);
     expect(results.runs[0]!.metrics.throughput.deliveries).toBeGreaterThan(0);
+    // Expected from what the server published in the part that ran, and the loss figure said to be partial.
+    expect(results.runs[0]!.metrics.integrity.expectedFrom).toBe('server');
+    expect(results.runs[0]!.metrics.integrity.expected % SUBSCRIBERS).toBe(0);
+    expect(results.runs[0]!.notes.join('\n')).toContain('its loss is partial (collected without a drain');
     expect(run.stdout).toContain('INCOMPLETE');
     // The server and both load workers were running when the bench was interrupted, and none is left.
     expect(processesAtInterrupt.length).toBeGreaterThanOrEqual(3);
