@@ -11,6 +11,7 @@ import { formatCursor } from '../../scenarios/names.ts';
 import { checkAuth, failRequest, parseConnectParams, writeError } from '../http.ts';
 import { ChannelList, Hub, type Catchup, type Channel, type Member } from '../hub.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
+import { DeadlineLists } from './deadlines.ts';
 import { handleMessagesPost } from './http-messages.ts';
 
 const JSON_OPEN = Buffer.from('[');
@@ -20,7 +21,10 @@ const CONTENT_TYPE: Record<Encoding, string> = { json: 'application/json', binar
 
 class PendingPoll implements Member {
   readonly channels = new ChannelList();
-  timer: NodeJS.Timeout | undefined;
+  /** Only for a poll whose token expires before its wait ends (rare): other polls share the wait's list. */
+  expiryTimer: NodeJS.Timeout | undefined;
+  /** The wait this poll is listed under in `deadlines`; undefined when it is not listed. */
+  wait: number | undefined;
   /** The address this held poll counts against (--max-held-polls-per-ip). */
   heldBy: string | undefined;
   constructor(
@@ -92,7 +96,8 @@ export function createLongPollTransport(context: TransportContext): TransportAda
   };
 
   const release = (poll: PendingPoll): void => {
-    clearTimeout(poll.timer);
+    clearTimeout(poll.expiryTimer);
+    if (poll.wait !== undefined) deadlines.delete(poll, poll.wait);
     hub.detachAll(poll);
     if (pending.delete(poll)) limits.releasePoll(poll.heldBy);
     ready.delete(poll);
@@ -115,6 +120,13 @@ export function createLongPollTransport(context: TransportContext): TransportAda
     }
     ready.clear();
   };
+
+  // A poll held to its wait's end is answered with what it is owed then (nothing, unless a message
+  // came in this very turn): worked out now, not kept from the request, so a held poll keeps no catch-up.
+  const deadlines = new DeadlineLists<PendingPoll>((waiting) => {
+    release(waiting);
+    respond(waiting.res, toBatch(catchupFor(waiting.subscribed, waiting.held, waiting.encoding), waiting.encoding), waiting.encoding);
+  });
 
   const hub = new Hub<PendingPoll>(options, (_message, channel: Channel<PendingPoll>) => {
     for (const poll of channel.members) ready.add(poll);
@@ -147,23 +159,18 @@ export function createLongPollTransport(context: TransportContext): TransportAda
       for (const channel of waiting.subscribed) hub.attach(waiting, channel);
       pending.add(waiting);
       waiting.heldBy = limits.holdPoll(req);
-      // A token that expires during the hold ends it then, with a 401: the same timer, never a second one.
+      // A token that expires during the hold ends it then, with a 401, instead of the wait's end.
       const untilExpiry = expiresAtMs === undefined ? Infinity : expiresAtMs - Date.now();
-      waiting.timer = setTimeout(
-        untilExpiry < wait
-          ? () => {
-              release(waiting);
-              counters.expiredDisconnects++;
-              writeError(res, new WireError('TOKEN_EXPIRED', 'the token of this poll expired while it was held'));
-            }
-          : () => {
-              release(waiting);
-              // Worked out now rather than kept from the request: a held catch-up (its Map, its arrays)
-              // cost about 350 bytes per held poll, and anything published since is owed anyway.
-              respond(res, toBatch(catchupFor(waiting.subscribed, waiting.held, waiting.encoding), waiting.encoding), waiting.encoding);
-            },
-        Math.min(wait, untilExpiry),
-      );
+      if (untilExpiry < wait) {
+        waiting.expiryTimer = setTimeout(() => {
+          release(waiting);
+          counters.expiredDisconnects++;
+          writeError(res, new WireError('TOKEN_EXPIRED', 'the token of this poll expired while it was held'));
+        }, untilExpiry);
+      } else {
+        waiting.wait = wait;
+        deadlines.add(waiting, wait);
+      }
       res.on('close', () => release(waiting));
     } catch (err) {
       failRequest(res, err, counters);
