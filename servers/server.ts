@@ -108,6 +108,11 @@ function banTarget(body: unknown): string {
   return validateName('client', client);
 }
 
+/** One listener for every upgrade's socket (a closure per socket stays for the connection's life). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -251,7 +256,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // node:http hands an upgrade's socket over without an 'error' listener (ws adds its own only
     // once it takes the socket): a reset before then must not be an uncaught 'error' event.
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (limits.refuseUpgrade(req, socket)) return;
     let url: URL;
     try {

@@ -62,7 +62,15 @@ export class ServerLimits {
 
   // --- WebSocket -------------------------------------------------------------------------------
 
-  /** A new connection's own message limit (kept on its member: no lookup per message); undefined when off. */
+  /** Whether client messages are limited at all (--rate-limit-messages above 0). */
+  get limitsMessages(): boolean {
+    return this.options.rateLimitMessages > 0;
+  }
+
+  /**
+   * A connection's own message limit (kept on its member: no lookup per message); undefined when off.
+   * Made at the connection's first message: a fresh bucket is full, so one made later admits the same.
+   */
   forConnection(): MessageRateLimit | undefined {
     if (this.options.rateLimitMessages === 0) return undefined;
     return new MessageRateLimit(this.options.rateLimitMessages, this.messageBurst, this.options.rateLimitCloseAfter, this.clock());

@@ -6,13 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as wsLibrary from 'ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { decodeClient } from '../../scenarios/codec.ts';
 import { CLOSE_CODES, PATHS, RATE_LIMIT_CLOSE_REASON, type Encoding } from '../../scenarios/constants.ts';
 import type { ClientMessage, ControlMessage } from '../../scenarios/envelope.ts';
 import { onTokenExpiry } from '../access.ts';
 import { checkAuth, parseConnectParams, toWireError } from '../http.ts';
-import { Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
+import { ChannelList, Hub, type Channel, type HubMessage, type Member } from '../hub.ts';
 import type { MessageRateLimit, MessageVerdict } from '../limits/message-rate.ts';
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { BacklogGuard, type Watched } from './backlog.ts';
@@ -23,11 +23,11 @@ const SLOW_CONSUMER_KILL_MS = 2000;
 const WS_OPEN = 1;
 
 class WsMember implements Member, Watched {
-  readonly channels = new Set<Channel<Member>>();
+  readonly channels = new ChannelList();
   alive = true;
   cut = false;
   allowance = 0;
-  /** This connection's message limit; undefined when limits are off. */
+  /** This connection's message limit, made at its first message (most connections never send one); undefined until then or when limits are off. */
   rate: MessageRateLimit | undefined = undefined;
   /** Cancels the timer that closes the connection when its token expires (none for a token that never does). */
   cancelExpiry: (() => void) | undefined;
@@ -37,6 +37,20 @@ class WsMember implements Member, Watched {
     readonly client: string,
     readonly encoding: Encoding,
   ) {}
+}
+
+/**
+ * A WebSocket that knows its member, so one set of listeners (with the socket as `this`) serves every
+ * connection: a closure per listener cost about 210 bytes per connection together (heap snapshots at 10,000).
+ * ws takes such a subclass through its `WebSocket` option.
+ */
+class MemberWebSocket extends WebSocket {
+  member: WsMember | undefined = undefined;
+}
+
+/** The member of an accepted connection (the listeners below are added only once it is set). */
+function memberOf(ws: WebSocket): WsMember {
+  return (ws as MemberWebSocket).member!;
 }
 
 type FrameOptions = { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean };
@@ -50,7 +64,7 @@ function frame(data: Buffer, encoding: Encoding): Buffer {
 
 export function createWsTransport({ options, counters, limits, bans }: TransportContext): TransportAdapter {
   const members = new Set<WsMember>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false, WebSocket: MemberWebSocket });
   let nextClientId = 0;
 
   const cutSlowConsumer = (member: WsMember): void => {
@@ -124,7 +138,35 @@ export function createWsTransport({ options, counters, limits, bans }: Transport
     member.ws.close(code, reason);
   };
 
-  const accept = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+  function onPong(this: WebSocket): void {
+    memberOf(this).alive = true;
+  }
+
+  function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    const member = memberOf(this);
+    member.alive = true;
+    if (limits.limitsMessages) {
+      member.rate ??= limits.forConnection();
+      const verdict = member.rate!.check(performance.now());
+      if (verdict !== 'admit') return refuseMessage(member, member.rate!, verdict);
+    }
+    try {
+      handleMessage(member, decodeClient(data, isBinary));
+    } catch (err) {
+      const wire = toWireError(err);
+      counters.error(wire.code);
+      sendControl(this, { type: 'error', ...wire.toJSON() });
+    }
+  }
+
+  function onClose(this: WebSocket): void {
+    const member = memberOf(this);
+    hub.detachAll(member);
+    members.delete(member);
+    member.cancelExpiry?.();
+  }
+
+  const accept = (ws: MemberWebSocket, req: IncomingMessage, url: URL): void => {
     // First, on every WebSocket, refused ones too: ws reports a bad frame (unmasked, a reserved
     // opcode, over --max-message-bytes) as an 'error' event, and a peer may send one after our
     // close frame. ws closes the connection itself; without a listener the process would exit.
@@ -173,30 +215,11 @@ export function createWsTransport({ options, counters, limits, bans }: Transport
     }
     for (const message of catchup.messages) writeFrame(member, frame(message.encoded(member.encoding), member.encoding));
     member.allowance = socket.writableLength;
-    member.rate = limits.forConnection();
 
-    ws.on('pong', () => {
-      member.alive = true;
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      member.alive = true;
-      if (member.rate !== undefined) {
-        const verdict = member.rate.check(performance.now());
-        if (verdict !== 'admit') return refuseMessage(member, member.rate, verdict);
-      }
-      try {
-        handleMessage(member, decodeClient(data, isBinary));
-      } catch (err) {
-        const wire = toWireError(err);
-        counters.error(wire.code);
-        sendControl(ws, { type: 'error', ...wire.toJSON() });
-      }
-    });
-    ws.on('close', () => {
-      hub.detachAll(member);
-      members.delete(member);
-      member.cancelExpiry?.();
-    });
+    ws.member = member;
+    ws.on('pong', onPong);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
   };
 
   const heartbeat = setInterval(() => {
@@ -219,7 +242,7 @@ export function createWsTransport({ options, counters, limits, bans }: Transport
     connectPath: PATHS.ws,
     handleRequest: () => false,
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
-      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url));
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws as MemberWebSocket, req, url));
     },
     openConnections: () => members.size,
     endClient(client: string): number {
