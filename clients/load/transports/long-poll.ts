@@ -61,7 +61,7 @@ export class LongPollLoadConnection implements LoadConnection {
     head: (head) => this.onHead(head),
     body: (buf, start, end) => this.onBody(buf, start, end),
     end: () => this.onAnswer(),
-  });
+  }, [CURSOR_HEADER]);
 
   constructor(
     readonly spec: LoadConnectionSpec,

@@ -30,8 +30,13 @@ const LF = 0x0a;
 
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-ext' | 'chunk-data' | 'chunk-data-end' | 'trailer' | 'until-close';
 
+/** Headers the parser itself reads to frame the body. */
+const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+
 export class HttpResponseParser {
   private state: State = 'head';
+  private readonly wanted: HeaderNames;
   /** Head bytes received so far, when a head straddles reads. */
   private headCarry: Buffer | undefined;
   private remaining = 0;
@@ -39,7 +44,13 @@ export class HttpResponseParser {
   /** Trailer section: bytes on the current line (0 at the empty line that ends it). */
   private trailerLineBytes = 0;
 
-  constructor(private readonly handler: HttpResponseHandler) {}
+  /** `headers`: the names (lowercase) the handler reads; the head keeps only those and the framing ones. */
+  constructor(
+    private readonly handler: HttpResponseHandler,
+    headers: readonly string[] = [],
+  ) {
+    this.wanted = headerNames([...FRAMING_HEADERS, ...headers]);
+  }
 
   /** True between responses (nothing of the next one has arrived). */
   get idle(): boolean {
@@ -52,7 +63,7 @@ export class HttpResponseParser {
     while (i < end) {
       switch (this.state) {
         case 'head':
-          i = this.readHead(buf, i, end);
+          i = this.readHead_(buf, i, end);
           break;
         case 'length': {
           const take = Math.min(this.remaining, end - i);
@@ -141,7 +152,7 @@ export class HttpResponseParser {
     this.handler.end();
   }
 
-  private readHead(buf: Buffer, start: number, end: number): number {
+  private readHead_(buf: Buffer, start: number, end: number): number {
     let source = buf;
     let from = start;
     let to = end;
@@ -154,14 +165,14 @@ export class HttpResponseParser {
       // The terminator may straddle the two parts.
       searchFrom = Math.max(0, carried.length - 3);
     }
-    const terminator = source.indexOf('\r\n\r\n', searchFrom, 'latin1');
+    const terminator = source.indexOf(HEAD_END, searchFrom);
     if (terminator < 0 || terminator + 4 > to) {
       if (to - from > MAX_HEAD_BYTES) throw new HttpParseError(`a response head is longer than ${MAX_HEAD_BYTES} bytes`);
       this.headCarry = Buffer.from(source.subarray(from, to));
       return end;
     }
     this.headCarry = undefined;
-    const head = parseHead(source.toString('latin1', from, terminator));
+    const head = readHead(source, from, terminator, this.wanted);
     const consumed = terminator + 4 - from - (carried?.length ?? 0);
     this.startBody(head);
     this.handler.head(head);
@@ -204,4 +215,98 @@ export function parseHead(text: string): HttpHead {
     headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return { status: Number(match[1]), headers };
+}
+
+/** Header names to keep, as lowercase bytes grouped by length. */
+type HeaderNames = Map<number, { name: string; bytes: number[] }[]>;
+
+function headerNames(names: readonly string[]): HeaderNames {
+  const byLength: HeaderNames = new Map();
+  for (const name of names) {
+    const list = byLength.get(name.length) ?? [];
+    list.push({ name, bytes: Array.from(name, (c) => c.charCodeAt(0)) });
+    byLength.set(name.length, list);
+  }
+  return byLength;
+}
+
+/**
+ * The head buf[start, end) (without its blank line), keeping only the `wanted` headers. Read from
+ * bytes because a poll answer's head is parsed once per poll: splitting it into strings (every
+ * header, the Date included) was a tenth of a long-poll client's CPU.
+ */
+export function readHead(buf: Buffer, start: number, end: number, wanted: HeaderNames): HttpHead {
+  const statusEnd = lineEnd(buf, start, end);
+  const status = statusCode(buf, start, statusEnd);
+  const headers = new Map<string, string>();
+  for (let at = statusEnd + 2; at < end; ) {
+    const stop = lineEnd(buf, at, end);
+    if (buf[stop] === CR && stop < end && buf[stop + 1] !== LF) throw new HttpParseError('a header line ends with CR without LF');
+    let colon = at;
+    while (colon < stop && buf[colon] !== 0x3a) colon++;
+    if (colon === at || colon === stop) throw new HttpParseError(`not a header line: ${JSON.stringify(buf.toString('latin1', at, Math.min(stop, at + 80)))}`);
+    let nameEnd = colon;
+    while (nameEnd > at && (buf[nameEnd - 1] === 0x20 || buf[nameEnd - 1] === 0x09)) nameEnd--;
+    const name = wantedName(buf, at, nameEnd, wanted);
+    if (name !== undefined) {
+      let valueStart = colon + 1;
+      let valueEnd = stop;
+      while (valueStart < valueEnd && (buf[valueStart] === 0x20 || buf[valueStart] === 0x09)) valueStart++;
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === 0x20 || buf[valueEnd - 1] === 0x09)) valueEnd--;
+      headers.set(name, buf.toString('latin1', valueStart, valueEnd));
+    }
+    at = stop + 2;
+  }
+  return { status, headers };
+}
+
+function wantedName(buf: Buffer, start: number, end: number, wanted: HeaderNames): string | undefined {
+  const candidates = wanted.get(end - start);
+  if (candidates === undefined) return undefined;
+  for (let n = 0; n < candidates.length; n++) {
+    const { name, bytes } = candidates[n]!;
+    let same = true;
+    for (let i = 0; i < bytes.length; i++) {
+      let c = buf[start + i]!;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c !== bytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return name;
+  }
+  return undefined;
+}
+
+const HTTP_1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
+
+function startsWithHttp(buf: Buffer, start: number): boolean {
+  for (let i = 0; i < HTTP_1.length; i++) if (buf[start + i] !== HTTP_1[i]) return false;
+  return true;
+}
+
+/** Index of the CR that ends the line starting at `from`, or `end`. (No closures here: tsx wraps each in a naming call.) */
+function lineEnd(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+  return end;
+}
+
+function badStatusLine(buf: Buffer, start: number, end: number): HttpParseError {
+  return new HttpParseError(`not an HTTP/1.1 status line: ${JSON.stringify(buf.toString('latin1', start, Math.min(end, start + 80)))}`);
+}
+
+/** The status code of `HTTP/1.x NNN reason`. */
+function statusCode(buf: Buffer, start: number, end: number): number {
+  if (end - start < 12 || !startsWithHttp(buf, start) || (buf[start + 7] !== 0x30 && buf[start + 7] !== 0x31) || buf[start + 8] !== 0x20) {
+    throw badStatusLine(buf, start, end);
+  }
+  let code = 0;
+  for (let i = start + 9; i < start + 12; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) throw badStatusLine(buf, start, end);
+    code = code * 10 + (c - 0x30);
+  }
+  if (end > start + 12 && buf[start + 12] !== 0x20) throw badStatusLine(buf, start, end);
+  return code;
 }

@@ -16,8 +16,25 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 
-const DATA = Buffer.from('data');
-const EVENT = Buffer.from('event');
+const D = 0x64;
+const E = 0x65;
+const DATA = [D, 0x61, 0x74, 0x61];
+const EVENT = [E, 0x76, E, 0x6e, 0x74];
+
+/** True when the line's field name is `name` (then a colon, or the line ends). */
+function fieldIs(buf: Buffer, start: number, end: number, name: number[]): boolean {
+  const after = start + name.length;
+  if (after > end || (after < end && buf[after] !== COLON)) return false;
+  for (let i = 1; i < name.length; i++) if (buf[start + i] !== name[i]) return false;
+  return true;
+}
+
+/** Where a field's value begins: after its colon and one optional space. */
+function valueStart(buf: Buffer, colon: number, end: number): number {
+  if (colon >= end) return end;
+  const value = colon + 1;
+  return value < end && buf[value] === SPACE ? value + 1 : value;
+}
 
 export class SseEventParser {
   /** A line that straddles reads, waiting for its end. */
@@ -56,15 +73,11 @@ export class SseEventParser {
   private line(buf: Buffer, start: number, lineEnd: number): void {
     const end = lineEnd > start && buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
     if (start === end) return this.dispatch();
-    if (buf[start] === COLON) return;
-    let colon = start;
-    while (colon < end && buf[colon] !== COLON) colon++;
-    let value = colon + 1;
-    if (value < end && buf[value] === SPACE) value++;
-    if (value > end) value = end;
-    const fieldLength = colon - start;
-    if (fieldLength === 4 && buf.compare(DATA, 0, 4, start, colon) === 0) this.data(buf, value, end);
-    else if (fieldLength === 5 && buf.compare(EVENT, 0, 5, start, colon) === 0) this.name = buf.toString('utf8', value, end);
+    // Field names are matched byte by byte: Buffer.compare's native call cost more than the match.
+    const first = buf[start];
+    if (first === D && fieldIs(buf, start, end, DATA)) this.data(buf, valueStart(buf, start + DATA.length, end), end);
+    else if (first === E && fieldIs(buf, start, end, EVENT)) this.name = buf.toString('utf8', valueStart(buf, start + EVENT.length, end), end);
+    // Comments, id:, retry: and unknown fields are skipped.
   }
 
   private data(buf: Buffer, start: number, end: number): void {
