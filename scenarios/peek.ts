@@ -161,8 +161,8 @@ export function peekBinary(buf: Buffer, offset: number, out: PeekedData): number
 }
 
 // Byte-level JSON peek: the load client reads data messages straight from its socket's read
-// buffer, so a message costs no string for its whole text (toString per message was a third of
-// a WS delivery's client CPU). It accepts exactly what peekJsonFast accepts; anything else goes
+// buffer, so a message costs no string for its whole text (toString plus peekJson took 1.0 to 1.4
+// µs per 200-byte feed message on this machine, this path 0.26 to 0.38 µs). It accepts exactly what peekJsonFast accepts; anything else goes
 // to peekJson on the decoded text, which keeps its checks and its errors.
 
 /**

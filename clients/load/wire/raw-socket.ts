@@ -1,8 +1,8 @@
 /**
  * A TCP socket read through Node's static-buffer path (`onread`): every read lands in one buffer
  * that the worker's connections share, and the callback parses it in place. No Buffer per read, no
- * stream 'data' event: with thousands of sockets and hundreds of thousands of deliveries a second,
- * that machinery was a large part of what the load client spent per delivery.
+ * stream 'data' event per read: with thousands of sockets and hundreds of thousands of deliveries
+ * a second, per-read costs are much of what the load client spends per delivery.
  */
 import { connect, type Socket } from 'node:net';
 

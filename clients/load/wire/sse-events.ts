@@ -1,8 +1,8 @@
 /**
  * Server-Sent Events split from bytes (the WHATWG event-stream format: `data:`, `event:`, comments,
  * a blank line ends an event). Hand-written because eventsource-parser takes text: the lab paid a
- * UTF-8 decode of every read plus a string per line and per event, most of an SSE delivery's client
- * CPU. Lines end with LF or CRLF (a lone CR, which the format also allows, is not split on: no
+ * UTF-8 decode of every read plus a string per line and per event (see transports/sse.ts for the
+ * figures). Lines end with LF or CRLF (a lone CR, which the format also allows, is not split on: no
  * pushbench server writes it). `id:` and `retry:` are skipped: the load client does not reconnect.
  */
 
