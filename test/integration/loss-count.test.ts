@@ -8,7 +8,6 @@
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
 import { ServerApi } from '../../bench/server-api.ts';
 import { createLoadConnection } from '../../clients/load/create-connection.ts';
 import { LoadContext, type LoadConnection } from '../../clients/load/load-connection.ts';
@@ -181,14 +180,9 @@ describe.each(['ws', 'sse'] as const)('loss over %s at a subscriber the server c
 
 /**
  * Makes a load connection stop reading, as a consumer that falls behind does; returns what resumes it.
- * WS: the ws library's own pause (its receiver would otherwise resume the socket); SSE: the socket.
+ * Both load connections read a raw socket (clients/load/wire/raw-socket.ts): pausing it stops the reads.
  */
-function stopReading(connection: LoadConnection, transport: 'ws' | 'sse'): () => void {
-  if (transport === 'ws') {
-    const ws = (connection as unknown as { ws: WebSocket }).ws;
-    ws.pause();
-    return () => ws.resume();
-  }
+function stopReading(connection: LoadConnection): () => void {
   const socket = (connection as unknown as { socket: Socket }).socket;
   socket.pause();
   return () => socket.resume();
@@ -218,7 +212,7 @@ describe.each(['ws', 'sse'] as const)('loss over %s at a subscriber the server c
     };
 
     await publishBatch(BATCH);
-    const resume = stopReading(stalled, transport);
+    const resume = stopReading(stalled);
     const cutsBefore = l.server.stats().disconnects.slowConsumer;
     while (l.server.stats().disconnects.slowConsumer === cutsBefore) {
       if (published > STALL_BUDGET_MESSAGES) throw new Error(`published ${published} messages of ${BIG_PAYLOAD.length} bytes past a stalled reader and the server never cut it`);
