@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { PATHS, type Encoding } from '../../scenarios/constants.ts';
 import type { ControlMessage } from '../../scenarios/envelope.ts';
 import { WireError } from '../../scenarios/errors.ts';
@@ -15,6 +16,7 @@ import { ChannelList, Hub, type Channel, type HubMessage, type Member } from '..
 import type { TransportAdapter, TransportContext } from '../transport.ts';
 import { BacklogGuard, type Watched } from './backlog.ts';
 import { handleMessagesPost } from './http-messages.ts';
+import { writeCorked } from './cork.ts';
 import { oncePerEncoding } from './once-per-encoding.ts';
 
 const SLOW_CONSUMER_KILL_MS = 2000;
@@ -37,6 +39,8 @@ class SseStream implements Member, Watched {
   readonly key = randomBytes(16).toString('base64url');
   /** Cancels the timer that ends the stream when its token expires (none for a token that never does). */
   cancelExpiry: (() => void) | undefined;
+  /** The stream's socket when its response is chunked: fan-out writes whole chunks to it (see chunkOf). */
+  socket: Socket | null = null;
   constructor(
     readonly res: ServerResponse,
     readonly client: string,
@@ -63,6 +67,29 @@ function dataField(message: HubMessage, encoding: Encoding): string {
 
 function event(id: string, data: string): Buffer {
   return Buffer.from(`id: ${id}\ndata: ${data}\n\n`);
+}
+
+/**
+ * An event framed as one HTTP chunk, built once per message for every stream. Fan-out writes it
+ * straight to each socket, corked per tick as the WebSocket adapter does, instead of through
+ * ServerResponse.write, whose per-call bookkeeping (chunk header, its own cork) cost about 10 % of
+ * the server's CPU per delivery at 170k deliveries/s here. Both paths end in socket.write in
+ * program order, so direct chunks and the response's own writes (welcome, heartbeats, the final
+ * error event and terminating chunk) stay in order.
+ */
+interface Chunked {
+  chunk: Buffer;
+  /** The event without its chunk framing, for a response that is not chunked (an HTTP/1.0 client). */
+  body: Buffer;
+}
+
+function chunkOf(body: Buffer): Chunked {
+  const head = `${body.length.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(head.length + body.length + 2);
+  chunk.write(head, 0, 'latin1');
+  body.copy(chunk, head.length);
+  chunk.write('\r\n', head.length + body.length, 'latin1');
+  return { chunk, body };
 }
 
 /** Control events that change the stream's position carry its cursor as id, so Last-Event-ID never lags behind. */
@@ -133,10 +160,17 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
     backlog.noteWrite(stream);
   };
 
+  const writeChunk = (stream: SseStream, data: Chunked): void => {
+    if (stream.socket !== null) writeCorked(stream.socket, data.chunk);
+    else stream.res.write(data.body);
+    counters.delivered++;
+    backlog.noteWrite(stream);
+  };
+
   const hub = new Hub<SseStream>(options, (message: HubMessage, channel: Channel<SseStream>) => {
-    const oneChannelEvent = oncePerEncoding((encoding) => event(message.cursor, dataField(message, encoding)));
+    const oneChannelEvent = oncePerEncoding((encoding) => chunkOf(event(message.cursor, dataField(message, encoding))));
     for (const stream of channel.members) {
-      if (stream.channels.size === 1) write(stream, oneChannelEvent(stream.encoding));
+      if (stream.channels.size === 1) writeChunk(stream, oneChannelEvent(stream.encoding));
       else write(stream, event(hub.cursorOf(stream), dataField(message, stream.encoding)));
     }
   });
@@ -167,6 +201,9 @@ export function createSseTransport(context: TransportContext): TransportAdapter 
         head += controlEvent({ type: 'error', code: 'REPLAY_TRUNCATED', message: `${gap.channel}:${gap.first}-${gap.last} are no longer held` });
       }
       res.write(head);
+      // After the first write the head is on the socket and the response is this socket's current one.
+      const chunked = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+      if (chunked && res.socket !== null) stream.socket = res.socket;
       // Catch-up ids advance from the held position; once attached, the stream's cursor is derived.
       // A loop, not a callback: a callback would capture `subscription` in the context that the
       // stream's close listener keeps for the stream's whole life.
