@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import type { CapacityResult, RunRecord } from '../metrics/result-types.ts';
 import type { BenchConfig } from '../scenarios/bench-config.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
-import type { CapacityPlan } from './capacity.ts';
+import { emptyCapacityResult, type CapacityPlan } from './capacity.ts';
 import { capacityLimitOf } from './capacity-limit.ts';
 import { runSearch } from './capacity-search.ts';
 import type { Session, SessionKey } from './session.ts';
@@ -54,18 +54,7 @@ export async function searchConnectionCapacity(
   const { transport, scenario: scenarioName, encoding, client } = key;
   const scenario = scenarioOf(scenarioName);
   const result: CapacityResult = {
-    id: plan.id,
-    transport,
-    scenario: scenarioName,
-    client,
-    encoding,
-    slo: plan.slo,
-    sustained: null,
-    broke: null,
-    stopReason: 'all-steps-passed',
-    steps: [],
-    resolution: plan.bounds.steps === null ? plan.bounds.resolution : null,
-    searchEnd: null,
+    ...emptyCapacityResult({ transport, scenario: scenarioName, client, encoding }, plan),
     axis: 'connections',
     connectionRate: plan.connectionRate,
   };

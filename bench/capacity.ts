@@ -20,14 +20,14 @@ export interface CapacityPlan {
   slo: Slo;
 }
 
-export async function searchCapacity(session: Session, plan: CapacityPlan, onRun: (run: RunRecord) => Promise<void>, signal: AbortSignal): Promise<CapacityResult> {
-  const { transport, scenario, encoding, client } = session.key;
-  const result: CapacityResult = {
+/** A search's result before its first step, either axis: nothing held, nothing broke yet. */
+export function emptyCapacityResult(key: { transport: CapacityResult['transport']; scenario: CapacityResult['scenario']; encoding: CapacityResult['encoding']; client: CapacityResult['client'] }, plan: CapacityPlan): CapacityResult {
+  return {
     id: plan.id,
-    transport,
-    scenario,
-    client,
-    encoding,
+    transport: key.transport,
+    scenario: key.scenario,
+    client: key.client,
+    encoding: key.encoding,
     slo: plan.slo,
     sustained: null,
     broke: null,
@@ -35,8 +35,11 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
     steps: [],
     resolution: plan.bounds.steps === null ? plan.bounds.resolution : null,
     searchEnd: null,
-    axis: 'rate',
   };
+}
+
+export async function searchCapacity(session: Session, plan: CapacityPlan, onRun: (run: RunRecord) => Promise<void>, signal: AbortSignal): Promise<CapacityResult> {
+  const result: CapacityResult = { ...emptyCapacityResult(session.key, plan), axis: 'rate' };
   const runs = new Map<number, RunRecord>();
   const cpuOf = new Map<RunRecord, { clientCores: number; machineBusyCores: number }>();
   let interrupted = false;

@@ -112,13 +112,19 @@ function seriesFlags(runs: RunRecord[]): string[] {
   return flags;
 }
 
-function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
-  if (!result) return { value: null, text: NOT_MEASURED, flags: [] };
+/** How a search ended, as caveats on its figure (either axis): a lower bound, or no answer at all. */
+function searchOutcomeFlags(result: CapacityResult): string[] {
   const flags: string[] = [];
   if (result.sustained && result.stopReason === 'client-bound') flags.push('client-bound: at least');
   if (result.sustained && result.stopReason === 'all-steps-passed') flags.push('no step broke the SLO: at least');
   if (result.stopReason === 'interrupted') flags.push('search interrupted');
   if (result.stopReason === 'failed') flags.push('search failed');
+  return flags;
+}
+
+function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
+  if (!result) return { value: null, text: NOT_MEASURED, flags: [] };
+  const flags = searchOutcomeFlags(result);
   const limit = limitName(result);
   if (result.broke && limit !== null) flags.push(`broke at ${rateText(result.broke.offeredDeliveriesPerSec)}; limit: ${limit}`);
   if (!result.sustained) {
@@ -131,11 +137,7 @@ function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
 
 /** A connections-axis search's figure: the most connections a step held, with the same lower-bound flags as the rate's. */
 function connectionsFigure(result: CapacityResult): VerdictFigure {
-  const flags: string[] = [];
-  if (result.sustained && result.stopReason === 'client-bound') flags.push('client-bound: at least');
-  if (result.sustained && result.stopReason === 'all-steps-passed') flags.push('no step broke the SLO: at least');
-  if (result.stopReason === 'interrupted') flags.push('search interrupted');
-  if (result.stopReason === 'failed') flags.push('search failed');
+  const flags = searchOutcomeFlags(result);
   const limit = limitName(result);
   if (result.broke?.connectionCount !== undefined && limit !== null) flags.push(`broke at ${connectionsText(result.broke.connectionCount)}; limit: ${limit}`);
   if (!result.sustained) {
