@@ -1,8 +1,8 @@
 /**
- * What ran out at a capacity step that broke the SLO (pure): the lab's load client (its own
- * saturation check, first: when it ran out the server's figures say nothing), the server (CPU
- * near a full core: a Node server runs on one; or its event loop delayed), the machine (every core
- * busy: whoever ran out was starved), or none of them: the SLO broke on its own.
+ * What ran out at a capacity step that broke the SLO (pure): the server (CPU near a full core: a
+ * Node server runs on one; or its event loop delayed while the client had room), the machine (both
+ * held up with CPU to spare, or every core busy: whoever ran out was starved), the lab's load client
+ * (saturated, or its own queueing made most of the latency), or none of them: the SLO broke on its own.
  */
 import type { CapacityLimit, RunRecord } from '../metrics/result-types.ts';
 import { labQueuedText } from '../reports/lab-queue.ts';
@@ -29,9 +29,20 @@ export function capacityLimitOf(run: RunRecord, cpu: WindowCpu, latencyBroke = t
   const machineBusyCores = round(cpu.machineBusyCores);
   const figures = { serverCpuCores, serverLoopDelayP99Ms, clientCpuCores: round(cpu.clientCores), machineBusyCores, machineCores: cpu.machineCores };
   // The server first: a single-threaded server at a full core ran out, whatever else was busy too.
+  const serverFull = serverCpuCores !== null && serverCpuCores >= SERVER_BOUND_CPU_CORES;
+  const serverLate = serverLoopDelayP99Ms !== null && serverLoopDelayP99Ms >= SERVER_BOUND_LOOP_DELAY_MS;
   const serverWhy: string[] = [];
-  if (serverCpuCores !== null && serverCpuCores >= SERVER_BOUND_CPU_CORES) serverWhy.push(`its CPU reached ${serverCpuCores} cores (limit ${SERVER_BOUND_CPU_CORES})`);
-  if (serverLoopDelayP99Ms !== null && serverLoopDelayP99Ms >= SERVER_BOUND_LOOP_DELAY_MS) serverWhy.push(`its event-loop delay p99 reached ${serverLoopDelayP99Ms} ms (limit ${SERVER_BOUND_LOOP_DELAY_MS} ms)`);
+  if (serverFull) serverWhy.push(`its CPU reached ${serverCpuCores} cores (limit ${SERVER_BOUND_CPU_CORES})`);
+  if (serverLate) serverWhy.push(`its event-loop delay p99 reached ${serverLoopDelayP99Ms} ms (limit ${SERVER_BOUND_LOOP_DELAY_MS} ms)`);
+  // A late server loop with CPU to spare while the load client was held up too: neither ran out on
+  // its own; they waited for the same cores (on 2 cores, a server and two load workers). The machine's.
+  if (serverLate && !serverFull && run.clientBound) {
+    return {
+      by: 'machine',
+      why: `the server and the load client contended for the machine's ${cpu.machineCores} cores: the server's event-loop delay p99 reached ${serverLoopDelayP99Ms} ms at only ${serverCpuCores ?? '?'} cores, and ${run.clientBoundReasons.join('; ')}`,
+      ...figures,
+    };
+  }
   if (serverWhy.length > 0) {
     const alsoClient = run.clientBound ? ` (the lab's load client was busy too: ${run.clientBoundReasons.join('; ')})` : '';
     return { by: 'server', why: `the server ran out: ${serverWhy.join('; ')}${alsoClient}`, ...figures };

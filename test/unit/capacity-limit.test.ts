@@ -19,6 +19,14 @@ describe('capacityLimitOf: what ran out at the step that broke', () => {
     expect(limit.why).toContain("the lab's load client was busy too: worker 1 used 0.9 cores");
   });
 
+  it('the machine when the server was late with CPU to spare while the load client was held up too: they waited for the same cores', () => {
+    const limit = capacityLimitOf(step({ cpuCores: 0.7, loopP99: 120 }, ["a load worker's event loop was busy 96 % of the window (limit 90 %)"]), CPU);
+    expect(limit).toMatchObject({ by: 'machine', serverCpuCores: 0.7 });
+    expect(limit.why).toContain("the server and the load client contended for the machine's 2 cores: the server's event-loop delay p99 reached 120 ms at only 0.7 cores");
+    // The same late loop with an idle client is the server's own.
+    expect(capacityLimitOf(step({ cpuCores: 0.7, loopP99: 120 }), CPU).by).toBe('server');
+  });
+
   it('the load client when the server had room: its saturation, or its own read queueing when the step broke on latency', () => {
     const limit = capacityLimitOf(step({ cpuCores: 0.5, loopP99: 8 }, ['worker 1 used 0.9 cores (limit 0.85)']), CPU);
     expect(limit).toMatchObject({ by: 'client' });
