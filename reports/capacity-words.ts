@@ -9,7 +9,7 @@ import { formatCount, formatMs } from './format.ts';
 const LIMIT_NAMES: Record<CapacityLimit['by'], string> = {
   server: 'the server',
   client: 'the lab’s load client (the server’s capacity is above)',
-  machine: 'the machine (every core busy)',
+  machine: 'the machine (every core busy, or the server and the load client held up together)',
   slo: 'none ran out of CPU: the SLO broke on its own',
 };
 

@@ -368,7 +368,7 @@ function searchLegend(capacity: CapacityResult[]): string[] {
   }
   if (capacity.some((c) => c.broke?.limit !== undefined)) {
     lines.push(
-      `${INDENT}limit: what ran out at the lowest rate that broke (server: CPU or event loop; client: the lab's, so the server's capacity is above; machine: every core busy;`,
+      `${INDENT}limit: what ran out at the lowest rate that broke (server: CPU or event loop; client: the lab's, so the server's capacity is above; machine: every core busy, or server and client held up together;`,
       `${INDENT}SLO: none ran out); CPU: server / load client / whole machine, in cores, at that step`,
     );
   }
