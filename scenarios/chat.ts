@@ -57,6 +57,7 @@ export const CHAT: Scenario = {
   // Chat clients POST their sends (SSE, long-poll) through the same per-origin pool as their streams: half of it each.
   streamsPerOrigin: CHROMIUM_CONNECTIONS_PER_ORIGIN / 2,
   // The reconnect figures are defined on the feed (feed.ts).
+  coldStartWarmupMs: 4000,
   reconnectRun: false,
   describeSize: (config, client) => {
     const { rooms, membersPerRoom } = ROOMS[client](config);

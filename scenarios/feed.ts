@@ -38,6 +38,7 @@ export const FEED: Scenario = {
   // Feed clients only hold their stream: they may take every connection Chromium gives an origin.
   streamsPerOrigin: CHROMIUM_CONNECTIONS_PER_ORIGIN,
   // The reconnect figures are defined on the feed: one topic, every client resuming from its cursor.
+  coldStartWarmupMs: 0,
   reconnectRun: true,
   describeSize: (config, client) => `${SUBSCRIBERS[client](config)} subscribers`,
   sizedBy: {

@@ -59,6 +59,13 @@ export interface Scenario {
    * that also sends needs room in the same pool for its POSTs.
    */
   readonly streamsPerOrigin: number;
+  /**
+   * Warm-up added before a session's first window. Chat sends over HTTP start cold (the server's POST
+   * path not yet compiled, the load client's connection pools not open): measured here, the backlog of
+   * the first seconds took about 5 s to drain, and with the default 2 s warm-up it drained into the
+   * window (SSE round trip p99 1.2 s, against 38 ms with 6 s of warm-up).
+   */
+  readonly coldStartWarmupMs: number;
   /** Whether a browser run is followed by a reconnect run (the server drops every connection mid-window). */
   readonly reconnectRun: boolean;
   /** The run's size in words, for messages (e.g. "3 rooms x 10 members"). */
