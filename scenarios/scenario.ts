@@ -60,7 +60,7 @@ export interface Scenario {
    */
   readonly streamsPerOrigin: number;
   /**
-   * Warm-up added before a session's first window. Chat sends over HTTP start cold (the server's POST
+   * Warm-up added before a Node session's first window. Chat sends over HTTP start cold (the server's POST
    * path not yet compiled, the load client's connection pools not open): measured here, the backlog of
    * the first seconds took about 5 s to drain, and with the default 2 s warm-up it drained into the
    * window (SSE round trip p99 1.2 s, against 38 ms with 6 s of warm-up).
