@@ -114,7 +114,9 @@ export async function runWindow(driver: WindowDriver, spec: MeasureSpec): Promis
   const { pool, api, progress, signal, label } = driver;
   const runStartUs = nowMicros();
   await driver.setRate(spec.rate);
-  const startUs = nowMicros() + spec.warmupMs * 1000;
+  // Whole µs: the recorders and GET /published (whole µs on the wire) must draw the same edges, or a
+  // message between the rounded and the exact edge counts on one side only.
+  const startUs = Math.ceil(nowMicros() + spec.warmupMs * 1000);
   const plannedEndUs = startUs + spec.durationMs * 1000;
   pool.broadcast({ type: 'window', startUs, endUs: plannedEndUs });
   progress.step(label, `${spec.id}: warm-up ${spec.warmupMs / 1000} s, measuring ${spec.durationMs / 1000} s`);
@@ -137,7 +139,7 @@ export async function runWindow(driver: WindowDriver, spec: MeasureSpec): Promis
   }
   await sleepUntil(plannedEndUs, signal);
   const interrupted = signal.aborted;
-  const endUs = Math.min(plannedEndUs, nowMicros());
+  const endUs = Math.min(plannedEndUs, Math.floor(nowMicros()));
   const serverEnd = await api.stats().catch(() => null);
   const busy = machineBusyUs() - busyStart;
   const own = process.cpuUsage(ownStart);
