@@ -197,14 +197,21 @@ function withSpreads(columns: Column<RunRecord>[], summary: RepeatSummary): Colu
   });
 }
 
+/** Items grouped by key, groups in the order their first item came. */
+function groupedBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return [...groups.values()];
+}
+
 /** One row per series: its first repeat stands for it, with the loss summed and the flags of any repeat. */
 function seriesRows(runs: RunRecord[], summary: RepeatSummary): RunRecord[] {
-  const rows = new Map<string, RunRecord[]>();
-  for (const run of runs) {
-    const key = seriesSpreadOf(summary, run)?.series ?? run.id;
-    rows.set(key, [...(rows.get(key) ?? []), run]);
-  }
-  return [...rows.values()].map((repeats) => {
+  return groupedBy(runs, (run) => seriesSpreadOf(summary, run)?.series ?? run.id).map((repeats) => {
     const first = repeats[0]!;
     if (repeats.length === 1) return first;
     const sum = (pick: (run: RunRecord) => number): number => repeats.reduce((total, run) => total + pick(run), 0);
@@ -284,12 +291,7 @@ function outcomeCell(result: CapacityResult): Cell {
 
 /** With repeats, one row per series of searches: the search whose sustained rate is the median's stands for it. */
 function capacityRows(capacity: CapacityResult[], summary: RepeatSummary): CapacityResult[] {
-  const rows = new Map<string, CapacityResult[]>();
-  for (const result of capacity) {
-    const key = capacitySpreadOf(summary, result)?.series ?? result.id;
-    rows.set(key, [...(rows.get(key) ?? []), result]);
-  }
-  return [...rows.values()].map((searches) => {
+  return groupedBy(capacity, (result) => capacitySpreadOf(summary, result)?.series ?? result.id).map((searches) => {
     const spread = capacitySpreadOf(summary, searches[0]!)?.sustained;
     if (spread === undefined || spread === null) return searches[0]!;
     const distance = (result: CapacityResult): number => Math.abs((result.sustained?.deliveriesPerSec ?? Number.POSITIVE_INFINITY) - spread.median);
