@@ -337,7 +337,9 @@ async function runSession(key: SessionKey, repeat: number, config: BenchConfig, 
   } catch (err) {
     if (isWriteFailure(err)) throw err;
     if (io.signal.aborted) return;
-    collect.notice(`${label} failed: ${(err as Error).message}`);
+    // A control call that failed says only that the server went away: say how, when the lab knows.
+    const exit = session?.serverExitNote() ?? null;
+    collect.notice(`${label} failed: ${(err as Error).message}${exit === null ? '' : `; ${exit}`}`);
   } finally {
     if (session !== undefined) await releaseSession(session, progress, collect);
   }

@@ -21,6 +21,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** What its control calls need (PUT /feed, POST /drop, /stats?reset=1): the one given, or one made for this server. */
   readonly controlToken: string;
+  /** Null while it runs or after stop(); else how it ended on its own and the end of its stderr (a crash, an out-of-memory kill). */
+  exitNote(): string | null;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   options.registry.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping = false;
+  let exitedAs: string | null = null;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitedAs = signal === null ? `code ${code}` : `signal ${signal}`;
+      resolve();
+    }),
+  );
   void exited.then(() => options.registry.delete(child));
   const baseUrls = await new Promise<string[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the ${options.transport} server did not start within ${READY_TIMEOUT_MS / 1000} s: ${stderr}`)), READY_TIMEOUT_MS);
@@ -73,7 +82,13 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     baseUrls,
     pid: child.pid!,
     controlToken,
+    exitNote(): string | null {
+      if (stopping || exitedAs === null) return null;
+      const tail = stderr.trim().split('\n').slice(-5).join(' | ');
+      return `the ${options.transport} server process exited by itself (${exitedAs})${tail === '' ? ', printing nothing on stderr' : `: ${tail}`}`;
+    },
     async stop(): Promise<void> {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

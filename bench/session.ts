@@ -222,6 +222,11 @@ export class Session {
     return record;
   }
 
+  /** How the lab's own server ended, if it ended by itself (null while it runs, or for a --target). */
+  serverExitNote(): string | null {
+    return this.server?.exitNote() ?? null;
+  }
+
   async close(): Promise<void> {
     this.stopSampler();
     await this.pool?.close();

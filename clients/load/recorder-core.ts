@@ -6,7 +6,7 @@
  * both record through this one class. data() is called for every data message: a few map lookups
  * and histogram records, no allocation.
  */
-import { createHistogram, encodeHistogram, recordMicros, type Histogram } from '../../metrics/histogram.ts';
+import { createHotHistogram, encodeHistogram, recordMicros, type Histogram } from '../../metrics/histogram.ts';
 import { classifySeq, countArrival, endCauseKey, newTally, type ChannelTally, type EndCause, type SeqTrack, type SeqVerdict } from '../../metrics/integrity.ts';
 import { LoopLagMonitor } from '../../metrics/loop-lag.ts';
 import type { Timer } from '../../scenarios/clock.ts';
@@ -62,11 +62,11 @@ interface Marks<M> {
 export class RecorderCore<M> {
   private startUs = Number.POSITIVE_INFINITY;
   private endUs = Number.POSITIVE_INFINITY;
-  private latency: Histogram = createHistogram();
-  private rtt: Histogram = createHistogram();
-  private sendLag: Histogram = createHistogram();
+  private readonly latency: Histogram = createHotHistogram();
+  private readonly rtt: Histogram = createHotHistogram();
+  private readonly sendLag: Histogram = createHotHistogram();
   /** The lab's own read queueing of the deliveries in `latency` (clients/load/read-queue.ts). */
-  private readQueue: Histogram = createHistogram();
+  private readonly readQueue: Histogram = createHotHistogram();
   private tallies = new Map<string, ChannelTally>();
   private deliveries = 0;
   private sendsDue = 0;
@@ -84,7 +84,7 @@ export class RecorderCore<M> {
   /** All arrivals ever, for ratios between marks. */
   private arrivals = 0;
 
-  private secondLatency: Histogram = createHistogram();
+  private readonly secondLatency: Histogram = createHotHistogram();
   private secondDeliveries = 0;
   private readonly loopLag = new LoopLagMonitor();
 
@@ -159,10 +159,10 @@ export class RecorderCore<M> {
     for (const timer of this.markTimers) clearTimeout(timer);
     this.startUs = startUs;
     this.endUs = endUs;
-    this.latency = createHistogram();
-    this.rtt = createHistogram();
-    this.sendLag = createHistogram();
-    this.readQueue = createHistogram();
+    this.latency.reset();
+    this.rtt.reset();
+    this.sendLag.reset();
+    this.readQueue.reset();
     this.deliveries = 0;
     this.sendsDue = 0;
     this.decodeErrors = this.serverErrors = this.sendFailures = this.disconnects = 0;

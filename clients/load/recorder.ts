@@ -3,6 +3,7 @@
  * bytes at the connections' sockets, this process's CPU and its event-loop utilization between the
  * window's marks, and the lab's own read queueing (clients/load/read-queue.ts).
  */
+import { loadFastHistograms } from '../../metrics/histogram.ts';
 import type { EndCause } from '../../metrics/integrity.ts';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { PeekedData } from '../../scenarios/peek.ts';
@@ -36,6 +37,8 @@ export class Recorder implements LoadSink {
     private readonly connections: readonly LoadConnection[],
     private readonly extraBytes: () => { read: number; written: number },
   ) {
+    // Before the core makes its histograms: a Node worker records on the WebAssembly build.
+    loadFastHistograms();
     const slots = connections.map((connection) => (connection.slot = newClientSlot(connection.spec)));
     this.core = new RecorderCore(slots, () => this.marks(), new ReadQueueMeter(nodeLoopClock));
   }

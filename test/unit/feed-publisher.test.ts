@@ -135,4 +135,25 @@ describe('FeedPublisher schedule', () => {
     expect(clock.armed).toBe(false);
     expect(publisher.rate).toBe(0);
   });
+
+  it('yields to the event loop after 20 ms of publishing when the server is slower than its rate, and publishes the rest at the next wake-up, each with its due time', () => {
+    const { hub, clock, published, publisher } = setup();
+    const start = clock.mono;
+    // Each message takes 2 ms to fan out, at 1,000 messages/s: every burst owes more than it publishes.
+    const original = hub.publish.bind(hub);
+    hub.publish = (topic, payload, binary, dueUs) => {
+      clock.mono += 2000;
+      return original(topic, payload, binary, dueUs);
+    };
+    publisher.configure(1000, 8);
+    clock.advanceTo(start + 1000);
+    // The wake-up returned (the test got here) after 10 messages, 20 ms of work.
+    expect(published).toHaveLength(10);
+    clock.advanceTo(clock.mono);
+    expect(published).toHaveLength(20);
+    // Nothing skipped, nothing re-stamped: message n still carries its due time.
+    published.forEach((m, i) => expect(m.ts).toBe(LAB_OFFSET_US + start + (i + 1) * 1000));
+    // Message 20, due at 20 ms, left at 39 ms: the second burst began at 21 ms and published 9 before it.
+    expect(publisher.latenessStats().max).toBeCloseTo(19, 1);
+  });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createHistogram,
+  createHotHistogram,
+  loadFastHistograms,
   decodeHistogram,
   encodeHistogram,
   mergeHistograms,
@@ -217,5 +219,23 @@ describe('merging', () => {
     const merged = mergeHistograms([one, one]);
     expect(merged.totalCount).toBe(4);
     expect(one.totalCount).toBe(2);
+  });
+});
+
+describe('hot histograms (the WebAssembly build the load workers record on)', () => {
+  it('record, reset, encode and decode exactly as the TypeScript build does', () => {
+    loadFastHistograms();
+    const hot = createHotHistogram();
+    const plain = createHistogram();
+    expect(hot.constructor.name).toBe('WasmHistogram');
+    const values = Array.from({ length: 5000 }, (_, i) => 1 + ((i * 7919) % 250_000));
+    recordMicros(hot, 999_999_999);
+    hot.reset();
+    for (const v of values) {
+      recordMicros(hot, v);
+      recordMicros(plain, v);
+    }
+    expect(summarize(hot)).toEqual(summarize(plain));
+    expect(summarize(decodeHistogram(encodeHistogram(hot)))).toEqual(summarize(plain));
   });
 });
