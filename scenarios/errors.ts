@@ -92,6 +92,7 @@ export const LAB_ERRORS = {
   TARGET_REFUSED: "a --target server refuses the bench's token on its control calls",
   BAD_PATH: 'an output path (--out) where the lab cannot write: on /proc or /sys, below a file, a file where a folder is needed (or the reverse), or not writable',
   WRITE_FAILED: 'writing results or a report failed during the run (disk full, permissions or the folder changed): what was written before is kept',
+  BAD_REF: 'npm run bench:ci: a --base ref git cannot resolve, or a folder that is not a git checkout',
 } as const;
 
 export type LabErrorCode = keyof typeof LAB_ERRORS;

@@ -1,0 +1,77 @@
+/**
+ * `npm run compare -- base.json head.json`: the CI gate's verdicts for two results files that
+ * already exist, each figure judged on the files' repeats (bench --repeat N) when they have them.
+ * Exit codes as bench:ci: 0 no regression, 99 a regression, 2 bad usage, 1 the lab failed.
+ */
+import { parseArgs } from 'node:util';
+import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
+import { gate, parseThreshold, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS, type Threshold } from '../reports/gate/gate.ts';
+import { gateExitCode } from '../reports/gate/formats.ts';
+import { UsageError } from '../scenarios/errors.ts';
+import { runMain } from './cli.ts';
+import { GATE_FILES, GATE_FORMATS, gateFormatOf, publishGate } from './gate-output.ts';
+import { requireInput, requireOutput } from './paths.ts';
+
+const USAGE = `usage: npm run compare -- <base results.json> <head results.json> [options]
+
+Compares two results files written by \`npm run bench\` figure by figure, as the CI gate does
+(npm run bench:ci): per transport x scenario x encoding, throughput, delivery p50 and p99, chat
+round trip p99, server CPU per 1,000 deliveries, lab client CPU per delivery, server memory per
+connection, bytes per message and, when both searched, capacity. Each figure's runs are the
+file's repeats (bench --repeat N); a verdict needs at least 5 per side.
+
+  --threshold NAME:+N%      regression threshold for a figure key (${GATE_FIGURE_KEYS.join(', ')})
+                            or a name such as sse.feed.p99, * matching within a part (*.feed.p99);
+                            repeatable, the last match wins (default ${DEFAULT_THRESHOLD * 100} %; bytes ${DEFAULT_BYTES_THRESHOLD * 100} %)
+  --fail-on-inconclusive    exit 99 when a figure is inconclusive, too
+  --format FORMAT           what goes to stdout: ${GATE_FORMATS.join(', ')} (default markdown; with
+                            $GITHUB_STEP_SUMMARY set the markdown goes there instead)
+  --out-dir DIR             also write ${Object.keys(GATE_FILES).join(', ')}
+  --help                    this text
+
+Exit status: 0 no regression, 99 at least one regression, 2 bad usage, 1 the lab failed.`;
+
+runMain(async () => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      options: { threshold: { type: 'string', multiple: true }, 'fail-on-inconclusive': { type: 'boolean' }, format: { type: 'string' }, 'out-dir': { type: 'string' }, help: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError('BAD_FLAG', `${(err as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (positionals.length !== 2) throw new UsageError('BAD_FLAG', `give a base and a head results file, got ${positionals.length} file${positionals.length === 1 ? '' : 's'}\n\n${USAGE}`);
+  const format = gateFormatOf(values.format);
+  const thresholds: Threshold[] = (values.threshold ?? []).map((text) => {
+    try {
+      return parseThreshold(text);
+    } catch (err) {
+      throw new UsageError('BAD_FLAG', (err as Error).message);
+    }
+  });
+  const wanted = { code: 'RESULTS_NOT_FOUND', wanted: 'a results.json written by npm run bench' } as const;
+  const [basePath, headPath] = positionals as [string, string];
+  requireInput('the base results file', basePath, wanted);
+  requireInput('the head results file', headPath, wanted);
+  const outDir = values['out-dir'] ?? null;
+  if (outDir !== null) requireOutput('--out-dir', outDir, 'folder');
+  const read = async (path: string) => {
+    try {
+      return await readResultsFile(path);
+    } catch (err) {
+      if (err instanceof ResultsError) throw new UsageError(err.code, err.message);
+      throw err;
+    }
+  };
+  const report = gate([await read(basePath)], [await read(headPath)], { thresholds });
+  await publishGate(report, format, { baseLabel: `\`${basePath}\``, headLabel: `\`${headPath}\`` }, outDir);
+  process.exitCode = gateExitCode(report, values['fail-on-inconclusive'] === true);
+});
