@@ -1,0 +1,202 @@
+/**
+ * The CI gate's statistics (pure): a two-sided Mann-Whitney U test and a bootstrap interval for the
+ * ratio of two medians. The gate compares a handful of interleaved runs per side (5 by default), so
+ * it uses tests that assume nothing about the figures' distribution: latency tails and CPU figures
+ * on a shared machine are skewed, with the odd run far out, where a t test's mean and variance are
+ * pulled by one outlier and a rank test is not.
+ *
+ * Hand-written because no maintained npm package does either with an exact small-sample p-value
+ * and a seeded (reproducible) resampler; both are a few lines, and the tests check them against
+ * published tables.
+ */
+
+/** How many ways `n` values from one side and `m` from the other can give each U (no ties): counts[u]. */
+function uCounts(n: number, m: number): number[] {
+  // counts(i, j): the largest of all i + j values is from the first side (it beats all j of the
+  // second: U grows by j, and i - 1, j remain) or from the second (U unchanged; i, j - 1 remain).
+  const table: number[][][] = [];
+  for (let i = 0; i <= n; i++) {
+    const row: number[][] = [];
+    for (let j = 0; j <= m; j++) {
+      const counts = new Array<number>(i * j + 1).fill(0);
+      if (i === 0 || j === 0) counts[0] = 1;
+      else {
+        table[i - 1]![j]!.forEach((c, u) => (counts[u + j] = counts[u + j]! + c));
+        row[j - 1]!.forEach((c, u) => (counts[u] = counts[u]! + c));
+      }
+      row.push(counts);
+    }
+    table.push(row);
+  }
+  return table[n]![m]!;
+}
+
+/** Standard normal upper tail, P(Z > z) (Abramowitz and Stegun 26.2.17: error below 7.5e-8). */
+export function normalUpperTail(z: number): number {
+  if (z < 0) return 1 - normalUpperTail(-z);
+  const t = 1 / (1 + 0.2316419 * z);
+  const density = Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI);
+  const poly = t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  return density * poly;
+}
+
+export interface RankTest {
+  /** U of the first sample: how many (a, b) pairs have a > b, ties counting a half. */
+  u: number;
+  /** Two-sided p-value. */
+  p: number;
+  exact: boolean;
+}
+
+/** Sizes up to which the p-value is exact (the counting table stays small). */
+const EXACT_UP_TO = 30;
+
+/**
+ * Two-sided Mann-Whitney U test of whether a and b come from the same distribution. Exact when
+ * there are no ties and both samples have at most 30 values; otherwise the normal approximation
+ * with the tie correction and a continuity correction. Identical samples give p = 1.
+ */
+export function mannWhitney(a: readonly number[], b: readonly number[]): RankTest {
+  const n = a.length;
+  const m = b.length;
+  if (n === 0 || m === 0) throw new RangeError('mannWhitney needs at least one value on each side');
+  let u = 0;
+  let ties = false;
+  for (const x of a) {
+    for (const y of b) {
+      if (x > y) u += 1;
+      else if (x === y) {
+        u += 0.5;
+        ties = true;
+      }
+    }
+  }
+  const meanU = (n * m) / 2;
+  if (!ties && n <= EXACT_UP_TO && m <= EXACT_UP_TO) {
+    const counts = uCounts(n, m);
+    const total = counts.reduce((sum, c) => sum + c, 0);
+    const lower = counts.slice(0, Math.floor(u) + 1).reduce((sum, c) => sum + c, 0) / total;
+    const upper = counts.slice(Math.ceil(u)).reduce((sum, c) => sum + c, 0) / total;
+    return { u, p: Math.min(1, 2 * Math.min(lower, upper)), exact: true };
+  }
+  // Tie-corrected variance: groups of equal values shrink it.
+  const all = [...a, ...b].sort((x, y) => x - y);
+  let tieTerm = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && all[j] === all[i]) j++;
+    const t = j - i;
+    tieTerm += t * t * t - t;
+    i = j;
+  }
+  const total = n + m;
+  const variance = ((n * m) / 12) * (total + 1 - tieTerm / (total * (total - 1)));
+  if (variance <= 0) return { u, p: 1, exact: false };
+  const z = Math.max(0, Math.abs(u - meanU) - 0.5) / Math.sqrt(variance);
+  return { u, p: Math.min(1, 2 * normalUpperTail(z)), exact: false };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** A small seeded generator (mulberry32): the same inputs give the same interval on every machine. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export interface RatioInterval {
+  /** median(head) / median(base). */
+  ratio: number;
+  lower: number;
+  upper: number;
+}
+
+/** The 1-based rank k such that [d(k), d(nm+1-k)] of the n·m pairwise differences is a confidence interval (Mann-Whitney's). */
+function shiftRank(n: number, m: number, confidence: number): number {
+  const alpha = 1 - confidence;
+  if (n <= EXACT_UP_TO && m <= EXACT_UP_TO) {
+    const counts = uCounts(n, m);
+    const total = counts.reduce((sum, c) => sum + c, 0);
+    // The largest k with P(U <= k - 1) <= alpha / 2.
+    let below = 0;
+    let k = 0;
+    while (k < counts.length && (below + counts[k]!) / total <= alpha / 2) {
+      below += counts[k]!;
+      k++;
+    }
+    return Math.max(1, k);
+  }
+  const z = 1.959963984540054;
+  return Math.max(1, Math.floor((n * m) / 2 - z * Math.sqrt((n * m * (n + m + 1)) / 12)));
+}
+
+export interface ShiftInterval {
+  /** The Hodges-Lehmann ratio: exp of the median pairwise difference of logs. */
+  ratio: number;
+  lower: number;
+  upper: number;
+  /** The interval's own coverage (exact sizes can only reach some levels: 96.8 % for 5 and 5 at 95 %). */
+  coverage: number;
+}
+
+/**
+ * Mann-Whitney's interval for how much head differs from base by a factor (a shift of the logs):
+ * the Hodges-Lehmann estimate and the order statistics of the pairwise differences that the rank
+ * test's critical value picks. It excludes 1 exactly when the test rejects at that level, so the
+ * interval and the test never disagree. Null when a value is not positive (no logarithm).
+ */
+export function ratioInterval(base: readonly number[], head: readonly number[], confidence = 0.95): ShiftInterval | null {
+  if (base.length === 0 || head.length === 0 || [...base, ...head].some((v) => !(v > 0) || !Number.isFinite(v))) return null;
+  const differences: number[] = [];
+  for (const b of base) for (const h of head) differences.push(Math.log(h) - Math.log(b));
+  differences.sort((x, y) => x - y);
+  const k = shiftRank(base.length, head.length, confidence);
+  const count = differences.length;
+  const lower = differences[Math.min(count - 1, k - 1)]!;
+  const upper = differences[Math.max(0, count - k)]!;
+  let coverage = confidence;
+  if (base.length <= EXACT_UP_TO && head.length <= EXACT_UP_TO) {
+    const counts = uCounts(base.length, head.length);
+    const total = counts.reduce((sum, c) => sum + c, 0);
+    coverage = 1 - (2 * counts.slice(0, k).reduce((sum, c) => sum + c, 0)) / total;
+  }
+  return { ratio: Math.exp(median(differences)), lower: Math.exp(lower), upper: Math.exp(upper), coverage };
+}
+
+/**
+ * The ratio of medians, head over base, with a percentile bootstrap interval (each side resampled
+ * on its own, `resamples` times). Null when the base median is 0 (no ratio exists).
+ */
+export function ratioOfMedians(base: readonly number[], head: readonly number[], options: { confidence?: number; resamples?: number; seed?: number } = {}): RatioInterval | null {
+  const baseMedian = median(base);
+  if (!(baseMedian !== 0 && Number.isFinite(baseMedian)) || head.length === 0) return null;
+  const ratio = median(head) / baseMedian;
+  const resamples = options.resamples ?? 4000;
+  const confidence = options.confidence ?? 0.95;
+  const random = seededRandom(options.seed ?? 0x5eed);
+  const draw = (values: readonly number[]): number => {
+    const sample = new Array<number>(values.length);
+    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
+    return median(sample);
+  };
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const b = draw(base);
+    if (b !== 0) ratios.push(draw(head) / b);
+  }
+  ratios.sort((x, y) => x - y);
+  const at = (q: number): number => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
+  const tail = (1 - confidence) / 2;
+  return { ratio, lower: at(tail), upper: at(1 - tail) };
+}

@@ -1,0 +1,97 @@
+/** The CI gate's verdicts and outputs (reports/gate/gate.ts, formats.ts) on built results files. */
+import { describe, expect, it } from 'vitest';
+import { gate, parseThreshold, type GateFigure } from '../../reports/gate/gate.ts';
+import { bencherMetricFormat, gateExitCode, gateMarkdown, githubActionBenchmark } from '../../reports/gate/formats.ts';
+import type { ResultsFile } from '../../metrics/result-types.ts';
+import { buildResults, buildRun, buildServerMetrics } from '../support/results.ts';
+
+/** A file of one ws feed run and one sse feed run: server CPU per 1k deliveries as given, bytes per message 130 (ws) and 150 (sse). */
+function file(serverCpu: { ws: number; sse: number }, options: { otherCpuCores?: number; wsBytes?: number } = {}): ResultsFile {
+  const run = (transport: 'ws' | 'sse', cpu: number, bytes: number) =>
+    buildRun({ transport, metrics: { server: buildServerMetrics({ cpuMsPer1kDeliveries: cpu }), bytes: { perMessage: bytes } } });
+  return buildResults({ runs: [run('ws', serverCpu.ws, options.wsBytes ?? 130), run('sse', serverCpu.sse, 150)], environment: { otherCpuCores: options.otherCpuCores ?? 0.02 } });
+}
+
+const jitter = [1, 1.03, 0.98, 1.01, 0.99];
+const side = (ws: number, sse: number, extra: { otherCpuCores?: number; wsBytes?: number } = {}) => jitter.map((j) => file({ ws: ws * j, sse: sse * j }, extra));
+const figure = (report: ReturnType<typeof gate>, name: string): GateFigure => report.figures.find((f) => f.name === name)!;
+
+describe('gate verdicts', () => {
+  it('calls a 20 % rise in server CPU a regression, names that figure only, and exits 99', () => {
+    const report = gate(side(10, 10), side(12, 10));
+    expect(figure(report, 'ws.feed.server-cpu').verdict).toBe('regression');
+    expect(figure(report, 'ws.feed.server-cpu').ratio).toBeCloseTo(1.2, 5);
+    expect(figure(report, 'sse.feed.server-cpu').verdict).toBe('no change');
+    expect(report.regressions.map((f) => f.name)).toEqual(['ws.feed.server-cpu']);
+    expect(gateExitCode(report, false)).toBe(99);
+  });
+
+  it('lets a change through below its threshold, and a per-figure threshold (k6-style) widens it', () => {
+    expect(gate(side(10, 10), side(10.5, 10)).regressions).toEqual([]);
+    const report = gate(side(10, 10), side(12, 10), { thresholds: [parseThreshold('ws.feed.server-cpu:+25%')] });
+    expect(figure(report, 'ws.feed.server-cpu').threshold).toBe(0.25);
+    expect(report.regressions).toEqual([]);
+    expect(gateExitCode(report, false)).toBe(0);
+  });
+
+  it('never fails on a busy machine: a regression measured there is inconclusive (noisy machine)', () => {
+    const report = gate(side(10, 10), side(12, 10, { otherCpuCores: 0.8 }));
+    expect(figure(report, 'ws.feed.server-cpu').verdict).toBe('inconclusive');
+    expect(figure(report, 'ws.feed.server-cpu').reason).toMatch(/noisy machine/);
+    expect(gateExitCode(report, false)).toBe(0);
+    expect(gateExitCode(report, true)).toBe(99);
+  });
+
+  it('is inconclusive with fewer than 5 runs a side, whatever the ratio', () => {
+    const report = gate(side(10, 10).slice(0, 3), side(20, 10).slice(0, 3));
+    expect(figure(report, 'ws.feed.server-cpu').verdict).toBe('inconclusive');
+    expect(figure(report, 'ws.feed.server-cpu').reason).toMatch(/3 runs on a side, 5 needed/);
+  });
+
+  it('reports any change in counted bytes and fails one beyond the bytes threshold (1 %)', () => {
+    const small = gate(side(10, 10), side(10, 10, { wsBytes: 131 }));
+    expect(figure(small, 'ws.feed.bytes').verdict).toBe('no change');
+    expect(figure(small, 'ws.feed.bytes').reason).toMatch(/counted: changed by \+0\.77 %/);
+    const large = gate(side(10, 10), side(10, 10, { wsBytes: 140 }));
+    expect(figure(large, 'ws.feed.bytes').verdict).toBe('regression');
+  });
+
+  it('refuses a malformed threshold with what it accepts', () => {
+    expect(() => parseThreshold('p99=15')).toThrow(/NAME:\+N%/);
+    expect(() => parseThreshold('latency:+15%')).toThrow(/not a figure key/);
+    expect(parseThreshold('*.feed.p99:+15%')).toEqual({ pattern: '*.feed.p99', relative: 0.15 });
+  });
+});
+
+describe('gate outputs', () => {
+  const report = gate(side(10, 10), side(12, 10));
+
+  it('writes github-action-benchmark custom tool entries: {name, unit, value, range?, extra?} in the right array', () => {
+    const action = githubActionBenchmark(report);
+    const all = [...action.customSmallerIsBetter, ...action.customBiggerIsBetter];
+    for (const entry of all) {
+      expect(Object.keys(entry).every((key) => ['name', 'unit', 'value', 'range', 'extra'].includes(key))).toBe(true);
+      expect(typeof entry.name).toBe('string');
+      expect(typeof entry.unit).toBe('string');
+      expect(Number.isFinite(entry.value)).toBe(true);
+    }
+    expect(action.customSmallerIsBetter.map((e) => e.name)).toContain('ws.feed.server-cpu');
+    expect(action.customBiggerIsBetter.map((e) => e.name)).toContain('ws.feed.throughput');
+    expect(action.customSmallerIsBetter.find((e) => e.name === 'ws.feed.server-cpu')!.value).toBeCloseTo(12, 5);
+  });
+
+  it('writes the Bencher Metric Format: {benchmark: {measure: {value, lower_value, upper_value}}}', () => {
+    const bmf = bencherMetricFormat(report);
+    const measure = bmf['ws.feed']!['server-cpu']!;
+    expect(Object.keys(measure).sort()).toEqual(['lower_value', 'upper_value', 'value']);
+    expect(measure.lower_value).toBeLessThanOrEqual(measure.value);
+    expect(measure.upper_value).toBeGreaterThanOrEqual(measure.value);
+  });
+
+  it('puts regressions first in the markdown summary', () => {
+    const markdown = gateMarkdown(report, { baseLabel: 'base', headLabel: 'head' });
+    expect(markdown.split('\n')[0]).toBe('## pushbench CI gate: **1 regression**');
+    expect(markdown.indexOf('### Regressions')).toBeLessThan(markdown.indexOf('### Improvements and no change'));
+    expect(markdown).toMatch(/\| `ws\.feed\.server-cpu` \| 10 ms \| 12 ms \| 1\.200 \|/);
+  });
+});
