@@ -19,12 +19,12 @@ import { parseArgs } from 'node:util';
 import { NOISY_OTHER_CORES } from '../bench/run-record.ts';
 import type { ResultsFile } from '../metrics/result-types.ts';
 import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
-import { gate, parseThreshold, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS, type Threshold } from '../reports/gate/gate.ts';
+import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
 import { gateExitCode } from '../reports/gate/formats.ts';
 import { writeReport } from '../reports/write-report.ts';
 import { UsageError } from '../scenarios/errors.ts';
-import { runMain } from './cli.ts';
-import { GATE_FILES, GATE_FORMATS, gateFormatOf, publishGate } from './gate-output.ts';
+import { readResultsOrRefuse, runMain } from './cli.ts';
+import { GATE_FILES, GATE_FORMATS, gateFormatOf, publishGate, thresholdsOf } from './gate-output.ts';
 import { requireInput, requireOutput } from './paths.ts';
 
 const DEFAULT_PAIRS = 5;
@@ -170,13 +170,7 @@ runMain(async () => {
   const format = gateFormatOf(values.format);
   const pairs = values.pairs === undefined ? DEFAULT_PAIRS : Number(values.pairs);
   if (!Number.isInteger(pairs) || pairs < 5 || pairs > 20) throw new UsageError('BAD_FLAG', `--pairs takes a whole number from 5 to 20 (fewer cannot show a 10 % change beyond noise), got ${JSON.stringify(values.pairs)}`);
-  const thresholds: Threshold[] = (values.threshold ?? []).map((text) => {
-    try {
-      return parseThreshold(text);
-    } catch (err) {
-      throw new UsageError('BAD_FLAG', (err as Error).message);
-    }
-  });
+  const thresholds = thresholdsOf(values.threshold);
   const headOnly = values['head-only'] === true;
   if (headOnly !== (values.baseline !== undefined)) throw new UsageError('BAD_FLAG', headOnly ? '--head-only needs --baseline FILE: the stored results to compare against' : '--baseline is for --head-only; without it the gate runs the base itself (--base REF)');
   if (values.baseline !== undefined) requireInput('--baseline', values.baseline, { code: 'RESULTS_NOT_FOUND', wanted: 'a results.json written by npm run bench' });
@@ -213,12 +207,7 @@ runMain(async () => {
     const sides: Side[] = [{ name: 'head', tree: head }];
     if (headOnly) {
       log('bench:ci: warning: --head-only compares against a stored file, measured at another time and perhaps elsewhere: weaker than base and head run side by side');
-      try {
-        baseFiles = [await readResultsFile(values.baseline!)];
-      } catch (err) {
-        if (err instanceof ResultsError) throw new UsageError(err.code, err.message);
-        throw err;
-      }
+      baseFiles = [await readResultsOrRefuse(values.baseline!)];
       baseLabel = `the stored \`${values.baseline}\``;
     } else {
       const base = resolveBase(head, values.base);

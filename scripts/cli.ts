@@ -1,5 +1,7 @@
 /** Shared by the entry points: flag parsing with clear refusals, and exits that say what went wrong. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ResultsFile } from '../metrics/result-types.ts';
+import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
 import { UsageError } from '../scenarios/errors.ts';
 
 export function parseFlags<T extends ParseArgsConfig['options']>(argv: string[], options: T, usage: string) {
@@ -26,4 +28,14 @@ export function runMain(main: () => Promise<void>): void {
     process.stderr.write(`pushbench: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);
   });
+}
+
+/** A results file for a command-line tool: one it cannot use is refused as bad usage (exit 2), with the reader's message. */
+export async function readResultsOrRefuse(path: string): Promise<ResultsFile> {
+  try {
+    return await readResultsFile(path);
+  } catch (err) {
+    if (err instanceof ResultsError) throw new UsageError(err.code, err.message);
+    throw err;
+  }
 }

@@ -4,12 +4,11 @@
  * Exit codes as bench:ci: 0 no regression, 99 a regression, 2 bad usage, 1 the lab failed.
  */
 import { parseArgs } from 'node:util';
-import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
-import { gate, parseThreshold, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS, type Threshold } from '../reports/gate/gate.ts';
+import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
 import { gateExitCode } from '../reports/gate/formats.ts';
 import { UsageError } from '../scenarios/errors.ts';
-import { runMain } from './cli.ts';
-import { GATE_FILES, GATE_FORMATS, gateFormatOf, publishGate } from './gate-output.ts';
+import { readResultsOrRefuse, runMain } from './cli.ts';
+import { GATE_FILES, GATE_FORMATS, gateFormatOf, publishGate, thresholdsOf } from './gate-output.ts';
 import { requireInput, requireOutput } from './paths.ts';
 
 const USAGE = `usage: npm run compare -- <base results.json> <head results.json> [options]
@@ -50,28 +49,14 @@ runMain(async () => {
   }
   if (positionals.length !== 2) throw new UsageError('BAD_FLAG', `give a base and a head results file, got ${positionals.length} file${positionals.length === 1 ? '' : 's'}\n\n${USAGE}`);
   const format = gateFormatOf(values.format);
-  const thresholds: Threshold[] = (values.threshold ?? []).map((text) => {
-    try {
-      return parseThreshold(text);
-    } catch (err) {
-      throw new UsageError('BAD_FLAG', (err as Error).message);
-    }
-  });
+  const thresholds = thresholdsOf(values.threshold);
   const wanted = { code: 'RESULTS_NOT_FOUND', wanted: 'a results.json written by npm run bench' } as const;
   const [basePath, headPath] = positionals as [string, string];
   requireInput('the base results file', basePath, wanted);
   requireInput('the head results file', headPath, wanted);
   const outDir = values['out-dir'] ?? null;
   if (outDir !== null) requireOutput('--out-dir', outDir, 'folder');
-  const read = async (path: string) => {
-    try {
-      return await readResultsFile(path);
-    } catch (err) {
-      if (err instanceof ResultsError) throw new UsageError(err.code, err.message);
-      throw err;
-    }
-  };
-  const report = gate([await read(basePath)], [await read(headPath)], { thresholds });
+  const report = gate([await readResultsOrRefuse(basePath)], [await readResultsOrRefuse(headPath)], { thresholds });
   await publishGate(report, format, { baseLabel: `\`${basePath}\``, headLabel: `\`${headPath}\`` }, outDir);
   process.exitCode = gateExitCode(report, values['fail-on-inconclusive'] === true);
 });

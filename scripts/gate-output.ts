@@ -7,7 +7,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../scenarios/errors.ts';
 import { bencherMetricFormat, gateMarkdown, githubActionBenchmark, type MarkdownContext } from '../reports/gate/formats.ts';
-import type { GateReport } from '../reports/gate/gate.ts';
+import { parseThreshold, type GateReport, type Threshold } from '../reports/gate/gate.ts';
 
 export const GATE_FORMATS = ['markdown', 'github-action-benchmark', 'bmf'] as const;
 export type GateFormat = (typeof GATE_FORMATS)[number];
@@ -16,6 +16,17 @@ export function gateFormatOf(value: string | undefined): GateFormat {
   if (value === undefined) return 'markdown';
   if ((GATE_FORMATS as readonly string[]).includes(value)) return value as GateFormat;
   throw new UsageError('BAD_FLAG', `--format ${JSON.stringify(value)} is not one of ${GATE_FORMATS.join(', ')}`);
+}
+
+/** Every --threshold given, parsed; a malformed one is bad usage. */
+export function thresholdsOf(texts: readonly string[] | undefined): Threshold[] {
+  return (texts ?? []).map((text) => {
+    try {
+      return parseThreshold(text);
+    } catch (err) {
+      throw new UsageError('BAD_FLAG', (err as Error).message);
+    }
+  });
 }
 
 /** The files written into `folder`: name → what it holds. */

@@ -1,8 +1,7 @@
 /** `npm run report -- <results.json> [--baseline <results.json>] [--out <file>]`: one self-contained HTML report. */
-import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
 import { reportPathFor, writeReport } from '../reports/write-report.ts';
 import { UsageError } from '../scenarios/errors.ts';
-import { runMain } from './cli.ts';
+import { readResultsOrRefuse, runMain } from './cli.ts';
 import { requireInput, requireOutput } from './paths.ts';
 import { parseArgs } from 'node:util';
 
@@ -37,16 +36,8 @@ runMain(async () => {
   if (values.baseline !== undefined) requireInput('--baseline', values.baseline, wanted);
   const out = values.out ?? reportPathFor(resultsPath);
   requireOutput(values.out !== undefined ? '--out' : 'the report (default --out)', out, 'file');
-  const read = async (path: string) => {
-    try {
-      return await readResultsFile(path);
-    } catch (err) {
-      if (err instanceof ResultsError) throw new UsageError(err.code, err.message);
-      throw err;
-    }
-  };
-  const results = await read(resultsPath);
-  const baseline = values.baseline === undefined ? null : await read(values.baseline);
+  const results = await readResultsOrRefuse(resultsPath);
+  const baseline = values.baseline === undefined ? null : await readResultsOrRefuse(values.baseline);
   try {
     await writeReport(results, baseline, out);
   } catch (err) {

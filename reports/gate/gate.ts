@@ -32,6 +32,9 @@ export const GATED_FIGURES = [
   { key: 'bytes', figureId: 'bytes' },
 ] as const;
 
+/** Each gated figure with the comparison module's definition of it, looked up once. */
+const DEFINITIONS = GATED_FIGURES.map((gated) => ({ gated, definition: RUN_FIGURES.find((figure) => figure.id === gated.figureId)! }));
+
 export type GateFigureKey = (typeof GATED_FIGURES)[number]['key'] | 'capacity';
 export const GATE_FIGURE_KEYS: readonly GateFigureKey[] = [...GATED_FIGURES.map((f) => f.key), 'capacity'];
 
@@ -152,8 +155,7 @@ function collect(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsF
   const add = (side: 'base' | 'head', file: ResultsFile): void => {
     for (const run of file.runs) {
       if (run.kind !== 'fixed' || !run.complete) continue;
-      for (const gated of GATED_FIGURES) {
-        const definition = RUN_FIGURES.find((figure) => figure.id === gated.figureId)!;
+      for (const { gated, definition } of DEFINITIONS) {
         const value = definition.value(run);
         if (value === null || !Number.isFinite(value)) continue;
         const benchmark = benchmarkName(run);

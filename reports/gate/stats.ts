@@ -9,6 +9,7 @@
  * and a seeded (reproducible) resampler; both are a few lines, and the tests check them against
  * published tables.
  */
+import { mulberry32 } from '../../metrics/seeded-random.ts';
 
 /** How many ways `n` values from one side and `m` from the other can give each U (no ties): counts[u]. */
 function uCounts(n: number, m: number): number[] {
@@ -103,18 +104,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** A small seeded generator (mulberry32): the same inputs give the same interval on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export interface RatioInterval {
   /** median(head) / median(base). */
   ratio: number;
@@ -184,7 +173,8 @@ export function ratioOfMedians(base: readonly number[], head: readonly number[],
   const ratio = median(head) / baseMedian;
   const resamples = options.resamples ?? 4000;
   const confidence = options.confidence ?? 0.95;
-  const random = seededRandom(options.seed ?? 0x5eed);
+  // Seeded: the same inputs give the same interval on every machine.
+  const random = mulberry32(options.seed ?? 0x5eed);
   const draw = (values: readonly number[]): number => {
     const sample = new Array<number>(values.length);
     for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;

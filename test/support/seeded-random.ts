@@ -1,19 +1,10 @@
 /**
- * A small deterministic PRNG for the fuzzer: the same seed gives the same cases on every machine,
- * so a failure's printed seed replays it. mulberry32 (public domain, 32-bit state) is written out
- * here because it is six lines and a dependency would add nothing but a download.
+ * The fuzzer's deterministic cases: the same seed gives the same cases on every machine, so a
+ * failure's printed seed replays it (metrics/seeded-random.ts: mulberry32).
  */
+import { mulberry32 } from '../../metrics/seeded-random.ts';
 
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** The seed of case `index` of a run seeded with `base`: each case stands alone, so one can be replayed by itself. */
 export function caseSeed(base: number, index: number): number {
