@@ -9,6 +9,7 @@ import { integrityAgainst, mergeTallies, type ChannelTally, type PublishedCounts
 import type { BrowserCost, LatenessSummary, ReadQueueSummary, RunMetrics, ServerMetrics } from '../metrics/result-types.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
 import { clientBoundOf } from './client-bound.ts';
+import { median } from '../metrics/median.ts';
 
 // Named here too: the aggregate's tests and older readers import them from this module.
 export { CLIENT_BOUND_CPU_CORES, CLIENT_BOUND_LOOP_DELAY_MS, CLIENT_BOUND_SEND_LAG_MS } from './client-bound.ts';
@@ -34,12 +35,6 @@ export interface WindowInput {
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** The publisher's lateness over the window's samples; null when the server reports none (a target) or nothing was scheduled. */
 export function feedLateness(samples: readonly ServerStatsSnapshot[]): LatenessSummary | null {

@@ -105,6 +105,11 @@ export class Session {
     const perOrigin = this.scenario.streamsPerOrigin;
     // Browser SSE and long-poll clients need several origins (Chromium's connections per host:port): one server, several ports.
     const origins = browser ? originsNeeded(this.key.transport, Math.ceil(specsCount / workers), perOrigin) : 1;
+    const poolSize = browser ? workers : workerCount(config, specsCount, cpus().length);
+    const kind = browser ? 'browser worker' : 'load worker';
+    // The workers start while the server does: their start-ups overlap instead of adding up, in every session
+    // (the CI gate runs 60).
+    this.pool = new WorkerPool(poolSize, { progress: (opened, failed) => progress.connecting(this.label, opened, failed, specsCount), tick: (w, t) => this.onTick(w, t) }, registry, this.key.client, workersPin(pinningFor(config.pin).pinning));
     if (config.target === null) {
       progress.step(this.label, 'starting the server');
       const pin = serverPin(pinningFor(config.pin).pinning);
@@ -124,9 +129,6 @@ export class Session {
     const topic = before?.feed.topics[0] ?? SERVER_DEFAULTS.topics[0]!;
     const specs = this.scenario.connectionSpecs(config, this.key.client, topic);
     this.connections = specs.length;
-    const poolSize = browser ? workers : workerCount(config, specs.length, cpus().length);
-    const kind = browser ? 'browser worker' : 'load worker';
-    this.pool = new WorkerPool(poolSize, { progress: (opened, failed) => progress.connecting(this.label, opened, failed, specs.length), tick: (w, t) => this.onTick(w, t) }, registry, this.key.client, workersPin(pinningFor(config.pin).pinning));
     const offsets = await this.pool.clock();
     offsets.forEach((o, i) => this.clock.push({ process: `${kind} ${i + 1} (${this.label})`, offsetUs: Math.round(o.offsetUs), uncertaintyUs: Math.round(o.uncertaintyUs) }));
 

@@ -5,12 +5,17 @@ import type { ConnectReport, FromWorker, TimelineTick, ToWorker, WindowReport, W
 import type { ClientKind } from '../scenarios/constants.ts';
 import { nowMicros } from '../scenarios/clock.ts';
 import { forkUnder, type PinTo } from './pinning.ts';
+import { processBundle } from './process-bundle.ts';
 
-/** Node load workers and browser workers speak the same protocol. */
-const WORKER_SCRIPTS: Record<ClientKind, string> = {
-  node: fileURLToPath(new URL('../clients/load/worker.ts', import.meta.url)),
-  browser: fileURLToPath(new URL('../clients/browser/browser-worker.ts', import.meta.url)),
-};
+/**
+ * Node load workers and browser workers speak the same protocol. Load workers start from their
+ * bundle with plain node (bench/process-bundle.ts); the browser worker, once per bench beside its
+ * Chromium, through tsx.
+ */
+function workerScript(kind: ClientKind): { script: string; execArgv: string[] } {
+  if (kind === 'node') return { script: processBundle('load worker'), execArgv: profilingArgs() };
+  return { script: fileURLToPath(new URL('../clients/browser/browser-worker.ts', import.meta.url)), execArgv: ['--import', 'tsx', ...profilingArgs()] };
+}
 const REPLY_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -83,8 +88,9 @@ export class WorkerPool {
     /** --pin on: every worker (and, for browser workers, their Chromium) on these CPUs. */
     pin?: PinTo,
   ) {
+    const { script, execArgv } = workerScript(kind);
     for (let i = 0; i < count; i++) {
-      const child = fork(WORKER_SCRIPTS[kind], [], { ...forkUnder(pin, ['--import', 'tsx', ...profilingArgs()]), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(script, [], { ...forkUnder(pin, execArgv), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       registry.add(child);
       child.once('exit', () => registry.delete(child));
       this.progress.push({ opened: 0, failed: 0 });

@@ -13,7 +13,7 @@
 import type { CapacityResult, CapacitySeriesSpread, FigureSpread, RepeatSummary, ResultsFile, RunRecord, RunSeriesSpread, SeriesIdentity, Spread } from '../metrics/result-types.ts';
 import { seriesOf } from '../metrics/repeat-id.ts';
 import { RUN_FIGURES, type FigureDefinition } from './compare/figures.ts';
-import { median } from './compare/noise.ts';
+import { median } from '../metrics/median.ts';
 import { usable } from './format.ts';
 
 export type { FigureSpread, RepeatSummary, Spread } from '../metrics/result-types.ts';

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ResultsFile } from '../metrics/result-types.ts';
+import type { BaselineInput } from './html/types.ts';
 import { renderReport } from './html/render-report.ts';
 
 let chartJs: string | undefined;
@@ -21,7 +22,7 @@ export function reportPathFor(resultsPath: string): string {
   return join(dirname(resultsPath), 'report.html');
 }
 
-export async function writeReport(results: ResultsFile, baseline: ResultsFile | null, outPath: string): Promise<void> {
+export async function writeReport(results: ResultsFile, baseline: BaselineInput | null, outPath: string): Promise<void> {
   const html = renderReport({ results, baseline }, { chartJs: await chartJsSource() });
   await mkdir(dirname(outPath), { recursive: true });
   // Written beside its final name and renamed, so a reader never opens half a report.

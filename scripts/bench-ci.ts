@@ -243,10 +243,11 @@ runMain(async () => {
     const seconds = Math.round((Date.now() - startedAt) / 1000);
     const lastHead = headFiles[headFiles.length - 1]!;
     const reportPath = join(out, 'report.html');
-    await writeReport(lastHead, baseFiles[baseFiles.length - 1] ?? null, reportPath);
-    const footer = [`The gate took ${Math.floor(seconds / 60)} min ${seconds % 60} s. Results of both sides, the gate's files and an HTML report (the last head run against the last base run) are in \`${out}\`.`];
+    const [firstBase, ...otherBases] = baseFiles;
+    await writeReport(lastHead, firstBase === undefined ? null : { base: [firstBase, ...otherBases], head: headFiles, thresholds }, reportPath);
+    const footer = [`The gate took ${Math.floor(seconds / 60)} min ${seconds % 60} s. Results of both sides, the gate's files and an HTML report (the last head run's figures; its Baseline section is this gate, every run of both sides) are in \`${out}\`.`];
     await publishGate(report, format, { baseLabel, headLabel, footer }, out);
-    log(`bench:ci: ${report.regressions.length} regression(s), ${report.inconclusive.length} inconclusive, in ${seconds} s; report ${reportPath}`);
+    log(`bench:ci: ${report.regressions.length + report.failedInHead.length} regression(s), ${report.inconclusive.length} inconclusive, in ${seconds} s; report ${reportPath}`);
     process.exitCode = gateExitCode(report, values['fail-on-inconclusive'] === true);
   } finally {
     await cleanUp();

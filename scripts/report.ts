@@ -11,8 +11,9 @@ Renders a results file written by \`npm run bench\` into one self-contained HTML
 (charts included, no network needed to open it).
 
   <results.json>        the results to report (e.g. reports/latest/results.json)
-  --baseline FILE       another results file to compare against: each figure better, worse or within noise
-                        (beyond both its measured noise and a 5 % minimum effect to count)
+  --baseline FILE       another results file to compare against, as npm run compare does: each figure a
+                        regression, an improvement, no change or inconclusive (a verdict needs 5 runs
+                        a side: bench --repeat 5 on both)
   --out FILE            where to write the report (default: report.html beside the results file)
   --help                this text`;
 
@@ -37,7 +38,7 @@ runMain(async () => {
   const out = values.out ?? reportPathFor(resultsPath);
   requireOutput(values.out !== undefined ? '--out' : 'the report (default --out)', out, 'file');
   const results = await readResultsOrRefuse(resultsPath);
-  const baseline = values.baseline === undefined ? null : await readResultsOrRefuse(values.baseline);
+  const baseline = values.baseline === undefined ? null : { base: [await readResultsOrRefuse(values.baseline)] as const };
   try {
     await writeReport(results, baseline, out);
   } catch (err) {

@@ -12,13 +12,19 @@
  *
  * Bytes per message are counted, not sampled, for WebSocket and SSE (the same framing for every
  * message): any change is reported, and one beyond the bytes threshold is a regression.
+ *
+ * A benchmark that every base run completed and a head run lost (its server crashed, its run was
+ * cut short) fails the gate too: missing figures must not read as a pass. Each figure also says the
+ * smallest regression its runs could have shown, so a pass says how sensitive it was.
  * Figures are read with the comparison module's definitions (reports/compare/figures.ts).
  */
 import { NOISY_OTHER_CORES } from '../../bench/run-record.ts';
 import { seriesOf } from '../../metrics/repeat-id.ts';
-import type { ResultsFile, RunRecord } from '../../metrics/result-types.ts';
-import { RUN_FIGURES, type Better, type FigureUnit } from '../compare/figures.ts';
-import { mannWhitney, median, ratioInterval, ratioOfMedians } from './stats.ts';
+import type { CapacityResult, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
+import { CAPACITY_FIGURE, RUN_FIGURES, type Better, type FigureUnit } from '../compare/figures.ts';
+import { environmentDifferences } from './like-for-like.ts';
+import { median } from '../../metrics/median.ts';
+import { combinedRatio, mannWhitney, ratioInterval, ratioOfMedians, vanElteren } from './stats.ts';
 
 /** The gated figures: their key in names and thresholds, and the comparison module's figure id. */
 export const GATED_FIGURES = [
@@ -30,6 +36,8 @@ export const GATED_FIGURES = [
   { key: 'client-cpu', figureId: 'client-cpu' },
   { key: 'rss', figureId: 'rss-per-connection' },
   { key: 'bytes', figureId: 'bytes' },
+  // Reconnect runs (browser clients, a dropped connection): how long the page took to resume.
+  { key: 'resume-p99', figureId: 'resume-p99' },
 ] as const;
 
 /** Each gated figure with the comparison module's definition of it, looked up once. */
@@ -54,7 +62,7 @@ export const MIN_RUNS_PER_SIDE = 5;
 export type GateVerdict = 'regression' | 'improvement' | 'no change' | 'inconclusive';
 
 export interface GateFigure {
-  /** transport.scenario[.encoding][.client].figure, e.g. sse.feed.p99 (json and node are left out). */
+  /** transport.scenario[.encoding][.client][.reconnect].figure, e.g. sse.feed.p99 (json and node are left out). */
   name: string;
   /** The benchmark part of the name (transport.scenario[...]), and the figure's key. */
   benchmark: string;
@@ -78,6 +86,25 @@ export interface GateFigure {
   verdict: GateVerdict;
   /** Why, when the numbers alone do not say: noisy machine, too few runs, counted bytes changed below the threshold. */
   reason: string | null;
+  /**
+   * The smallest change for the worse that these runs could have shown as a regression: every
+   * head run moved by the same factor, at the spread both sides measured (each side divided by its
+   * median first, so the change already there does not count). Relative (0.12 = 12 %); never below
+   * the threshold; null when the runs are too few for any. Counted figures: their threshold.
+   */
+  detectable: number | null;
+  /** A combined figure (benchmark `all`): the benchmarks it combines; absent for one benchmark's figure. */
+  combines?: string[];
+}
+
+/** A benchmark (transport.scenario...) that the base measured and the head did not, or the other way round. */
+export interface MissingBenchmark {
+  benchmark: string;
+  /** Complete runs on each side, out of the files given. */
+  base: number;
+  head: number;
+  /** What the head's notices say of it (the lab's "… failed: …" lines), when anything. */
+  why: string[];
 }
 
 export interface Threshold {
@@ -99,6 +126,14 @@ export interface GateReport {
   regressions: GateFigure[];
   improvements: GateFigure[];
   inconclusive: GateFigure[];
+  /**
+   * Benchmarks that completed in every base run but not in every head run: the head's run failed
+   * (a crashed server, a run cut short). Each is a regression of its own: a head that breaks a
+   * transport must not pass because its figures are missing.
+   */
+  failedInHead: MissingBenchmark[];
+  /** Benchmarks measured on one side only, or failing in the base too: listed, not judged. */
+  unmatched: MissingBenchmark[];
   /** Files measured while the machine was busy (their figures can only be inconclusive), and other caveats. */
   notes: string[];
 }
@@ -131,9 +166,13 @@ function thresholdOf(figure: { name: string; key: string }, exact: boolean, opti
   return threshold;
 }
 
-function benchmarkName(run: { transport: string; scenario: string; encoding: string; client: string }): string {
-  return [run.transport, run.scenario, run.encoding === 'json' ? null : run.encoding, run.client === 'node' ? null : run.client].filter((part) => part !== null).join('.');
+function benchmarkName(run: { transport: string; scenario: string; encoding: string; client: string; kind?: RunRecord['kind'] }): string {
+  const parts = [run.transport, run.scenario, run.encoding === 'json' ? null : run.encoding, run.client === 'node' ? null : run.client, run.kind === 'reconnect' ? 'reconnect' : null];
+  return parts.filter((part) => part !== null).join('.');
 }
+
+/** The runs the gate judges: fixed-load runs and reconnect runs (capacity steps are judged through their search's answer). */
+const judged = (run: RunRecord): boolean => run.kind === 'fixed' || run.kind === 'reconnect';
 
 const noisy = (file: ResultsFile): boolean => file.environment.otherCpuCores !== null && file.environment.otherCpuCores > NOISY_OTHER_CORES;
 
@@ -148,13 +187,15 @@ interface Collected {
   base: number[];
   head: number[];
   noisy: boolean;
+  /** Capacity: the search's axis and SLO. */
+  searched?: string;
 }
 
 function collect(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsFile[]): Collected[] {
   const byName = new Map<string, Collected>();
   const add = (side: 'base' | 'head', file: ResultsFile): void => {
     for (const run of file.runs) {
-      if (run.kind !== 'fixed' || !run.complete) continue;
+      if (!judged(run) || !run.complete) continue;
       for (const { gated, definition } of DEFINITIONS) {
         const value = definition.value(run);
         if (value === null || !Number.isFinite(value)) continue;
@@ -171,12 +212,16 @@ function collect(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsF
     }
     for (const capacity of file.capacity) {
       const value = capacity.sustained?.deliveriesPerSec ?? null;
-      if (value === null || capacity.stopReason === 'interrupted' || capacity.stopReason === 'failed') continue;
+      // A search the lab's own client stopped says nothing about the server's limit.
+      if (value === null || capacity.stopReason === 'interrupted' || capacity.stopReason === 'failed' || capacity.stopReason === 'client-bound') continue;
       const benchmark = benchmarkName(capacity);
-      let entry = byName.get(`${seriesOf(capacity.id)}|${benchmark}.capacity`);
+      // Searches along different axes or SLOs answer different questions: they never pool.
+      const searched = searchOf(capacity);
+      const id = `${seriesOf(capacity.id)}|${benchmark}.capacity|${searched}`;
+      let entry = byName.get(id);
       if (entry === undefined) {
-        entry = { benchmark, key: 'capacity', label: 'Capacity within the SLO', unit: 'per-second', better: 'higher', exact: false, base: [], head: [], noisy: false };
-        byName.set(`${seriesOf(capacity.id)}|${benchmark}.capacity`, entry);
+        entry = { benchmark, key: 'capacity', label: CAPACITY_FIGURE.label, unit: CAPACITY_FIGURE.unit, better: CAPACITY_FIGURE.better, exact: false, base: [], head: [], noisy: false, searched };
+        byName.set(id, entry);
       }
       entry[side].push(value);
       if (noisy(file)) entry.noisy = true;
@@ -184,7 +229,13 @@ function collect(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsF
   };
   for (const file of baseFiles) add('base', file);
   for (const file of headFiles) add('head', file);
-  return [...byName.values()].filter((entry) => entry.base.length > 0 && entry.head.length > 0);
+  return [...byName.values()];
+}
+
+/** What a capacity search looked for: its axis and SLO, in words. */
+function searchOf(capacity: CapacityResult): string {
+  const axis = capacity.axis === 'connections' ? `connections at ${capacity.connectionRate ?? '?'}/s each` : 'rate';
+  return `searched by ${axis}, SLO p99 ≤ ${capacity.slo.p99Ms} ms and loss ≤ ${capacity.slo.maxLoss}`;
 }
 
 function isExact(run: RunRecord, key: GateFigureKey): boolean {
@@ -211,23 +262,83 @@ function decide(entry: Collected, options: GateOptions): GateFigure {
   if (entry.exact) {
     const ratio = baseMedian === 0 ? null : headMedian / baseMedian;
     const steady = new Set(entry.base).size === 1 && new Set(entry.head).size === 1;
-    if (ratio === null) return { ...common, ratio, lower: null, upper: null, p: null, verdict: headMedian === 0 ? 'no change' : 'regression', reason: headMedian === 0 ? null : 'counted: none before' };
+    if (ratio === null) return { ...common, ratio, lower: null, upper: null, p: null, detectable: threshold, verdict: headMedian === 0 ? 'no change' : 'regression', reason: headMedian === 0 ? null : 'counted: none before' };
     const change = `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(2)} %`;
     if (!steady) {
       // Counted figures that still vary between runs are judged as samples below; say so.
       return { ...decideSampled(entry, common, threshold, downgrade), reason: 'counted, yet it varied between runs: judged as a sample' };
     }
-    if (ratio === 1) return { ...common, ratio, lower: ratio, upper: ratio, p: null, verdict: 'no change', reason: null };
-    if (beyond(ratio, entry.better, threshold, 'worse')) return { ...common, ratio, lower: ratio, upper: ratio, p: null, verdict: 'regression', reason: `counted: ${change}` };
-    if (beyond(ratio, entry.better, threshold, 'better')) return { ...common, ratio, lower: ratio, upper: ratio, p: null, verdict: 'improvement', reason: `counted: ${change}` };
-    return { ...common, ratio, lower: ratio, upper: ratio, p: null, verdict: 'no change', reason: `counted: changed by ${change}, within the ${(threshold * 100).toFixed(1)} % threshold` };
+    const counted = { ...common, ratio, lower: ratio, upper: ratio, p: null, detectable: threshold };
+    if (ratio === 1) return { ...counted, verdict: 'no change', reason: null };
+    if (beyond(ratio, entry.better, threshold, 'worse')) return { ...counted, verdict: 'regression', reason: `counted: ${change}` };
+    if (beyond(ratio, entry.better, threshold, 'better')) return { ...counted, verdict: 'improvement', reason: `counted: ${change}` };
+    return { ...counted, verdict: 'no change', reason: `counted: changed by ${change}, within the ${(threshold * 100).toFixed(1)} % threshold` };
   }
   return decideSampled(entry, common, threshold, downgrade);
 }
 
+/** max / min of some positive values: how far apart a side's own runs are (Infinity with a value of 0 or below). */
+function rangeOf(values: readonly number[]): number {
+  const low = Math.min(...values);
+  return low > 0 ? Math.max(...values) / low : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Moved by more than either side's own runs are apart (max / min of each side). Five runs a side
+ * that land wholly apart happen by chance in 1 test of 126, and the gate runs some 45: on this
+ * machine's spread (server CPU per delivery varies by 1.2 to 1.6 times between runs of the same
+ * code) such a chance split is usually beyond 10 % too. Requiring the change to exceed each side's
+ * own spread as well cuts those false alarms by about four (a simulation of 5 against 5 runs),
+ * and costs little where the runs are steady.
+ */
+function beyondSpread(base: readonly number[], head: readonly number[], ratio: number, better: Better, direction: 'worse' | 'better'): boolean {
+  const spread = Math.max(rangeOf(base), rangeOf(head));
+  const worseBy = better === 'lower' ? ratio : 1 / ratio;
+  return direction === 'worse' ? worseBy > spread : 1 / worseBy > spread;
+}
+
+/** Significant by the rank test, with its interval for head / base excluding 1. */
+function significantChange(base: readonly number[], head: readonly number[], interval: { lower: number; upper: number }): boolean {
+  return mannWhitney(base, head).p < ALPHA && (interval.lower > 1 || interval.upper < 1);
+}
+
+/** The largest change the detectable-change probe tries: beyond it, the runs are too spread to detect anything. */
+const MAX_PROBED_CHANGE = 20;
+
+/**
+ * GateFigure.detectable: each side divided by its own median (the spread stays, the change already
+ * there goes), then head moved for the worse by a factor found by bisection until the verdict
+ * would be a regression.
+ */
+function detectableChange(entry: Collected, threshold: number): number | null {
+  if (Math.min(entry.base.length, entry.head.length) < MIN_RUNS_PER_SIDE) return null;
+  const baseMedian = median(entry.base);
+  const headMedian = median(entry.head);
+  if (!(baseMedian > 0 && headMedian > 0)) return null;
+  const base = entry.base.map((value) => value / baseMedian);
+  const head = entry.head.map((value) => value / headMedian);
+  const isRegression = (change: number): boolean => {
+    const factor = entry.better === 'lower' ? 1 + change : 1 / (1 + change);
+    const moved = head.map((value) => value * factor);
+    const interval = ratioInterval(base, moved) ?? ratioOfMedians(base, moved);
+    const ratio = median(moved) / median(base);
+    return interval !== null && significantChange(base, moved, interval) && beyond(ratio, entry.better, threshold, 'worse') && beyondSpread(base, moved, ratio, entry.better, 'worse');
+  };
+  if (!isRegression(MAX_PROBED_CHANGE)) return null;
+  let held = 0;
+  let flagged = MAX_PROBED_CHANGE;
+  // To within 0.1 % of the change: plenty for a figure quoted in whole percent.
+  while (flagged - held > 0.001) {
+    const middle = (held + flagged) / 2;
+    if (isRegression(middle)) flagged = middle;
+    else held = middle;
+  }
+  return flagged;
+}
+
 function decideSampled(
   entry: Collected,
-  common: Omit<GateFigure, 'ratio' | 'lower' | 'upper' | 'p' | 'verdict' | 'reason'>,
+  common: Omit<GateFigure, 'ratio' | 'lower' | 'upper' | 'p' | 'verdict' | 'reason' | 'detectable'>,
   threshold: number,
   downgrade: (verdict: GateVerdict) => { verdict: GateVerdict; reason: string | null },
 ): GateFigure {
@@ -237,37 +348,194 @@ function decideSampled(
   const shift = ratioInterval(entry.base, entry.head);
   const bootstrap = shift === null ? ratioOfMedians(entry.base, entry.head) : null;
   const baseMedian = common.baseMedian ?? 0;
-  if (baseMedian === 0 || (shift === null && bootstrap === null)) return { ...common, ratio: null, lower: null, upper: null, p: test.p, verdict: 'inconclusive', reason: 'the base median is 0: no ratio' };
+  const detectable = detectableChange(entry, threshold);
+  if (baseMedian === 0 || (shift === null && bootstrap === null)) {
+    // Both sides all zero (no loss before or after) is no change; a zero base with a non-zero head has no ratio to judge.
+    const allZero = [...entry.base, ...entry.head].every((value) => value === 0);
+    return { ...common, ratio: null, lower: null, upper: null, p: test.p, detectable, verdict: allZero ? 'no change' : 'inconclusive', reason: allZero ? 'zero on both sides' : 'the base median is 0: no ratio' };
+  }
   const interval = shift ?? bootstrap!;
-  const numbers = { ratio: (common.headMedian ?? 0) / baseMedian, lower: interval.lower, upper: interval.upper, p: test.p };
+  const numbers = { ratio: (common.headMedian ?? 0) / baseMedian, lower: interval.lower, upper: interval.upper, p: test.p, detectable };
   const fewest = Math.min(entry.base.length, entry.head.length);
   if (fewest < MIN_RUNS_PER_SIDE) {
     return { ...common, ...numbers, verdict: 'inconclusive', reason: `${fewest} run${fewest === 1 ? '' : 's'} on a side, ${MIN_RUNS_PER_SIDE} needed` };
   }
-  const significant = test.p < ALPHA && (interval.lower > 1 || interval.upper < 1);
-  if (significant && beyond(numbers.ratio, entry.better, threshold, 'worse')) return { ...common, ...numbers, ...downgrade('regression') };
-  if (significant && beyond(numbers.ratio, entry.better, threshold, 'better')) return { ...common, ...numbers, ...downgrade('improvement') };
+  const significant = significantChange(entry.base, entry.head, interval);
+  const spreadOk = (direction: 'worse' | 'better'): boolean => beyondSpread(entry.base, entry.head, numbers.ratio, entry.better, direction);
+  if (significant && beyond(numbers.ratio, entry.better, threshold, 'worse') && spreadOk('worse')) return { ...common, ...numbers, ...downgrade('regression') };
+  if (significant && beyond(numbers.ratio, entry.better, threshold, 'better') && spreadOk('better')) return { ...common, ...numbers, ...downgrade('improvement') };
   if (interval.lower >= 1 - threshold && interval.upper <= 1 + threshold) return { ...common, ...numbers, verdict: 'no change', reason: null };
-  const why = significant ? `a significant change of ${((numbers.ratio - 1) * 100).toFixed(1)} %, but its interval reaches past the ${(threshold * 100).toFixed(0)} % threshold` : `the interval is wider than ± ${(threshold * 100).toFixed(0)} %`;
+  const spread = Math.max(rangeOf(entry.base), rangeOf(entry.head));
+  const why = !significant
+    ? `the interval is wider than ± ${(threshold * 100).toFixed(0)} %`
+    : beyond(numbers.ratio, entry.better, threshold, 'worse') || beyond(numbers.ratio, entry.better, threshold, 'better')
+      ? `a significant change of ${((numbers.ratio - 1) * 100).toFixed(1)} %, but within the runs' own spread (a side's runs ${spread.toFixed(2)} times apart)`
+      : `a significant change of ${((numbers.ratio - 1) * 100).toFixed(1)} %, but its interval reaches past the ${(threshold * 100).toFixed(0)} % threshold`;
   return { ...common, ...numbers, verdict: 'inconclusive', reason: entry.noisy ? `${why}; noisy machine` : why };
+}
+
+/** The benchmark name of the figures that combine every benchmark's runs. */
+export const COMBINED = 'all';
+
+type Strata = { a: number[]; b: number[] }[];
+
+/** Each stratum divided by its own medians, head moved for the worse by `change`: for the combined detectable change. */
+function movedStrata(entries: readonly Collected[], better: Better, change: number): Strata {
+  const factor = better === 'lower' ? 1 + change : 1 / (1 + change);
+  return entries.map((entry) => {
+    const baseMedian = median(entry.base);
+    const headMedian = median(entry.head);
+    return { a: entry.base.map((v) => v / baseMedian), b: entry.head.map((v) => (v / headMedian) * factor) };
+  });
+}
+
+/**
+ * One figure key (server-cpu, p99, …) over every benchmark that has it: van Elteren's test (each
+ * benchmark a stratum), the geometric mean of the benchmarks' ratios of medians with a bootstrap
+ * interval, and the same verdict rules. A change that moves every transport and scenario alike (a
+ * slower hub, a costlier codec) shows here with the power of all their runs; a change in one
+ * benchmark alone shows in that benchmark's own figure.
+ */
+function combinedFigure(key: GateFigureKey, entries: readonly Collected[], options: GateOptions): GateFigure {
+  const first = entries[0]!;
+  const name = `${COMBINED}.${key}`;
+  const threshold = thresholdOf({ name, key }, false, options);
+  const strata: Strata = entries.map((entry) => ({ a: entry.base, b: entry.head }));
+  const test = vanElteren(strata);
+  const interval = combinedRatio(strata);
+  const fewest = Math.min(...entries.flatMap((entry) => [entry.base.length, entry.head.length]));
+  const noisyRuns = entries.some((entry) => entry.noisy);
+  const isRegression = (candidate: Strata, ratio: number, lower: number, upper: number): boolean =>
+    vanElteren(candidate).p < ALPHA && (lower > 1 || upper < 1) && beyond(ratio, first.better, threshold, 'worse');
+  let detectable: number | null = null;
+  if (fewest >= MIN_RUNS_PER_SIDE && entries.every((entry) => median(entry.base) > 0 && median(entry.head) > 0)) {
+    const probe = (change: number): boolean => {
+      const moved = movedStrata(entries, first.better, change);
+      const found = combinedRatio(moved, { resamples: 400 });
+      return found !== null && isRegression(moved, found.ratio, found.lower, found.upper);
+    };
+    if (probe(MAX_PROBED_CHANGE)) {
+      let held = 0;
+      let flagged = MAX_PROBED_CHANGE;
+      while (flagged - held > 0.001) {
+        const middle = (held + flagged) / 2;
+        if (probe(middle)) flagged = middle;
+        else held = middle;
+      }
+      detectable = flagged;
+    }
+  }
+  const common = {
+    name,
+    benchmark: COMBINED,
+    key,
+    label: `${first.label}, every benchmark`,
+    unit: first.unit,
+    better: first.better,
+    base: [],
+    head: [],
+    baseMedian: null,
+    headMedian: null,
+    exact: false,
+    threshold,
+    p: test.p,
+    detectable,
+    combines: entries.map((entry) => entry.benchmark),
+  };
+  if (interval === null) return { ...common, ratio: null, lower: null, upper: null, verdict: 'inconclusive', reason: 'a benchmark’s median is 0: no ratio' };
+  const numbers = { ratio: interval.ratio, lower: interval.lower, upper: interval.upper };
+  if (fewest < MIN_RUNS_PER_SIDE) return { ...common, ...numbers, verdict: 'inconclusive', reason: `${fewest} run${fewest === 1 ? '' : 's'} on a side, ${MIN_RUNS_PER_SIDE} needed` };
+  const noisyReason = `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on`;
+  const significant = test.p < ALPHA && (interval.lower > 1 || interval.upper < 1);
+  if (isRegression(strata, interval.ratio, interval.lower, interval.upper)) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'regression', reason: noisyRuns ? noisyReason : null };
+  if (significant && beyond(interval.ratio, first.better, threshold, 'better')) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'improvement', reason: noisyRuns ? noisyReason : null };
+  if (interval.lower >= 1 - threshold && interval.upper <= 1 + threshold) return { ...common, ...numbers, verdict: 'no change', reason: null };
+  return { ...common, ...numbers, verdict: 'inconclusive', reason: significant ? `a significant change of ${((interval.ratio - 1) * 100).toFixed(1)} %, but its interval reaches past the ${(threshold * 100).toFixed(0)} % threshold` : `the interval is wider than ± ${(threshold * 100).toFixed(0)} %` };
+}
+
+/** The combined figures: every sampled key measured in two benchmarks or more. */
+function combinedFigures(collected: readonly Collected[], options: GateOptions): GateFigure[] {
+  const byKey = new Map<GateFigureKey, Collected[]>();
+  for (const entry of collected) {
+    if (entry.exact || entry.base.length === 0 || entry.head.length === 0) continue;
+    const list = byKey.get(entry.key) ?? [];
+    list.push(entry);
+    byKey.set(entry.key, list);
+  }
+  return [...byKey].filter(([, entries]) => entries.length >= 2).map(([key, entries]) => combinedFigure(key, entries, options));
 }
 
 const ORDER: Record<GateVerdict, number> = { regression: 0, inconclusive: 1, improvement: 2, 'no change': 3 };
 
+/** How many runs each file should hold of every benchmark: one, or its --repeat. */
+const repeatsOf = (file: ResultsFile): number => Math.max(1, Number(file.config['repeat'] ?? 1));
+
+/** The lab's progress label of a run ("sse feed json"), with which its "… failed: …" notice starts. */
+const sessionLabelOf = (run: RunRecord): string => `${run.transport} ${run.scenario} ${run.encoding}${run.client === 'browser' ? ' browser' : ''}`;
+
+/** Benchmarks whose runs did not all complete on a side: failed in the head, or unmatched. */
+function missingBenchmarks(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsFile[]): { failedInHead: MissingBenchmark[]; unmatched: MissingBenchmark[] } {
+  interface Tally extends MissingBenchmark {
+    label: string;
+    headIncomplete: number;
+  }
+  const tallies = new Map<string, Tally>();
+  const count = (side: 'base' | 'head', file: ResultsFile): void => {
+    for (const run of file.runs) {
+      if (!judged(run)) continue;
+      const key = seriesOf(run.id);
+      let tally = tallies.get(key);
+      if (tally === undefined) {
+        tally = { benchmark: benchmarkName(run), base: 0, head: 0, why: [], label: sessionLabelOf(run), headIncomplete: 0 };
+        tallies.set(key, tally);
+      }
+      if (run.complete) tally[side] += 1;
+      else if (side === 'head') tally.headIncomplete += 1;
+    }
+  };
+  for (const file of baseFiles) count('base', file);
+  for (const file of headFiles) count('head', file);
+  const expected = { base: baseFiles.reduce((sum, f) => sum + repeatsOf(f), 0), head: headFiles.reduce((sum, f) => sum + repeatsOf(f), 0) };
+  const headNotices = headFiles.flatMap((file) => file.notices);
+  const failedInHead: MissingBenchmark[] = [];
+  const unmatched: MissingBenchmark[] = [];
+  for (const tally of tallies.values()) {
+    if (tally.base >= expected.base && tally.head >= expected.head) continue;
+    const why = [...new Set(headNotices.filter((notice) => notice.startsWith(`${tally.label} `) && notice.includes(' failed')))];
+    const entry: MissingBenchmark = { benchmark: tally.benchmark, base: tally.base, head: tally.head, why };
+    // A benchmark the head never ran (another profile, a stored baseline with more in it) is unmatched; one it started and lost is a failure.
+    const headFailed = tally.head < expected.head && (tally.headIncomplete > 0 || why.length > 0);
+    if (headFailed && tally.base >= expected.base) failedInHead.push(entry);
+    else unmatched.push(entry);
+  }
+  return { failedInHead, unmatched };
+}
+
 /** The gate over every base and head results file (each a run of the same profile; repeats within a file count one each). */
 export function gate(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsFile[], options: GateOptions = {}): GateReport {
-  const figures = collect(baseFiles, headFiles).map((entry) => decide(entry, options));
+  const collected = collect(baseFiles, headFiles);
+  const figures = [...combinedFigures(collected, options), ...collected.filter((entry) => entry.base.length > 0 && entry.head.length > 0).map((entry) => decide(entry, options))];
   figures.sort((a, b) => ORDER[a.verdict] - ORDER[b.verdict]);
+  const { failedInHead, unmatched } = missingBenchmarks(baseFiles, headFiles);
+  for (const entry of collected) {
+    if (entry.searched !== undefined && (entry.base.length === 0 || entry.head.length === 0)) {
+      unmatched.push({ benchmark: `${entry.benchmark}.capacity`, base: entry.base.length, head: entry.head.length, why: [entry.searched] });
+    }
+  }
   const notes: string[] = [];
+  const differences = environmentDifferences(baseFiles, headFiles);
+  if (differences.length > 0) notes.push(`not like for like (${differences.join('; ')}): a difference may come from the environment rather than the code`);
   const busy = [...baseFiles.map((f) => ['base', f] as const), ...headFiles.map((f) => ['head', f] as const)].filter(([, f]) => noisy(f));
   if (busy.length > 0) notes.push(`${busy.length} run${busy.length === 1 ? ' was' : 's were'} measured while other processes kept more than ${NOISY_OTHER_CORES} cores busy: the figures resting on them are at most inconclusive`);
-  const count = (files: readonly ResultsFile[]) => files.reduce((sum, file) => sum + Math.max(1, Number(file.config['repeat'] ?? 1)), 0);
+  const count = (files: readonly ResultsFile[]) => files.reduce((sum, file) => sum + repeatsOf(file), 0);
   return {
     runs: { base: count(baseFiles), head: count(headFiles) },
     figures,
     regressions: figures.filter((f) => f.verdict === 'regression'),
     improvements: figures.filter((f) => f.verdict === 'improvement'),
     inconclusive: figures.filter((f) => f.verdict === 'inconclusive'),
+    failedInHead,
+    unmatched,
     notes,
   };
 }

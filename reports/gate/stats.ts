@@ -9,10 +9,24 @@
  * and a seeded (reproducible) resampler; both are a few lines, and the tests check them against
  * published tables.
  */
+import { median } from '../../metrics/median.ts';
 import { mulberry32 } from '../../metrics/seeded-random.ts';
 
+const uCountsMemo = new Map<string, readonly number[]>();
+
+/** uCounts, remembered: the gate asks for the same few sizes many times (once per figure and per detectable-change probe). */
+function uCounts(n: number, m: number): readonly number[] {
+  const key = `${n}x${m}`;
+  let counts = uCountsMemo.get(key);
+  if (counts === undefined) {
+    counts = countU(n, m);
+    uCountsMemo.set(key, counts);
+  }
+  return counts;
+}
+
 /** How many ways `n` values from one side and `m` from the other can give each U (no ties): counts[u]. */
-function uCounts(n: number, m: number): number[] {
+function countU(n: number, m: number): number[] {
   // counts(i, j): the largest of all i + j values is from the first side (it beats all j of the
   // second: U grows by j, and i - 1, j remain) or from the second (U unchanged; i, j - 1 remain).
   const table: number[][][] = [];
@@ -97,12 +111,6 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): RankTes
   return { u, p: Math.min(1, 2 * normalUpperTail(z)), exact: false };
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 export interface RatioInterval {
   /** median(head) / median(base). */
@@ -185,6 +193,75 @@ export function ratioOfMedians(base: readonly number[], head: readonly number[],
     const b = draw(base);
     if (b !== 0) ratios.push(draw(head) / b);
   }
+  ratios.sort((x, y) => x - y);
+  const at = (q: number): number => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
+  const tail = (1 - confidence) / 2;
+  return { ratio, lower: at(tail), upper: at(1 - tail) };
+}
+
+/**
+ * Van Elteren's stratified rank test (the Mann-Whitney test combined over strata): within each
+ * stratum the second sample's rank sum, weighted by 1 / (size + 1), summed over strata and
+ * compared with its expectation by the normal approximation, ties corrected. The gate combines
+ * the same figure over every benchmark with it (server CPU of ws feed, sse chat, …): each
+ * benchmark keeps its own scale, and a change that moves them all is found with the power of all
+ * their runs together. Two-sided p; 1 when every stratum is one value repeated.
+ */
+export function vanElteren(strata: readonly { a: readonly number[]; b: readonly number[] }[]): { z: number; p: number } {
+  let statistic = 0;
+  let expected = 0;
+  let variance = 0;
+  for (const { a, b } of strata) {
+    const n = a.length;
+    const m = b.length;
+    if (n === 0 || m === 0) continue;
+    const total = n + m;
+    const all = [...a.map((value) => ({ value, second: false })), ...b.map((value) => ({ value, second: true }))].sort((x, y) => x.value - y.value);
+    let rankSum = 0;
+    let tieTerm = 0;
+    for (let i = 0; i < all.length; ) {
+      let j = i;
+      while (j < all.length && all[j]!.value === all[i]!.value) j++;
+      const midRank = (i + 1 + j) / 2;
+      for (let k = i; k < j; k++) if (all[k]!.second) rankSum += midRank;
+      const t = j - i;
+      tieTerm += t * t * t - t;
+      i = j;
+    }
+    const weight = 1 / (total + 1);
+    statistic += rankSum * weight;
+    expected += ((m * (total + 1)) / 2) * weight;
+    variance += ((n * m) / 12) * (total + 1 - (total > 1 ? tieTerm / (total * (total - 1)) : 0)) * weight * weight;
+  }
+  if (!(variance > 0)) return { z: 0, p: 1 };
+  const z = (statistic - expected) / Math.sqrt(variance);
+  return { z, p: Math.min(1, 2 * normalUpperTail(Math.abs(z))) };
+}
+
+/**
+ * The geometric mean over strata of each stratum's ratio of medians (second / first), with a
+ * seeded percentile bootstrap interval (every side of every stratum resampled on its own). Null
+ * when a stratum's first median is not positive.
+ */
+export function combinedRatio(strata: readonly { a: readonly number[]; b: readonly number[] }[], options: { confidence?: number; resamples?: number; seed?: number } = {}): RatioInterval | null {
+  const usable = strata.filter(({ a, b }) => a.length > 0 && b.length > 0);
+  if (usable.length === 0 || usable.some(({ a, b }) => !(median(a) > 0) || !(median(b) > 0))) return null;
+  const geometricMean = (ratios: number[]): number => Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
+  const ratio = geometricMean(usable.map(({ a, b }) => median(b) / median(a)));
+  const resamples = options.resamples ?? 2000;
+  const confidence = options.confidence ?? 0.95;
+  const random = mulberry32(options.seed ?? 0x5eed);
+  const draw = (values: readonly number[]): number => {
+    const sample = new Array<number>(values.length);
+    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
+    return median(sample);
+  };
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const each = usable.map(({ a, b }) => draw(b) / draw(a));
+    if (each.every((value) => value > 0 && Number.isFinite(value))) ratios.push(geometricMean(each));
+  }
+  if (ratios.length === 0) return null;
   ratios.sort((x, y) => x - y);
   const at = (q: number): number => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
   const tail = (1 - confidence) / 2;

@@ -4,11 +4,22 @@
  */
 import type { TransportName } from '../../scenarios/constants.ts';
 import type { ResultsFile, ScenarioName, Spread } from '../../metrics/result-types.ts';
+import type { Threshold } from '../gate/gate.ts';
+
+/** What the current run is compared against, as the CI gate compares: every run of each side. */
+export interface BaselineInput {
+  /** The baseline's results files (one, or one per base run of bench:ci). */
+  base: readonly [ResultsFile, ...ResultsFile[]];
+  /** The current side's files; default the report's own results alone. */
+  head?: readonly ResultsFile[];
+  /** --threshold rules, as the gate was given them. */
+  thresholds?: readonly Threshold[];
+}
 
 export interface ReportInput {
   results: ResultsFile;
-  /** A results file to compare against (--baseline), or null. */
-  baseline: ResultsFile | null;
+  /** What to compare against (--baseline, or bench:ci's base runs), or null. */
+  baseline: BaselineInput | null;
 }
 
 /** A table of preformatted cells: the numbers behind a chart, or a verdict. */

@@ -29,16 +29,18 @@ describe('npm run report', () => {
     expect(html).not.toContain('id="baseline"');
   });
 
-  it('--baseline and --out: a comparison, with deltas and noise in words', async () => {
+  it('--baseline and --out: the gate’s comparison, with ratios, intervals and verdicts in words', async () => {
     const out = join(dir, 'compare.html');
     const run = await report([resultsPath, '--baseline', resultsPath, '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     const html = await readFile(out, 'utf8');
     expect(html).toContain('id="baseline"');
-    // A file against itself: every figure within noise, none better or worse, each with its noise.
+    // A file against itself, one run a side: counted bytes unchanged, every sampled figure inconclusive and why; nothing better or worse.
     const section = html.slice(html.indexOf('<section id="baseline">'), html.indexOf('</section>', html.indexOf('<section id="baseline">')));
-    expect(section).toContain('<th scope="col" class="num">Noise (95 %)</th>');
-    expect(section).toContain('<td class="change change-same">within noise ≈</td>');
+    expect(section).toContain('<th scope="col" class="num">95 % interval</th>');
+    expect(section).toContain('1 run on a side: no sampled figure can be judged');
+    expect(section).toContain('inconclusive ?<span class="muted small why">1 run on a side, 5 needed</span>');
+    expect(section).toMatch(/<code>ws\.feed\.bytes<\/code>[\s\S]*?no change ≈/);
     expect(section.match(/class="change change-(better|worse)"/g)).toBeNull();
   });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { CapacityResult, ResultsFile } from '../../metrics/result-types.ts';
 import { validateResults } from '../../metrics/results-io.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
-import { compareResults } from '../../reports/compare.ts';
+import { gate } from '../../reports/gate/gate.ts';
 import { connectionsOutcomeText } from '../../reports/capacity-words.ts';
 import { renderReport } from '../../reports/html/render-report.ts';
 import { verdicts } from '../../reports/html/verdict.ts';
@@ -99,9 +99,10 @@ describe('connections-axis capacity', () => {
     expect(section).toContain('limit: the server');
   });
 
-  it('compare refuses to set a connections search against a rate search of the same id', () => {
+  it('the gate never pools a connections search with a rate search of the same id', () => {
     const rate = results([buildCapacity({ transport: 'ws', resolution: 0.1, searchEnd: 'bracketed' })]);
-    const comparison = compareResults([rate], [results([byConnections('ws', 16_000, 17_600)])]);
-    expect(comparison.capacity[0]?.sustained).toMatchObject({ verdict: 'not comparable', reason: 'different search axis: rate → connections at 2/s per connection' });
+    const report = gate([rate], [results([byConnections('ws', 16_000, 17_600)])]);
+    expect(report.figures.filter((figure) => figure.key === 'capacity')).toEqual([]);
+    expect(report.unmatched.map((entry) => entry.why[0])).toEqual(['searched by rate, SLO p99 ≤ 100 ms and loss ≤ 0', 'searched by connections at 2/s each, SLO p99 ≤ 100 ms and loss ≤ 0']);
   });
 });

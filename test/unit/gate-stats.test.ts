@@ -1,6 +1,6 @@
 /** The CI gate's statistics (reports/gate/stats.ts) against published values, not against themselves. */
 import { describe, expect, it } from 'vitest';
-import { mannWhitney, normalUpperTail, ratioInterval, ratioOfMedians } from '../../reports/gate/stats.ts';
+import { combinedRatio, mannWhitney, normalUpperTail, ratioInterval, ratioOfMedians, vanElteren } from '../../reports/gate/stats.ts';
 
 describe('mannWhitney', () => {
   it('gives the exact two-sided p of the published tables for 5 and 5 values', () => {
@@ -49,5 +49,34 @@ describe('ratioInterval (Mann-Whitney, on logs)', () => {
     expect(first).toEqual(ratioOfMedians([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]));
     expect(first!.ratio).toBe(2);
     expect(ratioOfMedians([0, 0, 0], [1, 2, 3])).toBeNull();
+  });
+});
+
+describe('vanElteren (stratified rank test)', () => {
+  it('is the rank-sum z of one stratum: 5 against 5 wholly apart gives z = 12.5 / sqrt(275 / 12)', () => {
+    // Rank sum of the second sample 6 + ... + 10 = 40, expected 5 x 11 / 2 = 27.5, variance 5 x 5 x 11 / 12.
+    const { z, p } = vanElteren([{ a: [1, 2, 3, 4, 5], b: [6, 7, 8, 9, 10] }]);
+    expect(z).toBeCloseTo(12.5 / Math.sqrt(275 / 12), 10);
+    expect(p).toBeCloseTo(2 * normalUpperTail(12.5 / Math.sqrt(275 / 12)), 10);
+  });
+
+  it('gathers evidence over strata (k alike strata: z times sqrt(k)), whatever each stratum’s scale', () => {
+    const one = vanElteren([{ a: [1, 2, 3, 4, 5], b: [6, 7, 8, 9, 10] }]).z;
+    const scaled = [1, 1000, 0.001].map((k) => ({ a: [1, 2, 3, 4, 5].map((v) => v * k), b: [6, 7, 8, 9, 10].map((v) => v * k) }));
+    expect(vanElteren(scaled).z).toBeCloseTo(one * Math.sqrt(3), 10);
+    expect(vanElteren([{ a: [1, 3, 5, 7, 9], b: [2, 4, 6, 8, 10] }, { a: [2, 4, 6, 8, 10], b: [1, 3, 5, 7, 9] }]).z).toBeCloseTo(0, 10);
+    expect(vanElteren([{ a: [4, 4, 4], b: [4, 4, 4] }]).p).toBe(1);
+  });
+
+  it('combinedRatio is the geometric mean of the strata’s ratios of medians, with an interval around it', () => {
+    const found = combinedRatio([
+      { a: [10, 10.2, 9.9, 10.1, 10], b: [12, 12.1, 11.9, 12.2, 12] },
+      { a: [1, 1.01, 0.99, 1.02, 1], b: [1.5, 1.51, 1.49, 1.52, 1.5] },
+    ])!;
+    expect(found.ratio).toBeCloseTo(Math.sqrt(1.2 * 1.5), 10);
+    expect(found.lower).toBeLessThan(found.ratio);
+    expect(found.upper).toBeGreaterThan(found.ratio);
+    expect(found.lower).toBeGreaterThan(1.3);
+    expect(combinedRatio([{ a: [0, 0, 0], b: [1, 1, 1] }])).toBeNull();
   });
 });

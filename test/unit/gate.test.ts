@@ -6,9 +6,9 @@ import type { ResultsFile } from '../../metrics/result-types.ts';
 import { buildResults, buildRun, buildServerMetrics } from '../support/results.ts';
 
 /** A file of one ws feed run and one sse feed run: server CPU per 1k deliveries as given, bytes per message 130 (ws) and 150 (sse). */
-function file(serverCpu: { ws: number; sse: number }, options: { otherCpuCores?: number; wsBytes?: number } = {}): ResultsFile {
+function file(serverCpu: { ws: number; sse: number }, options: { otherCpuCores?: number; wsBytes?: number; rss?: number } = {}): ResultsFile {
   const run = (transport: 'ws' | 'sse', cpu: number, bytes: number) =>
-    buildRun({ transport, metrics: { server: buildServerMetrics({ cpuMsPer1kDeliveries: cpu }), bytes: { perMessage: bytes } } });
+    buildRun({ transport, metrics: { server: buildServerMetrics({ cpuMsPer1kDeliveries: cpu, ...(options.rss === undefined ? {} : { rssBytesPerConnection: options.rss }) }), bytes: { perMessage: bytes } } });
   return buildResults({ runs: [run('ws', serverCpu.ws, options.wsBytes ?? 130), run('sse', serverCpu.sse, 150)], environment: { otherCpuCores: options.otherCpuCores ?? 0.02 } });
 }
 
@@ -54,6 +54,58 @@ describe('gate verdicts', () => {
     expect(figure(small, 'ws.feed.bytes').reason).toMatch(/counted: changed by \+0\.77 %/);
     const large = gate(side(10, 10), side(10, 10, { wsBytes: 140 }));
     expect(figure(large, 'ws.feed.bytes').verdict).toBe('regression');
+  });
+
+  it('says the smallest regression its runs could have flagged: the threshold for steady runs, more for spread ones', () => {
+    const steady = gate(side(10, 10), side(10, 10));
+    expect(figure(steady, 'ws.feed.server-cpu').detectable).toBeCloseTo(0.1, 2);
+    const spread = [1, 1.3, 0.8, 1.1, 0.9];
+    const wide = (cpu: number) => spread.map((j) => file({ ws: cpu * j, sse: 10 }));
+    // Five runs a side reach p < 0.01 only when every head run is beyond every base run: 0.8 x f > 1.3.
+    expect(figure(gate(wide(10), wide(10)), 'ws.feed.server-cpu').detectable).toBeCloseTo(0.625, 2);
+    expect(figure(gate(side(10, 10).slice(0, 3), side(10, 10).slice(0, 3)), 'ws.feed.server-cpu').detectable).toBeNull();
+  });
+
+  it('fails a head that lost a benchmark the base completed, with the lab’s reason; one it never ran is only listed', () => {
+    const crashed = side(10, 10).map((f, i) => (i === 2 ? { ...f, runs: f.runs.filter((r) => r.transport !== 'sse'), notices: ['sse feed json failed: the sse server process exited by itself (exit code 1)'] } : f));
+    const report = gate(side(10, 10), crashed);
+    expect(report.failedInHead).toEqual([{ benchmark: 'sse.feed', base: 5, head: 4, why: ['sse feed json failed: the sse server process exited by itself (exit code 1)'] }]);
+    expect(gateExitCode(report, false)).toBe(99);
+    expect(gateMarkdown(report, { baseLabel: 'b', headLabel: 'h' })).toMatch(/## pushbench CI gate: \*\*1 regression\*\*[\s\S]*### Failed in head[\s\S]*`sse.feed`: complete in 5 base and 4 head runs: sse feed json failed/);
+    const incomplete = side(10, 10).map((f, i) => (i === 0 ? { ...f, runs: f.runs.map((r) => (r.transport === 'sse' ? { ...r, complete: false } : r)) } : f));
+    expect(gate(side(10, 10), incomplete).failedInHead.map((m) => m.benchmark)).toEqual(['sse.feed']);
+    const never = side(10, 10).map((f) => ({ ...f, runs: f.runs.filter((r) => r.transport !== 'sse') }));
+    const listed = gate(side(10, 10), never);
+    expect(listed.failedInHead).toEqual([]);
+    expect(listed.unmatched.map((m) => m.benchmark)).toEqual(['sse.feed']);
+    expect(gateExitCode(listed, false)).toBe(0);
+  });
+
+  it('never fails a chance split within the runs’ own spread: wholly apart, beyond 10 %, yet within each side’s range', () => {
+    // Five runs a side, 2.2 times apart on one side (server memory per connection on this machine): all head above all base by chance.
+    const base = [47_841, 55_132, 47_841, 25_303, 48_148].map((rss) => file({ ws: 10, sse: 10 }, { rss }));
+    const head = [62_259, 58_491, 62_116, 58_327, 61_112].map((rss) => file({ ws: 10, sse: 10 }, { rss }));
+    const rss = figure(gate(base, head), 'ws.feed.rss');
+    expect(rss.p).toBeLessThan(0.01);
+    expect(rss.ratio).toBeGreaterThan(1.1);
+    expect(rss.verdict).toBe('inconclusive');
+    expect(rss.reason).toMatch(/within the runs' own spread \(a side's runs 2\.18 times apart\)/);
+  });
+
+  it('combines a figure over every benchmark: a change too small to separate one benchmark’s runs shows in all.*', () => {
+    // 12 % more server CPU in both benchmarks, runs spread by ±8 %: neither benchmark's five runs land wholly apart.
+    const spread = [1, 1.08, 0.93, 1.04, 0.96];
+    const order = [0.96, 1.04, 1, 0.93, 1.08];
+    const sideOf = (factor: number, jitters: number[]) => jitters.map((j, i) => file({ ws: 10 * factor * j, sse: 20 * factor * order[i]! }));
+    const report = gate(sideOf(1, spread), sideOf(1.12, order));
+    expect(figure(report, 'ws.feed.server-cpu').verdict).not.toBe('regression');
+    const combined = figure(report, 'all.server-cpu');
+    expect(combined.combines).toEqual(['ws.feed', 'sse.feed']);
+    expect(combined.ratio).toBeCloseTo(1.12, 1);
+    expect(combined.p).toBeLessThan(0.01);
+    expect(combined.verdict).toBe('regression');
+    expect(report.regressions.map((f) => f.name)).toContain('all.server-cpu');
+    expect(figure(gate(sideOf(1, spread), sideOf(1, order)), 'all.server-cpu').verdict).not.toBe('regression');
   });
 
   it('refuses a malformed threshold with what it accepts', () => {

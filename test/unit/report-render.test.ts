@@ -11,9 +11,8 @@ import { escapeHtml, escapeScriptSource, isNumericCell, jsonForScript, renderTab
 import { CHART_DATA_ID, FORMATTER_NAMES, FORMATTERS_SOURCE, PAGE_SCRIPT } from '../../reports/html/page-script.ts';
 import { inlineChartJs, renderDocument, renderReport, type ReportParts } from '../../reports/html/render-report.ts';
 import { renderVerdictTable, summarySentence } from '../../reports/html/sections/answer.ts';
-import { compareResults } from '../../reports/compare.ts';
 import { formatFigure, formatPercent, renderBaseline, verdictText } from '../../reports/html/sections/baseline.ts';
-import { SAMPLE_RESULTS_PATH, buildCapacity, buildResults, buildRun, buildSummary, buildTimeline } from '../support/results.ts';
+import { SAMPLE_RESULTS_PATH, buildCapacity, buildResults, buildRun, buildSummary } from '../support/results.ts';
 import { flattenConfig, renderEnvironment } from '../../reports/html/sections/environment.ts';
 import { chartSections, renderChartSection } from '../../reports/html/sections/evidence.ts';
 import { REPORT_CSS } from '../../reports/html/style.ts';
@@ -168,7 +167,7 @@ function parts(overrides: Partial<ReportParts> = {}): ReportParts {
 }
 
 const page = (file: ResultsFile = results(), p: ReportParts = parts(), baseline: ResultsFile | null = null): string =>
-  renderDocument({ results: file, baseline }, { chartJs: CHART_JS }, p);
+  renderDocument({ results: file, baseline: baseline === null ? null : { base: [baseline] } }, { chartJs: CHART_JS }, p);
 
 /** The text between <script ...> and </script> elements, in order. */
 function scripts(html: string): { attributes: string; body: string }[] {
@@ -500,9 +499,9 @@ describe('evidence', () => {
   });
 });
 
-describe('baseline', () => {
+describe('baseline (the CI gate’s statistics)', () => {
   it('writes verdicts in words and symbols, changes as signed percentages, figures with their unit', () => {
-    expect((['better', 'worse', 'within noise', 'not comparable'] as const).map(verdictText)).toEqual(['better ▲', 'worse ▼', 'within noise ≈', 'not comparable']);
+    expect((['regression', 'improvement', 'no change', 'inconclusive'] as const).map(verdictText)).toEqual(['regression ▼', 'improvement ▲', 'no change ≈', 'inconclusive ?']);
     expect([12.34, -20, 0, 250.4].map(formatPercent)).toEqual(['+12.3%', '−20.0%', '0.0%', '+250%']);
     expect([formatFigure(1800, 'per-second'), formatFigure(8, 'ms'), formatFigure(42.1, 'us'), formatFigure(180, 'bytes'), formatFigure(61_440, 'bytes'), formatFigure(3, 'count')]).toEqual([
       '1,800/s',
@@ -514,96 +513,79 @@ describe('baseline', () => {
     ]);
   });
 
-  it('renders what the comparison says, run by run: values, change, noise and verdict', () => {
-    // Per-second p99s of about 10 ms (8 ms now), deliveries steady at 2,000/s (1,800/s now).
-    const before = results({
-      runs: [{ ...run({ latency: summary(10), deliveries: 6000 }), timeline: buildTimeline([20, 12, 10, 11, 10, null], { deliveries: 2000 }) }, run({ id: 'old-only' })],
-      capacity: [capacity('ws', 10_000)],
-    });
-    const now = results({
-      runs: [
-        { ...run({ latency: summary(8), deliveries: 5400, lost: 3 }), timeline: buildTimeline([16, 9.6, 8, 8.8, 8, null], { deliveries: 1800 }) },
-        run({ id: 'new-only' }),
-      ],
-      capacity: [capacity('ws', 12_000)],
-    });
-    const comparison = compareResults(before, now);
-    const p99 = comparison.runs[0]!.figures.find((f) => f.id === 'latency-p99')!;
-    expect(p99).toMatchObject({ verdict: 'better', base: { noise: { kind: 'measured', samples: 3 } } });
+  /** One results file per run: a ws feed run with this p99 and these deliveries, 180 bytes a message. */
+  const side = (p99s: number[], deliveries: number[]): [ResultsFile, ...ResultsFile[]] =>
+    p99s.map((p99, i) => results({ runs: [run({ latency: summary(p99), deliveries: deliveries[i]!, bytesPerMessage: 180 })] })) as [ResultsFile, ...ResultsFile[]];
+  const rowOf = (html: string, name: string): string => {
+    const start = html.indexOf(`<th scope="row"><code>${name}</code>`);
+    expect(start, `a row for ${name}`).toBeGreaterThan(-1);
+    return html.slice(start, html.indexOf('</tr>', start));
+  };
 
-    const html = renderBaseline(now, before);
+  it('judges every run of both sides as the gate does: medians, ratio, interval, threshold, smallest detectable, verdict', () => {
+    const base = side([10, 11, 12, 10.5, 11.5], [6000, 6010, 5990, 6005, 5995]);
+    const head = side([20, 21, 22, 20.5, 21.5], [6002, 6008, 5992, 6004, 5996]);
+    const html = renderBaseline(head[0], { base, head });
     expect(html).toContain('<h2>Baseline</h2>');
-    expect(html).toContain('minimum effect of 5 %');
-    const row = (label: string): string => {
-      const start = html.indexOf(`<th scope="row">${label}`);
-      return html.slice(start, html.indexOf('</tr>', start));
-    };
-    const noise = `±${formatPercent((p99.noise! / 10) * 100).slice(1)}`;
-    expect(row('Delivery latency p99')).toContain(
-      '<td class="num">8.00 ms</td><td class="num">10.0 ms</td><td class="num">−20.0%</td><td class="num">−2.00 ms</td>' +
-        `<td class="num">${noise}<br><span class="muted small">3 s + 3 s</span></td><td class="change change-better">better ▲</td>`,
-    );
-    expect(row('Delivery latency p50')).toContain('<span class="muted small">3 s + 3 s of delivery p99</span>');
-    expect(row('Deliveries/s')).toContain('<td class="num">1,800/s</td><td class="num">2,000/s</td><td class="num">−10.0%</td><td class="num">−200/s</td><td class="num">±0.0%');
-    expect(row('Deliveries/s')).toContain('<td class="change change-worse">worse ▼</td>');
-    expect(row('Lost deliveries')).toContain('<td class="num">—</td><td class="num">+3</td><td class="num">±0<br><span class="muted small">exact</span></td><td class="change change-worse">worse ▼</td>');
-    // Under the table, once each: what the short sources mean.
-    expect(html).toContain('<li>Lost deliveries: exact, a count of sequence gaps, not a sample.</li>');
-    expect(html).toContain('<li>Delivery latency p50: no per-second values of its own; the spread of the seconds’ delivery p99 stands in.</li>');
-    expect(row('Bytes per message')).toContain('<td class="change change-same">within noise ≈</td>');
-    // Capacity: sustained deliveries/s, higher is better, one search a side.
-    expect(html).toContain('Capacity: deliveries/s sustained within the SLO');
-    expect(html).toMatch(/12,000\/s<\/td><td class="num">10,000\/s<\/td><td class="num">\+20\.0%<\/td><td class="num">\+2,000\/s<\/td><td class="num">±15\.6%<br><span class="muted small">assumed<\/span><\/td><td class="change change-better">better ▲/);
-    expect(html).toContain('<li>Capacity within the SLO: ±10 % a side assumed, one search per side: the limit has no per-second spread.</li>');
-    expect(html).toContain('Runs only in this file</b> (1): <code>new-only</code>');
-    expect(html).toContain('Runs only in the baseline</b> (1): <code>old-only</code>');
-    expect(html).toContain('Across 1 matched runs:');
-    expect(html).not.toContain('Not like for like');
+    expect(html).toContain('5 current runs against 5 baseline runs');
+    expect(html).toContain('Judged as the CI gate judges');
+    expect(html).not.toContain('no sampled figure can be judged');
+    const p99 = rowOf(html, 'ws.feed.p99');
+    expect(p99).toContain('<td class="num">21.0 ms<br><span class="muted small">20.0 ms to 22.0 ms, 5 runs</span></td>');
+    expect(p99).toContain('<td class="num">11.0 ms<br><span class="muted small">10.0 ms to 12.0 ms, 5 runs</span></td>');
+    expect(p99).toContain('<td class="num">1.909<br><span class="muted small">+90.9%</span></td>');
+    expect(p99).toContain('p 0.008');
+    expect(p99).toContain('<td class="num">±10.0%</td>');
+    expect(p99).toContain('<td class="change change-worse">regression ▼</td>');
+    // Throughput moved by less than 0.1 %: the whole interval lies within ±10 %.
+    expect(rowOf(html, 'ws.feed.throughput')).toContain('no change ≈');
+    // Bytes are counted: no sampling, no p-value.
+    expect(rowOf(html, 'ws.feed.bytes')).toContain('counted');
+    // Regressions first.
+    expect(html.indexOf('ws.feed.p99')).toBeLessThan(html.indexOf('ws.feed.throughput'));
+    // p50 moves with p99 in these hand-built runs: two regressions.
+    expect(html).toContain('figures compared:</b> 2 regression ▼, 0 improvement ▲, 4 no change ≈, 0 inconclusive ?.');
+    // A side's runs are 1.2 times apart (10 to 12 ms): a change must exceed that spread to be flagged.
+    expect(p99).toContain('<td class="num">+20.0%</td>');
+    // Identical runs: the threshold alone limits what is detectable.
+    expect(rowOf(html, 'ws.feed.server-cpu')).toContain('<td class="num">+10.0%</td>');
   });
 
-  it('says within noise, and why, where there is no difference beyond the noise or the minimum effect', () => {
-    const before = results({ runs: [{ ...run({ deliveries: 6000 }), timeline: buildTimeline([20, 12, 10, 30, 5, null], { deliveries: 2000 }) }] });
-    const now = results({ runs: [{ ...run({ latency: summary(5), deliveries: 5880 }), timeline: buildTimeline([20, 12, 10, 30, 5, null], { deliveries: 1960 }) }] });
-    const html = renderBaseline(now, before);
-    const row = (label: string): string => {
-      const start = html.indexOf(`<th scope="row">${label}`);
-      return html.slice(start, html.indexOf('</tr>', start));
-    };
-    // p99 5 ms against 4 ms: +25 %, but the seconds' p99s went from 10 to 30 ms.
-    expect(row('Delivery latency p99')).toContain('+25.0%');
-    expect(row('Delivery latency p99')).toContain('<td class="change change-same">within noise ≈</td>');
-    // 2 % fewer deliveries, on seconds that did not move: below the minimum effect, and it says so.
-    expect(row('Deliveries/s')).toContain('within noise ≈<span class="muted small why">below the 5 % minimum effect</span>');
+  it('with one run a side, says that no sampled figure can be judged and how to get a verdict', () => {
+    const html = renderBaseline(results(), { base: [results()] });
+    expect(html).toContain('1 run on a side: no sampled figure can be judged');
+    expect(html).toContain('--repeat 5');
+    expect(rowOf(html, 'ws.feed.p99')).toContain('inconclusive ?<span class="muted small why">1 run on a side, 5 needed</span>');
+    expect(rowOf(html, 'ws.feed.bytes')).toContain('no change ≈');
   });
 
-  it('shows why a figure is not comparable', () => {
-    const before = results({ runs: [run()] });
-    const now = results({ runs: [{ ...run(), load: { ...run().load, connections: 1000 } }] });
-    const html = renderBaseline(now, before);
-    expect(html).toContain('⚠ load differs: connections 20 → 1,000');
-    expect(html).toContain('not comparable<span class="muted small why">different load: connections 20 → 1,000</span>');
-    expect(html).toMatch(/Across 1 matched runs: 0 better ▲, 0 worse ▼, 0 within noise ≈, \d+ not comparable/);
+  it('a benchmark the baseline completed and the current run lost is a failure, with the lab’s reason', () => {
+    const base = side([10, 11, 12, 10.5, 11.5], [6000, 6000, 6000, 6000, 6000]);
+    const head = base.map((file) => ({ ...file, runs: [], notices: ['ws feed json failed: the ws server process exited by itself (signal SIGSEGV)'] }));
+    const html = renderBaseline(head[0]!, { base, head });
+    expect(html).toContain('Failed in the current run');
+    expect(html).toContain('<code>ws.feed</code>: complete in 5 baseline and 0 current runs: ws feed json failed: the ws server process exited by itself (signal SIGSEGV)');
+    expect(html).toContain('1 failed in the current run');
   });
 
-  it('a capacity search that sustained nothing is worse than one that did', () => {
-    const comparison = compareResults(results({ capacity: [capacity('ws', 5000)] }), results({ capacity: [capacity('ws', null)] }));
-    expect(comparison.capacity[0]?.sustained.verdict).toBe('worse');
-  });
-
-  it('warns when the two files were measured differently, or on a busy machine', () => {
+  it('says when the two sides were measured differently, or on a busy machine', () => {
     const before = results();
     before.environment.cpuCount = 8;
     before.environment.node = 'v22.1.0';
     before.environment.otherCpuCores = 1.2;
     before.config = { ...before.config, profile: 'default' };
-    const html = renderBaseline(results(), before);
-    expect(html).toContain('Not like for like');
-    expect(html).toContain('CPU count: 8 → 2');
-    expect(html).toContain('Node: v22.1.0 → v20.19.0');
-    expect(html).toContain('profile: default → quick');
-    expect(html).toContain('The machine was busy');
-    expect(html).toContain('the baseline was measured while other processes kept 1.20 cores busy');
-    expect(renderBaseline(results(), results())).not.toContain('The machine was busy');
+    const html = renderBaseline(results(), { base: [before] });
+    expect(html).toContain('Read with care');
+    expect(html).toContain('not like for like (CPU count: 8 → 2; Node: v22.1.0 → v20.19.0; profile: default → quick');
+    expect(html).toContain('measured while other processes kept more than');
+    expect(renderBaseline(results(), { base: [results()] })).not.toContain('Read with care');
+  });
+
+  it('escapes what the files bring in', () => {
+    const head = results({ runs: [], notices: [`ws feed json failed: ${HOSTILE}`] });
+    const html = renderBaseline(head, { base: [results()] });
+    expect(html).not.toContain('<img');
+    expect(html).toContain(escapeHtml(HOSTILE));
   });
 });
 
@@ -662,7 +644,7 @@ describe('renderReport on real modules', () => {
 
   it('keeps the sample report under 2 MB with chart.js inlined, and free of URLs', async () => {
     const sample = await readResultsFile(SAMPLE_RESULTS_PATH);
-    const html = renderReport({ results: sample, baseline: sample }, { chartJs: CHART_JS });
+    const html = renderReport({ results: sample, baseline: { base: [sample] } }, { chartJs: CHART_JS });
     expect(Buffer.byteLength(html)).toBeLessThan(2 * 1024 * 1024);
     expect(html).toContain('Chart.js v4');
     expect(fetchingReferences(html)).toEqual([]);

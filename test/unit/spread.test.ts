@@ -9,7 +9,7 @@ import { verdicts } from '../../reports/html/verdict.ts';
 import type { VerdictCriterion } from '../../reports/html/types.ts';
 import { repeats as repeatsChart } from '../../reports/html/charts/repeats.ts';
 import { renderSummary } from '../../reports/terminal.ts';
-import { compareResults } from '../../reports/compare.ts';
+import { gate } from '../../reports/gate/gate.ts';
 import { buildCapacity, buildResults, buildRun, buildSummary } from '../support/results.ts';
 
 /** Repeat `index` (1-based) of a transport's fixed feed run, with that repeat's p99 and deliveries. */
@@ -221,16 +221,15 @@ describe('the terminal and the report show the spread', () => {
   });
 });
 
-describe('compare.ts (baseline against current run) takes repeats inside one file as repeats', () => {
-  it('matches the series, not repeat by repeat, and its noise comes from the repeats', () => {
-    const base = repeatedFile({ ws: [10, 11, 12] });
-    const head = repeatedFile({ ws: [20, 21, 22] });
-    const comparison = compareResults(base, head);
-    expect(comparison.runs.map((run) => run.id)).toEqual(['ws/feed/json/node']);
-    const p99 = comparison.runs[0]!.figures.find((figure) => figure.id === 'latency-p99')!;
-    expect(p99.base.values).toEqual([10, 11, 12]);
-    expect(p99.head.value).toBe(21);
-    expect(p99.base.noise).toMatchObject({ kind: 'measured', source: 'repeats', samples: 3 });
-    expect(p99.verdict).toBe('worse');
+describe('the gate (baseline against current run) takes repeats inside one file as runs', () => {
+  it('matches the series, not repeat by repeat, and judges on the repeats', () => {
+    const base = repeatedFile({ ws: [10, 11, 12, 10.5, 11.5] });
+    const head = repeatedFile({ ws: [20, 21, 22, 20.5, 21.5] });
+    const report = gate([base], [head]);
+    const p99 = report.figures.find((figure) => figure.name === 'ws.feed.p99')!;
+    expect(report.runs).toEqual({ base: 5, head: 5 });
+    expect(p99.base).toEqual([10, 11, 12, 10.5, 11.5]);
+    expect(p99.headMedian).toBe(21);
+    expect(p99.verdict).toBe('regression');
   });
 });

@@ -37,7 +37,7 @@ export function shortCommit(results: ResultsFile): string {
 }
 
 // The comparison model reads the profile too, and must not depend on the HTML layer: it owns profileOf.
-export { profileOf } from '../../compare.ts';
+export { profileOf } from '../../gate/like-for-like.ts';
 
 /** How a configuration value reads in a table cell. */
 function configValue(value: unknown): string {

@@ -7,6 +7,7 @@ import { nowMicros } from '../../../scenarios/clock.ts';
 import { PATHS } from '../../../scenarios/constants.ts';
 import type { ServerStatsSnapshot } from '../../../servers/stats.ts';
 import { childrenOf, commandLineOf, isAlive, listeningPortsOf, runBenchProcess, survivors } from '../../support/bench-run.ts';
+import { labProcessOf } from '../../support/lab-processes.ts';
 
 const WARMUP_MS = 1000;
 const SUBSCRIBERS = 50;
@@ -133,7 +134,7 @@ async function terminateOnceForked(benchPid: number): Promise<number[]> {
 async function interruptOnceDelivered(benchPid: number, windowStartUs: number): Promise<number[]> {
   const children = await childrenOf(benchPid);
   const commands = await Promise.all(children.map(commandLineOf));
-  const server = children.find((_, i) => commands[i]!.includes('scripts/serve.ts'));
+  const server = children.find((_, i) => labProcessOf(commands[i]!) === 'server');
   if (server === undefined) throw new Error(`no server among the bench's processes: ${commands.join('; ')}`);
   const [port] = await listeningPortsOf(server);
   if (port === undefined) throw new Error(`the server (pid ${server}) listens on no TCP port`);

@@ -13,6 +13,7 @@ import { expect, it } from 'vitest';
 import { readResultsFile } from '../../../metrics/results-io.ts';
 import { parseCpuList } from '../../../bench/pinning.ts';
 import { childrenOf, commandLineOf, runBenchProcess } from '../../support/bench-run.ts';
+import { labProcessOf } from '../../support/lab-processes.ts';
 
 const allowed = async (pid: number | 'self'): Promise<string | null> => {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -39,7 +40,7 @@ it('--repeat 2 --pin on: rounds in order, transports alternating, repeats record
           Promise.all(pids.map(async (pid) => {
             const command = await commandLineOf(pid);
             const cpus = await allowed(pid);
-            const role = command.includes('scripts/serve.ts') ? 'server' : command.includes('load/worker.ts') ? 'worker' : null;
+            const role = labProcessOf(command) === 'server' ? 'server' : labProcessOf(command) === 'load worker' ? 'worker' : null;
             if (role !== null && cpus !== null) affinity.set(`${role} ${pid}`, cpus);
           })),
         );

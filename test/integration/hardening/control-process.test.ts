@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ServerApi } from '../../../bench/server-api.ts';
 import { startServerProcess, type ServerProcess } from '../../../bench/server-process.ts';
 import { waitFor } from '../../support/harness.ts';
+import { labProcessOf } from '../../support/lab-processes.ts';
 
 const CLIENT_TOKEN = 'client-secret-for-ps';
 let server: ServerProcess | undefined;
@@ -31,7 +32,7 @@ describe('a bench-started server process', () => {
   it('has no token on its command line, and answers the client and control tokens it was given', { timeout: 20_000 }, async () => {
     server = await startServerProcess({ transport: 'sse', payloadBytes: 8, token: CLIENT_TOKEN, registry: new Set<ChildProcess>() });
     const cmdline = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
-    expect(cmdline.join(' ')).toContain('serve.ts');
+    expect(labProcessOf(cmdline.join(' '))).toBe('server');
     expect(cmdline.join(' ')).not.toContain(CLIENT_TOKEN);
     expect(cmdline.join(' ')).not.toContain(server.controlToken);
     expect(cmdline).not.toContain('--token');
