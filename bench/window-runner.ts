@@ -14,7 +14,13 @@ import type { Progress } from './progress.ts';
 import type { ServerApi } from './server-api.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
-const DRAIN_POLL_MS = 200;
+/**
+ * How often the drain asks whether arrivals have stopped; two unchanged answers in a row end it.
+ * Loopback deliveries land within milliseconds, and each poll also waits for the server to answer,
+ * so 100 ms apart is ample; at 200 ms the drain took at least 0.6 s a session, 36 s of the CI gate's
+ * 60 sessions (10 benches of 6).
+ */
+const DRAIN_POLL_MS = 100;
 
 export interface MeasureSpec {
   id: string;

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { NOISY_OTHER_CORES } from '../bench/run-record.ts';
 import type { ResultsFile } from '../metrics/result-types.ts';
 import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
-import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
+import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_RSS_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
 import { gateExitCode } from '../reports/gate/formats.ts';
 import { writeReport } from '../reports/write-report.ts';
 import { UsageError } from '../scenarios/errors.ts';
@@ -48,7 +48,7 @@ regressed beyond its measured noise and its threshold.
   --with-capacity           run the capacity search too (slow: about a minute more per run)
   --threshold NAME:+N%      regression threshold for a figure key (${GATE_FIGURE_KEYS.join(', ')})
                             or a name such as sse.feed.p99, * matching within a part; repeatable, the
-                            last match wins (default ${DEFAULT_THRESHOLD * 100} %; bytes ${DEFAULT_BYTES_THRESHOLD * 100} %)
+                            last match wins (default ${DEFAULT_THRESHOLD * 100} %; bytes ${DEFAULT_BYTES_THRESHOLD * 100} %; rss ${DEFAULT_RSS_THRESHOLD * 100} %)
   --fail-on-inconclusive    exit 99 when a figure is inconclusive, too
   --format FORMAT           what goes to stdout: ${GATE_FORMATS.join(', ')} (default markdown; with
                             $GITHUB_STEP_SUMMARY set the markdown goes there instead)

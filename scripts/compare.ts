@@ -4,7 +4,7 @@
  * Exit codes as bench:ci: 0 no regression, 99 a regression, 2 bad usage, 1 the lab failed.
  */
 import { parseArgs } from 'node:util';
-import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
+import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_RSS_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
 import { gateExitCode } from '../reports/gate/formats.ts';
 import { UsageError } from '../scenarios/errors.ts';
 import { readResultsOrRefuse, runMain } from './cli.ts';
@@ -23,7 +23,7 @@ file's repeats (bench --repeat N), or one per file with --base and --head given 
 
   --threshold NAME:+N%      regression threshold for a figure key (${GATE_FIGURE_KEYS.join(', ')})
                             or a name such as sse.feed.p99, * matching within a part (*.feed.p99);
-                            repeatable, the last match wins (default ${DEFAULT_THRESHOLD * 100} %; bytes ${DEFAULT_BYTES_THRESHOLD * 100} %)
+                            repeatable, the last match wins (default ${DEFAULT_THRESHOLD * 100} %; bytes ${DEFAULT_BYTES_THRESHOLD * 100} %; rss ${DEFAULT_RSS_THRESHOLD * 100} %)
   --fail-on-inconclusive    exit 99 when a figure is inconclusive, too
   --format FORMAT           what goes to stdout: ${GATE_FORMATS.join(', ')} (default markdown; with
                             $GITHUB_STEP_SUMMARY set the markdown goes there instead)

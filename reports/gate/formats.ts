@@ -3,7 +3,7 @@
  * custom tool arrays, and the Bencher Metric Format. The same GateReport feeds all three.
  */
 import type { FigureUnit } from '../compare/figures.ts';
-import { ALPHA, type GateFigure, type GateReport, type GateVerdict, type MissingBenchmark } from './gate.ts';
+import { ALPHA, ALPHA_COMBINED, type GateFigure, type GateReport, type GateVerdict, type MissingBenchmark } from './gate.ts';
 
 const UNIT_LABEL: Record<FigureUnit, string> = { 'per-second': 'deliveries/s', ms: 'ms', us: 'µs', bytes: 'bytes', count: 'count' };
 
@@ -58,7 +58,7 @@ export function gateMarkdown(report: GateReport, context: MarkdownContext): stri
   lines.push(
     `Base ${context.baseLabel} against head ${context.headLabel}, ${report.runs.base} base and ${report.runs.head} head runs on the same machine. ` +
       `A regression is significant (Mann-Whitney p < ${ALPHA}, and its 95 % interval for head / base excludes 1), its ratio of medians is worse than its threshold, and it is beyond the spread of each side's own runs. ` +
-      "The `all.*` figures combine a figure over every benchmark (van Elteren's stratified test, the geometric mean of the benchmarks' ratios): a change that moves them all is found there with the power of all their runs.",
+      `The \`all.*\` figures combine a figure over every benchmark (van Elteren's stratified test at p < ${ALPHA_COMBINED}, the geometric mean of the benchmarks' ratios): a change that moves them all is found there with the power of all their runs.`,
     '',
   );
   lines.push(`Smallest detectable: the smallest change for the worse these runs could have flagged, at the spread they measured (never below the threshold; "none": too spread or too few runs to flag any).`, '');

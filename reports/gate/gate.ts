@@ -50,12 +50,27 @@ export const GATE_FIGURE_KEYS: readonly GateFigureKey[] = [...GATED_FIGURES.map(
 export const DEFAULT_THRESHOLD = 0.1;
 export const DEFAULT_BYTES_THRESHOLD = 0.01;
 /**
+ * Server memory per connection: 50 %. In the CI profile's 200 connections it is (RSS − RSS before
+ * any client) / 200, and the RSS of a fresh server before its clients moved by a megabyte between
+ * runs of the same code (5 KB a connection, a tenth of the figure). A/A gates here found the same
+ * code 28 % apart twice (sse.feed.rss, 47.8 against 61.1 KB, every head run above every base run:
+ * the head's servers started about 1 MB smaller than the base worktree's, for a reason not yet
+ * found). A leak or a doubled buffer still fails; `--threshold rss:+10%` asks for more.
+ */
+export const DEFAULT_RSS_THRESHOLD = 0.5;
+/**
  * Two-sided significance level of the rank test: 1 %. With 5 runs a side that takes all five head
  * runs beyond all five base runs (exact p 0.008). At 5 %, an A/A gate on this machine (the same
  * code on both sides) found long-poll chat server CPU 14 % apart at p 0.03: the gate checks some
  * 40 figures, and 5 % would cry wolf about twice a run.
  */
 export const ALPHA = 0.01;
+/**
+ * Significance level of the combined figures (all.*): 0.1 %. Their test pools some 30 runs a side,
+ * so it can reach far below what 5 against 5 can (0.8 %), and 8 combined figures at 1 % would fail
+ * about one A/A gate in twelve by chance on top of the per-benchmark figures.
+ */
+export const ALPHA_COMBINED = 0.001;
 /** Fewer runs than this per side cannot reach p < ALPHA with a rank test (4 and 4: p ≥ 0.029). */
 export const MIN_RUNS_PER_SIDE = 5;
 
@@ -160,7 +175,7 @@ function matches(pattern: string, figure: { name: string; key: string }): boolea
 }
 
 function thresholdOf(figure: { name: string; key: string }, exact: boolean, options: GateOptions): number {
-  let threshold = exact ? (options.bytesThreshold ?? DEFAULT_BYTES_THRESHOLD) : (options.threshold ?? DEFAULT_THRESHOLD);
+  let threshold = exact ? (options.bytesThreshold ?? DEFAULT_BYTES_THRESHOLD) : figure.key === 'rss' ? DEFAULT_RSS_THRESHOLD : (options.threshold ?? DEFAULT_THRESHOLD);
   // The last pattern that matches wins, as later flags override earlier ones.
   for (const t of options.thresholds ?? []) if (matches(t.pattern, figure)) threshold = t.relative;
   return threshold;
@@ -406,7 +421,7 @@ function combinedFigure(key: GateFigureKey, entries: readonly Collected[], optio
   const fewest = Math.min(...entries.flatMap((entry) => [entry.base.length, entry.head.length]));
   const noisyRuns = entries.some((entry) => entry.noisy);
   const isRegression = (candidate: Strata, ratio: number, lower: number, upper: number): boolean =>
-    vanElteren(candidate).p < ALPHA && (lower > 1 || upper < 1) && beyond(ratio, first.better, threshold, 'worse');
+    vanElteren(candidate).p < ALPHA_COMBINED && (lower > 1 || upper < 1) && beyond(ratio, first.better, threshold, 'worse');
   let detectable: number | null = null;
   if (fewest >= MIN_RUNS_PER_SIDE && entries.every((entry) => median(entry.base) > 0 && median(entry.head) > 0)) {
     const probe = (change: number): boolean => {
@@ -446,7 +461,7 @@ function combinedFigure(key: GateFigureKey, entries: readonly Collected[], optio
   const numbers = { ratio: interval.ratio, lower: interval.lower, upper: interval.upper };
   if (fewest < MIN_RUNS_PER_SIDE) return { ...common, ...numbers, verdict: 'inconclusive', reason: `${fewest} run${fewest === 1 ? '' : 's'} on a side, ${MIN_RUNS_PER_SIDE} needed` };
   const noisyReason = `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on`;
-  const significant = test.p < ALPHA && (interval.lower > 1 || interval.upper < 1);
+  const significant = test.p < ALPHA_COMBINED && (interval.lower > 1 || interval.upper < 1);
   if (isRegression(strata, interval.ratio, interval.lower, interval.upper)) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'regression', reason: noisyRuns ? noisyReason : null };
   if (significant && beyond(interval.ratio, first.better, threshold, 'better')) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'improvement', reason: noisyRuns ? noisyReason : null };
   if (interval.lower >= 1 - threshold && interval.upper <= 1 + threshold) return { ...common, ...numbers, verdict: 'no change', reason: null };

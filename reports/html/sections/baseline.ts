@@ -7,7 +7,7 @@
  */
 import type { ResultsFile } from '../../../metrics/result-types.ts';
 import type { FigureUnit } from '../../compare/figures.ts';
-import { gate, ALPHA, MIN_RUNS_PER_SIDE, type GateFigure, type GateReport, type GateVerdict, type MissingBenchmark } from '../../gate/gate.ts';
+import { gate, ALPHA, ALPHA_COMBINED, MIN_RUNS_PER_SIDE, type GateFigure, type GateReport, type GateVerdict, type MissingBenchmark } from '../../gate/gate.ts';
 import { formatBytes, formatCount, formatMs } from '../../format.ts';
 import type { BaselineInput } from '../types.ts';
 import { formatTimestamp, profileOf, shortCommit } from './environment.ts';
@@ -133,7 +133,7 @@ export function renderGateComparison(report: GateReport, baseline: ResultsFile):
       `of commit <code>${escapeHtml(shortCommit(baseline))}</code>, started ${escapeHtml(formatTimestamp(env.startedAt))}, profile ${escapeHtml(profileOf(baseline) ?? 'unknown')}. ` +
       'Judged as the CI gate judges (<code>npm run bench:ci</code>, <code>npm run compare</code>): one value per run and figure; the ratio of the medians, current / baseline; ' +
       `Mann-Whitney’s 95 % interval for it. A regression ▼ or an improvement ▲ is significant (p &lt; ${ALPHA}, the interval excludes 1), beyond its threshold and beyond the spread of each side’s own runs; ` +
-      'the <code>all.*</code> figures combine one figure over every benchmark (van Elteren’s stratified test; the geometric mean of their ratios, with a bootstrap interval); ' +
+      `the <code>all.*</code> figures combine one figure over every benchmark (van Elteren’s stratified test at p &lt; ${ALPHA_COMBINED}; the geometric mean of their ratios, with a bootstrap interval); ` +
       'no change ≈ has its whole interval within the threshold; anything else is inconclusive ?. ' +
       'Smallest detectable is the smallest change for the worse these runs could have flagged, at the spread they measured.</p>',
   );
