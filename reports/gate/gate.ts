@@ -339,13 +339,17 @@ function detectableChange(entry: Collected, threshold: number): number | null {
     const ratio = median(moved) / median(base);
     return interval !== null && significantChange(base, moved, interval) && beyond(ratio, entry.better, threshold, 'worse') && beyondSpread(base, moved, ratio, entry.better, 'worse');
   };
-  if (!isRegression(MAX_PROBED_CHANGE)) return null;
+  return smallestFlagged(isRegression);
+}
+
+/** The smallest change in [0, MAX_PROBED_CHANGE] that `flags` (monotone), to within 0.1 %: plenty for a figure quoted in whole percent; null when even the largest is not flagged. */
+function smallestFlagged(flags: (change: number) => boolean): number | null {
+  if (!flags(MAX_PROBED_CHANGE)) return null;
   let held = 0;
   let flagged = MAX_PROBED_CHANGE;
-  // To within 0.1 % of the change: plenty for a figure quoted in whole percent.
   while (flagged - held > 0.001) {
     const middle = (held + flagged) / 2;
-    if (isRegression(middle)) flagged = middle;
+    if (flags(middle)) flagged = middle;
     else held = middle;
   }
   return flagged;
@@ -429,16 +433,7 @@ function combinedFigure(key: GateFigureKey, entries: readonly Collected[], optio
       const found = combinedRatio(moved, { resamples: 400 });
       return found !== null && isRegression(moved, found.ratio, found.lower, found.upper);
     };
-    if (probe(MAX_PROBED_CHANGE)) {
-      let held = 0;
-      let flagged = MAX_PROBED_CHANGE;
-      while (flagged - held > 0.001) {
-        const middle = (held + flagged) / 2;
-        if (probe(middle)) flagged = middle;
-        else held = middle;
-      }
-      detectable = flagged;
-    }
+    detectable = smallestFlagged(probe);
   }
   const common = {
     name,

@@ -171,6 +171,24 @@ export function ratioInterval(base: readonly number[], head: readonly number[], 
   return { ratio: Math.exp(median(differences)), lower: Math.exp(lower), upper: Math.exp(upper), coverage };
 }
 
+/** A bootstrap's draw: the median of one resample (with replacement) of `values`. Seeded: the same inputs give the same interval on every machine. */
+function medianResampler(seed = 0x5eed): (values: readonly number[]) => number {
+  const random = mulberry32(seed);
+  return (values) => {
+    const sample = new Array<number>(values.length);
+    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
+    return median(sample);
+  };
+}
+
+/** The central `confidence` share of some bootstrap estimates (sorted here). */
+function percentileInterval(estimates: number[], confidence: number): { lower: number; upper: number } {
+  estimates.sort((x, y) => x - y);
+  const at = (q: number): number => estimates[Math.min(estimates.length - 1, Math.max(0, Math.round(q * (estimates.length - 1))))]!;
+  const tail = (1 - confidence) / 2;
+  return { lower: at(tail), upper: at(1 - tail) };
+}
+
 /**
  * The ratio of medians, head over base, with a percentile bootstrap interval (each side resampled
  * on its own, `resamples` times). Null when the base median is 0 (no ratio exists).
@@ -181,22 +199,13 @@ export function ratioOfMedians(base: readonly number[], head: readonly number[],
   const ratio = median(head) / baseMedian;
   const resamples = options.resamples ?? 4000;
   const confidence = options.confidence ?? 0.95;
-  // Seeded: the same inputs give the same interval on every machine.
-  const random = mulberry32(options.seed ?? 0x5eed);
-  const draw = (values: readonly number[]): number => {
-    const sample = new Array<number>(values.length);
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
-    return median(sample);
-  };
+  const draw = medianResampler(options.seed);
   const ratios: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const b = draw(base);
     if (b !== 0) ratios.push(draw(head) / b);
   }
-  ratios.sort((x, y) => x - y);
-  const at = (q: number): number => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
-  const tail = (1 - confidence) / 2;
-  return { ratio, lower: at(tail), upper: at(1 - tail) };
+  return { ratio, ...percentileInterval(ratios, confidence) };
 }
 
 /**
@@ -250,20 +259,12 @@ export function combinedRatio(strata: readonly { a: readonly number[]; b: readon
   const ratio = geometricMean(usable.map(({ a, b }) => median(b) / median(a)));
   const resamples = options.resamples ?? 2000;
   const confidence = options.confidence ?? 0.95;
-  const random = mulberry32(options.seed ?? 0x5eed);
-  const draw = (values: readonly number[]): number => {
-    const sample = new Array<number>(values.length);
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
-    return median(sample);
-  };
+  const draw = medianResampler(options.seed);
   const ratios: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const each = usable.map(({ a, b }) => draw(b) / draw(a));
     if (each.every((value) => value > 0 && Number.isFinite(value))) ratios.push(geometricMean(each));
   }
   if (ratios.length === 0) return null;
-  ratios.sort((x, y) => x - y);
-  const at = (q: number): number => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
-  const tail = (1 - confidence) / 2;
-  return { ratio, lower: at(tail), upper: at(1 - tail) };
+  return { ratio, ...percentileInterval(ratios, confidence) };
 }
