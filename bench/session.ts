@@ -24,6 +24,7 @@ import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { runWindow, type MeasureSpec } from './window-runner.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { pinningFor, serverPin, workersPin } from './pinning.ts';
+import { sessionLabel } from '../metrics/session-label.ts';
 
 const CONNECT_TIMEOUT_FLOOR_MS = 30_000;
 
@@ -38,10 +39,7 @@ export interface SessionDeps {
   label?: string;
 }
 
-/** How progress lines and notices name a session. */
-export function sessionLabel(key: SessionKey): string {
-  return `${key.transport} ${key.scenario} ${key.encoding}${key.client === 'browser' ? ' browser' : ''}`;
-}
+export { sessionLabel };
 
 export class Session {
   readonly notices: string[] = [];

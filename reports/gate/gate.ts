@@ -24,6 +24,7 @@ import type { CapacityResult, ResultsFile, RunRecord } from '../../metrics/resul
 import { CAPACITY_FIGURE, RUN_FIGURES, type Better, type FigureUnit } from '../compare/figures.ts';
 import { environmentDifferences } from './like-for-like.ts';
 import { median } from '../../metrics/median.ts';
+import { sessionLabel } from '../../metrics/session-label.ts';
 import { combinedRatio, mannWhitney, ratioInterval, ratioOfMedians, vanElteren } from './stats.ts';
 
 /** The gated figures: their key in names and thresholds, and the comparison module's figure id. */
@@ -189,6 +190,9 @@ function benchmarkName(run: { transport: string; scenario: string; encoding: str
 /** The runs the gate judges: fixed-load runs and reconnect runs (capacity steps are judged through their search's answer). */
 const judged = (run: RunRecord): boolean => run.kind === 'fixed' || run.kind === 'reconnect';
 
+/** Why a regression or improvement resting on a busy run is only inconclusive. */
+const NOISY_REASON = `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on`;
+
 const noisy = (file: ResultsFile): boolean => file.environment.otherCpuCores !== null && file.environment.otherCpuCores > NOISY_OTHER_CORES;
 
 interface Collected {
@@ -272,7 +276,7 @@ function decide(entry: Collected, options: GateOptions): GateFigure {
   const common = { name, benchmark: entry.benchmark, key: entry.key, label: entry.label, unit: entry.unit, better: entry.better, base: entry.base, head: entry.head, baseMedian, headMedian, exact: entry.exact, threshold };
   const downgrade = (verdict: GateVerdict): { verdict: GateVerdict; reason: string | null } =>
     entry.noisy && (verdict === 'regression' || verdict === 'improvement')
-      ? { verdict: 'inconclusive', reason: `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on` }
+      ? { verdict: 'inconclusive', reason: NOISY_REASON }
       : { verdict, reason: null };
   if (entry.exact) {
     const ratio = baseMedian === 0 ? null : headMedian / baseMedian;
@@ -455,10 +459,9 @@ function combinedFigure(key: GateFigureKey, entries: readonly Collected[], optio
   if (interval === null) return { ...common, ratio: null, lower: null, upper: null, verdict: 'inconclusive', reason: 'a benchmark’s median is 0: no ratio' };
   const numbers = { ratio: interval.ratio, lower: interval.lower, upper: interval.upper };
   if (fewest < MIN_RUNS_PER_SIDE) return { ...common, ...numbers, verdict: 'inconclusive', reason: `${fewest} run${fewest === 1 ? '' : 's'} on a side, ${MIN_RUNS_PER_SIDE} needed` };
-  const noisyReason = `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on`;
   const significant = test.p < ALPHA_COMBINED && (interval.lower > 1 || interval.upper < 1);
-  if (isRegression(strata, interval.ratio, interval.lower, interval.upper)) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'regression', reason: noisyRuns ? noisyReason : null };
-  if (significant && beyond(interval.ratio, first.better, threshold, 'better')) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'improvement', reason: noisyRuns ? noisyReason : null };
+  if (isRegression(strata, interval.ratio, interval.lower, interval.upper)) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'regression', reason: noisyRuns ? NOISY_REASON : null };
+  if (significant && beyond(interval.ratio, first.better, threshold, 'better')) return { ...common, ...numbers, verdict: noisyRuns ? 'inconclusive' : 'improvement', reason: noisyRuns ? NOISY_REASON : null };
   if (interval.lower >= 1 - threshold && interval.upper <= 1 + threshold) return { ...common, ...numbers, verdict: 'no change', reason: null };
   return { ...common, ...numbers, verdict: 'inconclusive', reason: significant ? `a significant change of ${((interval.ratio - 1) * 100).toFixed(1)} %, but its interval reaches past the ${(threshold * 100).toFixed(0)} % threshold` : `the interval is wider than ± ${(threshold * 100).toFixed(0)} %` };
 }
@@ -480,8 +483,6 @@ const ORDER: Record<GateVerdict, number> = { regression: 0, inconclusive: 1, imp
 /** How many runs each file should hold of every benchmark: one, or its --repeat. */
 const repeatsOf = (file: ResultsFile): number => Math.max(1, Number(file.config['repeat'] ?? 1));
 
-/** The lab's progress label of a run ("sse feed json"), with which its "… failed: …" notice starts. */
-const sessionLabelOf = (run: RunRecord): string => `${run.transport} ${run.scenario} ${run.encoding}${run.client === 'browser' ? ' browser' : ''}`;
 
 /** Benchmarks whose runs did not all complete on a side: failed in the head, or unmatched. */
 function missingBenchmarks(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsFile[]): { failedInHead: MissingBenchmark[]; unmatched: MissingBenchmark[] } {
@@ -496,7 +497,7 @@ function missingBenchmarks(baseFiles: readonly ResultsFile[], headFiles: readonl
       const key = seriesOf(run.id);
       let tally = tallies.get(key);
       if (tally === undefined) {
-        tally = { benchmark: benchmarkName(run), base: 0, head: 0, why: [], label: sessionLabelOf(run), headIncomplete: 0 };
+        tally = { benchmark: benchmarkName(run), base: 0, head: 0, why: [], label: sessionLabel(run), headIncomplete: 0 };
         tallies.set(key, tally);
       }
       if (run.complete) tally[side] += 1;
