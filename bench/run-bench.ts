@@ -23,6 +23,7 @@ import { searchConnectionCapacity } from './capacity-connections.ts';
 import { collectEnvironment } from './environment.ts';
 import { Progress } from './progress.ts';
 import { pinningFor } from './pinning.ts';
+import { serverHeapArgs } from './server-heap.ts';
 import { ServerApi } from './server-api.ts';
 import { checkTargetControl, targetTransport } from './target.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
@@ -123,6 +124,13 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<BenchO
   const pinned = pinningFor(config.pin);
   if (pinned.notice !== null) notice(pinned.notice);
   else if (pinned.pinning !== null && config.target === null) notice(`--pin on: the server ran on CPU ${pinned.pinning.server}, the load workers on CPU ${pinned.pinning.workers} (taskset)`);
+  if (config.serverHeap !== 'default') {
+    notice(
+      config.target === null
+        ? `--server-heap ${config.serverHeap}: the lab's servers ran with ${serverHeapArgs(config.serverHeap).join(' ')} (less memory per connection, at a cost in server CPU and capacity: compare figures only with runs of the same setting)`
+        : `--server-heap ${config.serverHeap} had no effect: the --target server was not started by the lab`,
+    );
+  }
 
   const rounds = config.repeat > 1 ? `, ${config.repeat} repeats (transports alternating)` : '';
   progress.step('bench', `profile ${config.profile}: ${transports.join(', ')} x ${config.scenarios.join(', ')} x ${config.encodings.join(', ')} x ${config.clients.join(', ')} clients${rounds}; results in ${path}`);

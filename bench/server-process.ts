@@ -35,6 +35,8 @@ export interface ServerProcessOptions {
   extraPorts?: number;
   /** More `npm run serve` flags, e.g. ['--sse-retry-ms', '50'] (tests start servers with small limits). */
   serveArgs?: readonly string[];
+  /** Node options for the server process (bench/server-heap.ts). */
+  nodeArgs?: readonly string[];
   /** Every live child is registered here so an interrupted bench can kill them all. */
   registry: Set<ChildProcess>;
   /** --pin on: start it under taskset on these CPUs. */
@@ -50,7 +52,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   if (options.extraPorts !== undefined && options.extraPorts > 0) args.push('--extra-ports', String(options.extraPorts));
   args.push(...(options.serveArgs ?? []));
   // scripts/serve.ts, bundled: plain node starts it in half the time tsx takes (bench/process-bundle.ts).
-  const child = fork(processBundle('server'), args, { ...forkUnder(options.pin, profilingArgs()), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
+  const child = fork(processBundle('server'), args, { ...forkUnder(options.pin, [...profilingArgs(), ...(options.nodeArgs ?? [])]), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
   options.registry.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

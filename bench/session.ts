@@ -24,6 +24,7 @@ import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { runWindow, type MeasureSpec } from './window-runner.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { pinningFor, serverPin, workersPin } from './pinning.ts';
+import { serverHeapArgs } from './server-heap.ts';
 import { sessionLabel } from '../metrics/session-label.ts';
 
 const CONNECT_TIMEOUT_FLOOR_MS = 30_000;
@@ -111,7 +112,7 @@ export class Session {
     if (config.target === null) {
       progress.step(this.label, 'starting the server');
       const pin = serverPin(pinningFor(config.pin).pinning);
-      this.server = await startServerProcess({ transport: this.key.transport, payloadBytes, token: config.token, registry, extraPorts: origins - 1, ...(pin === undefined ? {} : { pin }) });
+      this.server = await startServerProcess({ transport: this.key.transport, payloadBytes, token: config.token, registry, extraPorts: origins - 1, nodeArgs: serverHeapArgs(config.serverHeap), ...(pin === undefined ? {} : { pin }) });
     } else if (origins > 1) {
       throw new Error(`${specsCount} ${this.key.transport} browser clients need ${origins} origins (Chromium opens at most ${CHROMIUM_CONNECTIONS_PER_ORIGIN} connections per host:port), and --target serves one: use --browser-clients ${perOrigin * workers} or fewer`);
     }

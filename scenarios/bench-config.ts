@@ -7,7 +7,7 @@ import { CLIENT_KINDS, ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type ClientKind, t
 import { UsageError } from './errors.ts';
 import { targetUrlProblem } from './target-url.ts';
 import { scenarioOf } from './registry.ts';
-import { CAPACITY_AXES, PROFILES, type BenchConfig, type BenchConfigLayer, type ProfileName } from './bench-options.ts';
+import { CAPACITY_AXES, PROFILES, SERVER_HEAPS, type BenchConfig, type BenchConfigLayer, type ProfileName } from './bench-options.ts';
 
 export * from './bench-options.ts';
 
@@ -27,6 +27,8 @@ const COMMON = {
   repeat: 1,
   // Off until measured: whether pinning lowers the spread on this machine decides its default.
   pin: false,
+  // Lean halved server memory per connection but cost a third of long-poll's feed capacity (bench/server-heap.ts).
+  serverHeap: 'default',
 } satisfies Partial<BenchConfig>;
 
 /** The most connections one run opens (the per-process file limit here is 20,000; workers share them). */
@@ -171,6 +173,7 @@ export const OPTION_CHECKS: Record<string, Check> = {
   json: bool,
   repeat: int(1, MAX_REPEATS),
   pin: bool,
+  serverHeap: oneOf(SERVER_HEAPS),
 };
 
 const NESTED = new Set(['feed', 'chat', 'browser', 'capacity']);

@@ -11,6 +11,9 @@ export type ProfileName = (typeof PROFILES)[number];
 /** What a capacity search varies: the offered rate on fixed connections, or the connections at a fixed rate per connection. */
 export const CAPACITY_AXES = ['rate', 'connections'] as const;
 export type CapacityAxis = (typeof CAPACITY_AXES)[number];
+/** How the lab's own servers size their V8 heap (bench/server-heap.ts): Node's defaults, or a small heap that costs CPU. */
+export const SERVER_HEAPS = ['default', 'lean'] as const;
+export type ServerHeap = (typeof SERVER_HEAPS)[number];
 
 export interface FeedConfig {
   /** Subscribers, all on one topic. */
@@ -110,6 +113,8 @@ export interface BenchConfig {
   repeat: number;
   /** Linux with taskset: the server process on the first CPU, the load workers on the others. */
   pin: boolean;
+  /** The V8 heap sizing of the lab's own servers (not of a --target). */
+  serverHeap: ServerHeap;
 }
 
 /** A partial configuration, as a profile, a scenario file or the flags give it. */

@@ -82,6 +82,8 @@ and <out>/latest/results.json. Defaults are the default profile's (quick profile
                             verdict names a winner only when the repeats' ranges do not overlap
   --pin on|off              pin the server to the first CPU and the load workers to the others with taskset
                             (Linux, util-linux; default ${d.pin ? 'on' : 'off'}); without taskset the run says so and runs unpinned
+  --server-heap NAME        default or lean: the V8 heap of the lab's servers (default ${d.serverHeap}); lean keeps
+                            it small (about half the memory per connection, more server CPU and less capacity)
   --workers N               load worker processes, 0 = one per core (default 0)
   --connect-rate N          connection attempts per second during ramp-up (default ${d.connectRatePerSec})
   --scenario-file FILE      JSON file of options, e.g. {"feed":{"subscribers":5000},"durationMs":10000};
@@ -129,6 +131,7 @@ const FLAGS = {
   workers: { type: 'string' },
   repeat: { type: 'string' },
   pin: { type: 'string' },
+  'server-heap': { type: 'string' },
   'connect-rate': { type: 'string' },
   'scenario-file': { type: 'string' },
   target: { type: 'string' },
@@ -273,6 +276,7 @@ function flagLayer(flags: Flags): { layer: BenchConfigLayer; source: LayerSource
   if (flags.workers !== undefined) set('workers', 'workers', whole('workers', flags.workers));
   if (flags.repeat !== undefined) set('repeat', 'repeat', whole('repeat', flags.repeat));
   if (flags.pin !== undefined) set('pin', 'pin', onOff('pin', flags.pin));
+  if (flags['server-heap'] !== undefined) set('serverHeap', 'server-heap', flags['server-heap']);
   if (flags['connect-rate'] !== undefined) set('connectRatePerSec', 'connect-rate', whole('connect-rate', flags['connect-rate']));
   if (flags.target !== undefined) set('target', 'target', flags.target);
   if (flags.token !== undefined) set('token', 'token', flags.token);

@@ -1,5 +1,6 @@
 /**
- * Whether two sets of results files were measured alike (pure): the machine, Node and the profile.
+ * Whether two sets of results files were measured alike (pure): the machine, Node, the profile and
+ * the servers' heap setting (--server-heap moves memory, CPU and capacity figures).
  * A comparison across them says so beside its verdicts, since a difference may then come from the
  * environment rather than the code.
  */
@@ -10,6 +11,12 @@ import { formatBytes } from '../format.ts';
 export function profileOf(results: ResultsFile): string | null {
   const profile = results.config['profile'];
   return typeof profile === 'string' ? profile : null;
+}
+
+/** The lab servers' heap setting (config.serverHeap); files from before --server-heap ran Node's default. */
+export function serverHeapOf(results: ResultsFile): string {
+  const heap = results.config['serverHeap'];
+  return typeof heap === 'string' ? heap : 'default';
 }
 
 /** What differs between the first base file and the head files' environment; empty when like for like. */
@@ -26,6 +33,7 @@ export function environmentDifferences(baseFiles: readonly ResultsFile[], headFi
   const profileNow = profileOf(head);
   const profileBefore = profileOf(base);
   if (profileNow !== profileBefore) differences.push(`profile: ${profileBefore ?? 'unknown'} → ${profileNow ?? 'unknown'}`);
+  if (serverHeapOf(head) !== serverHeapOf(base)) differences.push(`server heap: ${serverHeapOf(base)} → ${serverHeapOf(head)}`);
   if (now.totalMemoryBytes !== before.totalMemoryBytes) differences.push(`memory: ${formatBytes(before.totalMemoryBytes)} → ${formatBytes(now.totalMemoryBytes)}`);
   if (now.platform !== before.platform || now.arch !== before.arch) differences.push(`OS: ${before.platform} ${before.arch} → ${now.platform} ${now.arch}`);
   if (now.hostname !== before.hostname) differences.push(`hostname: ${before.hostname} → ${now.hostname}`);

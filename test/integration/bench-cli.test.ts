@@ -142,6 +142,7 @@ describe('npm run bench --help', () => {
       out: `default ${d.out}`,
       repeat: `default ${d.repeat}`,
       pin: 'default off',
+      'server-heap': 'default default',
     };
     for (const [name, text] of Object.entries(defaults)) expect(entries.get(name), `--${name} shows its default`).toContain(text);
 
@@ -186,6 +187,7 @@ describe('npm run bench refuses bad flags with exit 2 and a message naming the f
     { label: '--repeat 0', args: ['--repeat', '0'], code: 'BAD_OPTION', message: 'pushbench: --repeat must be an integer from 1 to 20, got 0 [BAD_OPTION]\n' },
     { label: '--repeat x', args: ['--repeat', 'x'], code: 'BAD_FLAG', message: 'pushbench: --repeat takes an integer from 1 to 20, got "x" [BAD_FLAG]\n' },
     { label: '--repeat 21', args: ['--repeat', '21'], code: 'BAD_OPTION', message: '--repeat must be an integer from 1 to 20, got 21' },
+    { label: '--server-heap huge', args: ['--server-heap', 'huge'], code: 'BAD_OPTION', message: 'pushbench: --server-heap must be one of default, lean, got "huge" [BAD_OPTION]\n' },
     { label: '--pin maybe', args: ['--pin', 'maybe'], code: 'BAD_FLAG', message: 'pushbench: --pin takes on or off, got "maybe" [BAD_FLAG]\n' },
     { label: '--target with a path', args: ['--target', 'http://127.0.0.1:8080/ws'], code: 'BAD_OPTION', message: '--target must be an http://host:port URL of the server (no path' },
   ])('$label', async ({ args, code, message }) => {
@@ -263,7 +265,7 @@ describe('npm run bench --scenario-file refusals name the file and the problem',
       content: '{"nope.x": 1}',
       code: 'UNKNOWN_OPTION',
       message: (f) => [
-        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json, repeat, pin [UNKNOWN_OPTION]\n`,
+        `pushbench: unknown option "nope.x" in scenario file ${f}; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json, repeat, pin, serverHeap [UNKNOWN_OPTION]\n`,
       ],
     },
     { label: 'an out-of-range nested value', name: 'range.json', content: '{"feed": {"subscribers": 20001}}', code: 'BAD_OPTION', message: (f) => [`pushbench: option "feed.subscribers" (scenario file ${f}) must be an integer from 1 to 20000, got 20001 [BAD_OPTION]`] },

@@ -11,6 +11,7 @@ import {
   type BenchConfigLayer,
   type LayerSource,
 } from '../../scenarios/bench-config.ts';
+import { serverHeapArgs } from '../../bench/server-heap.ts';
 import { CHAT } from '../../scenarios/chat.ts';
 import { UsageError } from '../../scenarios/errors.ts';
 import { FEED } from '../../scenarios/feed.ts';
@@ -359,6 +360,21 @@ describe('--target', () => {
   });
 });
 
+describe('serverHeap (--server-heap): the V8 heap of the lab\'s own servers', () => {
+  it('is Node\'s default unless asked; lean in a scenario file or a flag; anything else is refused with the accepted values', () => {
+    expect(resolve([{}, FLAGS]).serverHeap).toBe('default');
+    expect(resolve([{ serverHeap: 'lean' }, FILE]).serverHeap).toBe('lean');
+    expect(resolve([{ serverHeap: 'lean' }, FILE], [{ serverHeap: 'default' }, FLAGS]).serverHeap).toBe('default');
+    const err = refusal(() => resolve([{ serverHeap: 'tiny' }, FILE]), 'BAD_OPTION', 'one of default, lean');
+    expect(err.message).toBe('option "serverHeap" (scenario file my.json) must be one of default, lean, got "tiny"');
+  });
+
+  it('lean starts the servers with a small young generation and a slow-growing old one; default adds no Node options', () => {
+    expect(serverHeapArgs('default')).toEqual([]);
+    expect(serverHeapArgs('lean')).toEqual(['--max-semi-space-size=1', '--heap-growing-percent=50']);
+  });
+});
+
 describe('layers are all checked before any is applied; dotted keys belong in their group', () => {
   it('an unknown profile in a later layer is a BAD_OPTION, not a TypeError from an earlier layer (CLI: --scenario-file f.json --profile huge exits 2)', () => {
     const err = refusal(() => resolve([{ durationMs: 1000 }, FILE], [{ profile: 'huge' }, FLAGS]), 'BAD_OPTION', '--profile must be one of quick, default, got "huge"');
@@ -378,7 +394,7 @@ describe('layers are all checked before any is applied; dotted keys belong in th
   it('an unknown dotted key such as {"nope.x": 1} lists the accepted top-level keys', () => {
     const err = refusal(() => validateLayer({ 'nope.x': 1 }, FILE), 'UNKNOWN_OPTION', 'unknown option "nope.x"');
     expect(err.message).toBe(
-      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json, repeat, pin',
+      'unknown option "nope.x" in scenario file my.json; accepted: profile, transports, scenarios, clients, encodings, feed, chat, browser, warmupMs, durationMs, drainMaxMs, capacity, connectRatePerSec, maxConnectsInFlight, workers, target, token, out, json, repeat, pin, serverHeap',
     );
     expect(err.message).not.toMatch(/accepted: .*\w\.\w/);
     expect(err.message).not.toContain('write {');

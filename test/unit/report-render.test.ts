@@ -574,9 +574,11 @@ describe('baseline (the CI gate’s statistics)', () => {
     before.environment.node = 'v22.1.0';
     before.environment.otherCpuCores = 1.2;
     before.config = { ...before.config, profile: 'default' };
-    const html = renderBaseline(results(), { base: [before] });
+    const lean = results();
+    lean.config = { ...lean.config, serverHeap: 'lean' };
+    const html = renderBaseline(lean, { base: [before] });
     expect(html).toContain('Read with care');
-    expect(html).toContain('not like for like (CPU count: 8 → 2; Node: v22.1.0 → v20.19.0; profile: default → quick');
+    expect(html).toContain('not like for like (CPU count: 8 → 2; Node: v22.1.0 → v20.19.0; profile: default → quick; server heap: default → lean');
     expect(html).toContain('measured while other processes kept more than');
     expect(renderBaseline(results(), { base: [results()] })).not.toContain('Read with care');
   });
