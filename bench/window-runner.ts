@@ -4,12 +4,12 @@
  * reports and the server's /stats around the window, and sets the rate back to 0. It returns what
  * it observed, raw; run-record.ts turns that into the run's record.
  */
-import { cpus } from 'node:os';
 import type { WindowReport } from '../clients/load/worker-protocol.ts';
 import type { RunKind, RunRecord } from '../metrics/result-types.ts';
 import { nowMicros } from '../scenarios/clock.ts';
 import type { PublishedWindow } from '../servers/hub.ts';
 import type { ServerStatsSnapshot } from '../servers/stats.ts';
+import { machineBusyUs } from './machine-cpu.ts';
 import type { Progress } from './progress.ts';
 import type { ServerApi } from './server-api.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -88,13 +88,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 const sleepUntil = (us: number, signal: AbortSignal): Promise<void> => sleep((us - nowMicros()) / 1000, signal);
-
-/** Busy CPU time of the whole machine, µs (os.cpus() counts in ms ticks). */
-function machineBusyUs(): number {
-  let busy = 0;
-  for (const cpu of cpus()) busy += (cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq) * 1000;
-  return busy;
-}
 
 /**
  * Waits after the window until in-window arrivals stop growing (late messages still count), at most
