@@ -1,7 +1,8 @@
 /**
  * What ran out at a capacity step that broke the SLO (pure): the server (CPU near a full core: a
- * Node server runs on one; or its event loop delayed while the client had room), the machine (both
- * held up with CPU to spare, or every core busy: whoever ran out was starved), the lab's load client
+ * Node server runs on one; or its event loop delayed while the client and the machine had room), the
+ * machine (both held up with CPU to spare, a late server on a full machine, or every core busy:
+ * whoever ran out was starved), the lab's load client
  * (saturated, or its own queueing made most of the latency), or none of them: the SLO broke on its own.
  */
 import type { CapacityLimit, RunRecord } from '../metrics/result-types.ts';
@@ -43,6 +44,15 @@ export function capacityLimitOf(run: RunRecord, cpu: WindowCpu, latencyBroke = t
       ...figures,
     };
   }
+  // A late server loop with CPU to spare on a full machine: the server was waiting for a core, not out of its own.
+  const machineFull = machineBusyCores >= MACHINE_BUSY_SHARE * cpu.machineCores;
+  if (serverLate && !serverFull && machineFull) {
+    return {
+      by: 'machine',
+      why: `the machine was full: ${machineBusyCores} of its ${cpu.machineCores} cores busy, so the server's event-loop delay p99 reached ${serverLoopDelayP99Ms} ms at only ${serverCpuCores ?? '?'} cores`,
+      ...figures,
+    };
+  }
   if (serverWhy.length > 0) {
     const alsoClient = run.clientBound ? ` (the lab's load client was busy too: ${run.clientBoundReasons.join('; ')})` : '';
     return { by: 'server', why: `the server ran out: ${serverWhy.join('; ')}${alsoClient}`, ...figures };
@@ -50,7 +60,7 @@ export function capacityLimitOf(run: RunRecord, cpu: WindowCpu, latencyBroke = t
   if (run.clientBound) return { by: 'client', why: `the lab's load client saturated (${run.clientBoundReasons.join('; ')}): the server's capacity is above this step`, ...figures };
   const queued = labQueuedText(run);
   if (queued !== null && latencyBroke) return { by: 'client', why: `${queued}: the server's capacity is above this step`, ...figures };
-  if (machineBusyCores >= MACHINE_BUSY_SHARE * cpu.machineCores) {
+  if (machineFull) {
     return { by: 'machine', why: `the machine was full: ${machineBusyCores} of its ${cpu.machineCores} cores busy, the server at ${serverCpuCores ?? '?'} cores`, ...figures };
   }
   return { by: 'slo', why: 'neither the server, the load client nor the machine ran out of CPU: the SLO broke on its own', ...figures };

@@ -27,6 +27,17 @@ describe('capacityLimitOf: what ran out at the step that broke', () => {
     expect(capacityLimitOf(step({ cpuCores: 0.7, loopP99: 120 }), CPU).by).toBe('server');
   });
 
+  it('the machine when the server was late with CPU to spare on a full machine: it waited for a core, it did not run out of its own', () => {
+    const full = { ...CPU, clientCores: 1.02, machineBusyCores: 1.92 };
+    const limit = capacityLimitOf(step({ cpuCores: 0.76, loopP99: 104 }), full);
+    expect(limit).toMatchObject({ by: 'machine', serverCpuCores: 0.76, machineBusyCores: 1.92 });
+    expect(limit.why).toBe("the machine was full: 1.92 of its 2 cores busy, so the server's event-loop delay p99 reached 104 ms at only 0.76 cores");
+    // At a full core the server ran out, however busy the machine.
+    expect(capacityLimitOf(step({ cpuCores: 0.9, loopP99: 104 }), full).by).toBe('server');
+    // Below the machine's bar the late loop stays the server's.
+    expect(capacityLimitOf(step({ cpuCores: 0.76, loopP99: 104 }), { ...full, machineBusyCores: 1.79 }).by).toBe('server');
+  });
+
   it('the load client when the server had room: its saturation, or its own read queueing when the step broke on latency', () => {
     const limit = capacityLimitOf(step({ cpuCores: 0.5, loopP99: 8 }, ['worker 1 used 0.9 cores (limit 0.85)']), CPU);
     expect(limit).toMatchObject({ by: 'client' });
