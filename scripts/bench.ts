@@ -27,7 +27,7 @@ Runs WebSocket, SSE and long-polling servers through the same scenarios and meas
 Progress goes to stderr, the summary to stdout, results to <out>/<timestamp>/results.json
 and <out>/latest/results.json. Defaults are the default profile's (quick profile after ';').
 
-  --profile NAME            ${PROFILES.join(' or ')} (default default; quick takes about 1 min 45 s, default about 4 min 50 s)
+  --profile NAME            ${PROFILES.join(' or ')} (default default; quick takes about 1 min 45 s, default about 4 min 30 s)
   --transports LIST         ${TRANSPORTS.join(',')} (default all)
   --scenarios LIST          ${SCENARIO_NAMES.join(',')} (default ${both((c) => c.scenarios)})
   --clients N|KINDS         a number: connections (feed subscribers; chat members, in rooms of --room-size);
