@@ -16,9 +16,9 @@
  *   12,000 and 12,000 deliveries/s default, 8,000 and 8,000 lean. Its latency at the SLO's edge
  *   is what the extra collections cost, more than its CPU per delivery.
  * - the 1 MB semi-space alone (no heap growing percent): long-poll capacity 10,000 and 7,000, RSS per
- *   connection at 10,000 ws 6.95, SSE 11.7, long-poll 13.6 KB. The small young generation is what
- *   costs long-poll: a burst of 1,000 polls allocates more than 1 MB, so scavenges in mid-burst
- *   promote the polls still in flight.
+ *   connection at 10,000 ws 6.95, SSE 11.7, long-poll 13.6 KB (one run each). So the small young
+ *   generation is what costs long-poll; why is a reading, not profiled: a burst of 1,000 polls
+ *   allocates more than 1 MB, so scavenges in mid-burst would promote the polls still in flight.
  * So lean is not the default: it would move every capacity figure that a server limits.
  */
 import type { ServerHeap } from '../scenarios/bench-options.ts';
