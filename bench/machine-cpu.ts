@@ -11,18 +11,16 @@ import { cpus } from 'node:os';
 
 /** /proc/stat counts in USER_HZ ticks, 100 per second on every Linux ABI (sysconf(_SC_CLK_TCK)). */
 const MICROS_PER_TICK = 10_000;
-const BUSY_FIELDS = ['user', 'nice', 'system', 'irq', 'softirq', 'steal'] as const;
-const FIELD_ORDER = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
 
 /** Busy ticks from the `cpu` line of /proc/stat, or null when the text has none (pure). */
 export function busyTicksOfProcStat(text: string): number | null {
   const line = text.split('\n').find((entry) => entry.startsWith('cpu '));
   if (line === undefined) return null;
-  const values = line.trim().split(/\s+/).slice(1).map(Number);
-  if (values.length < FIELD_ORDER.length || values.some((value) => !Number.isFinite(value))) return null;
-  let busy = 0;
-  for (const field of BUSY_FIELDS) busy += values[FIELD_ORDER.indexOf(field)]!;
-  return busy;
+  const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (values.length < 8 || values.some((value) => !Number.isFinite(value))) return null;
+  // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+  const [user, nice, system, , , irq, softirq, steal] = values as [number, number, number, number, number, number, number, number];
+  return user + nice + system + irq + softirq + steal;
 }
 
 function fromOsCpus(): number {

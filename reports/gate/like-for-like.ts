@@ -33,7 +33,9 @@ export function environmentDifferences(baseFiles: readonly ResultsFile[], headFi
   const profileNow = profileOf(head);
   const profileBefore = profileOf(base);
   if (profileNow !== profileBefore) differences.push(`profile: ${profileBefore ?? 'unknown'} → ${profileNow ?? 'unknown'}`);
-  if (serverHeapOf(head) !== serverHeapOf(base)) differences.push(`server heap: ${serverHeapOf(base)} → ${serverHeapOf(head)}`);
+  const heapNow = serverHeapOf(head);
+  const heapBefore = serverHeapOf(base);
+  if (heapNow !== heapBefore) differences.push(`server heap: ${heapBefore} → ${heapNow}`);
   if (now.totalMemoryBytes !== before.totalMemoryBytes) differences.push(`memory: ${formatBytes(before.totalMemoryBytes)} → ${formatBytes(now.totalMemoryBytes)}`);
   if (now.platform !== before.platform || now.arch !== before.arch) differences.push(`OS: ${before.platform} ${before.arch} → ${now.platform} ${now.arch}`);
   if (now.hostname !== before.hostname) differences.push(`hostname: ${before.hostname} → ${now.hostname}`);
