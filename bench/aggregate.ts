@@ -21,6 +21,8 @@ export interface ServerWindow {
   samples: ServerStatsSnapshot[];
   /** RSS before any client connected. */
   baselineRssBytes: number;
+  /** The server's RSS once every connection had opened, before anything was published; null when not measured. */
+  idleRssBytes: number | null;
 }
 
 export interface WindowInput {
@@ -69,6 +71,7 @@ export function serverMetrics(server: ServerWindow, connections: number): Server
     cpuCores: round(cpuUs / 1e6 / seconds, 3),
     rssBytes,
     rssBytesPerConnection: rssPerConnection(rssBytes, server.baselineRssBytes, connections),
+    idleRssBytesPerConnection: server.idleRssBytes === null ? null : rssPerConnection(server.idleRssBytes, server.baselineRssBytes, connections),
     eventLoopDelayMs:
       samples.length > 0
         ? {

@@ -45,6 +45,8 @@ export interface RunRecordInput {
   window: WindowObservation;
   /** The server's RSS before any client connected. */
   baselineRssBytes: number;
+  /** Its RSS once every connection had opened, before anything was published; null when not measured. */
+  idleRssBytes: number | null;
   /** The session's time origin (µs): seconds of ticks and samples count from it. */
   originUs: number;
   ticks: ReadonlyMap<number, TickSum>;
@@ -72,7 +74,7 @@ function serverWindow(input: RunRecordInput): ServerWindow | null {
   const first = secondOf(startUs, input.originUs);
   const last = secondOf(endUs, input.originUs);
   const samples = input.serverSamples.filter((s) => s.second >= first && s.second < last).map((s) => s.stats);
-  return { start: serverStart, end: serverEnd, baselineRssBytes: input.baselineRssBytes, samples };
+  return { start: serverStart, end: serverEnd, baselineRssBytes: input.baselineRssBytes, idleRssBytes: input.idleRssBytes, samples };
 }
 
 const cpuUsOf = (stats: ServerStatsSnapshot): number => stats.cpu.userUs + stats.cpu.systemUs;

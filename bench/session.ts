@@ -61,6 +61,7 @@ export class Session {
   private pool: WorkerPool | undefined;
   private api!: ServerApi;
   private baselineRssBytes = 0;
+  private idleRssBytes: number | null = null;
   private connections = 0;
 
   private constructor(
@@ -153,6 +154,10 @@ export class Session {
       this.notices.push(`${this.label}: ${failed} of ${specs.length} connections failed to open (${reasons})`);
       if (failed === specs.length) throw new Error(`no connection could be opened to ${baseUrl}: ${reasons}`);
     }
+    // Every connection open and nothing published yet (the lab's server starts at --feed-rate 0, and chat
+    // senders wait for their first window): memory per idle connection, as toolchain.md's reference was
+    // measured. A --target may be publishing at its own rate meanwhile, so its reading would not be idle.
+    if (this.server !== undefined && before !== null) this.idleRssBytes = (await this.api.stats())?.memory.rssBytes ?? null;
     this.startSampler();
   }
 
@@ -212,6 +217,7 @@ export class Session {
       connect: this.connectReports,
       window,
       baselineRssBytes: this.baselineRssBytes,
+      idleRssBytes: this.idleRssBytes,
       originUs: this.originUs,
       ticks: this.ticks,
       serverSamples: this.serverSamples,

@@ -69,6 +69,13 @@ export interface ServerMetrics {
   rssBytes: number;
   /** (RSS during the window - RSS before any client connected) / connections. */
   rssBytesPerConnection: number | null;
+  /**
+   * (RSS once every connection had opened, before the lab's server published anything - RSS before any
+   * client connected) / connections: memory per idle connection, without the garbage a message rate
+   * leaves between collections. null for a --target (it may publish at its own rate meanwhile) or when
+   * the RSS fell below its baseline; absent in files written before it was measured.
+   */
+  idleRssBytesPerConnection?: number | null;
   /** Per-second samples over the window: median of p50s, largest p99, largest max. */
   eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
   /** Deliveries the server reports having written, per second of the window. */

@@ -19,7 +19,7 @@ import { usable } from './format.ts';
 export type { FigureSpread, RepeatSummary, Spread } from '../metrics/result-types.ts';
 
 /** The figures shown with their spread, by their id in compare/figures.ts, in the terminal's column order. */
-export const HEADLINE_FIGURE_IDS = ['deliveries', 'latency-p50', 'latency-p99', 'rtt-p99', 'bytes', 'server-cpu', 'rss-per-connection', 'client-cpu'] as const;
+export const HEADLINE_FIGURE_IDS = ['deliveries', 'latency-p50', 'latency-p99', 'rtt-p99', 'bytes', 'server-cpu', 'rss-per-connection', 'idle-rss-per-connection', 'client-cpu'] as const;
 export type HeadlineFigureId = (typeof HEADLINE_FIGURE_IDS)[number];
 
 const HEADLINE_FIGURES: readonly FigureDefinition[] = HEADLINE_FIGURE_IDS.map((id) => {

@@ -145,7 +145,8 @@ const RUN_LEGEND = [
   'p50/p99/p99.9: delivery latency from each message\'s due time, ms; rtt: chat send to own echo, ms; conn: connect time, ms',
   'late max: the server publisher\'s worst lateness (publish time minus due time), ms; n/r: not reported by the server',
   'bytes/msg: client socket bytes per delivery (overhead over the payload); cpu/1k: server CPU ms per 1,000 deliveries',
-  'KB/conn: server RSS per connection; lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
+  'KB/conn: server RSS per connection during the window; idle KB/conn (under a table): once every connection had opened, before anything was published',
+  'lab µs/msg: load-client CPU per delivery; loss: lost/expected deliveries; - : not measured',
   'loss: expected is what the server published in the window times its recipients; inferred: from the seqs the recipients saw (the server could not say),',
   '  so a message no recipient received is not counted; CUT n: the server cut n connections during the window',
   `lab q p99: the lab's own share of the latency, p99, ms: ${LAB_QUEUE_DEFINITION}`,
@@ -156,6 +157,21 @@ const BROWSER_LEGEND = [
   'browser clients: Chromium\'s native WebSocket, EventSource and fetch; a page cannot see socket bytes, so none are shown',
   'chromium: Chromium\'s CPU over the window, cores (all its processes); chr µs/msg: its CPU per delivery; MB/client: its memory (PSS) per client',
 ];
+
+/**
+ * Server memory per idle connection, one line under a fixed-load table (a column would make the
+ * table wider than a terminal): "idle KB/conn: ws 6.43, sse 10.8"; null when no row measured it.
+ */
+function idleMemoryLine(rows: readonly RunRecord[], summary: RepeatSummary | null): string | null {
+  const format = (bytes: number): string => formatMs(bytes / 1024);
+  const parts = rows.flatMap((run) => {
+    const spread = summary === null ? undefined : figureSpread(seriesSpreadOf(summary, run), 'idle-rss-per-connection');
+    const value = run.metrics.server?.idleRssBytesPerConnection;
+    const text = spread !== undefined && spread.n > 1 ? spreadText(spread, format) : usable(value) ? format(value) : null;
+    return text === null ? [] : [`${run.transport}${run.encoding === 'json' ? '' : ` ${run.encoding}`} ${text}`];
+  });
+  return parts.length === 0 ? null : `${INDENT}idle KB/conn (every connection open, nothing published yet): ${parts.join(', ')}`;
+}
 
 /** Where the lost messages of each run with any went: one line per such run, under its table. */
 export function lossCauseLines(runs: readonly RunRecord[]): string[] {
@@ -254,7 +270,8 @@ function fixedRunTables(results: ResultsFile, paint: Paint): string[] {
       const rows = repeated ? seriesRows(runs, summary) : runs;
       const count = repeated ? `${plural(runs.length, 'run', 'runs')}, ${plural(summary.repeats, 'repeat', 'repeats')}` : plural(runs.length, 'run', 'runs');
       lines.push(paint(`${scenarioOf(scenario).title}: fixed load${who} (${count})`, 'bold'));
-      lines.push(...renderTable(repeated ? withSpreads(runColumns(scenario, client), summary) : runColumns(scenario, client), rows, paint), ...lossCauseLines(runs), '');
+      const idle = idleMemoryLine(rows, repeated ? summary : null);
+      lines.push(...renderTable(repeated ? withSpreads(runColumns(scenario, client), summary) : runColumns(scenario, client), rows, paint), ...(idle === null ? [] : [idle]), ...lossCauseLines(runs), '');
     }
   }
   lines.push(...RUN_LEGEND.map((text) => INDENT + text));

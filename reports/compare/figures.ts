@@ -78,6 +78,14 @@ export const RUN_FIGURES: readonly FigureDefinition[] = [
     value: (run) => run.metrics.server?.rssBytesPerConnection ?? null,
   },
   {
+    // Before anything was published: the garbage a message rate leaves between collections is not in it.
+    id: 'idle-rss-per-connection',
+    label: 'Server memory per idle connection',
+    unit: 'bytes',
+    better: 'lower',
+    value: (run) => run.metrics.server?.idleRssBytesPerConnection ?? null,
+  },
+  {
     id: 'lost',
     label: 'Lost deliveries',
     unit: 'count',

@@ -87,6 +87,7 @@ const CONNECTIONS: CriterionDef = { id: 'capacity-connections', label: 'Connecti
 const BYTES: CriterionDef = { id: 'bytes-per-message', label: 'Bytes per message', unit: 'B', better: 'lower', format: formatBytes };
 const CPU: CriterionDef = { id: 'server-cpu', label: 'Server CPU per 1,000 deliveries', unit: 'ms', better: 'lower', format: msText };
 const MEMORY: CriterionDef = { id: 'server-memory', label: 'Server memory per connection', unit: 'KB', better: 'lower', format: kbText };
+const IDLE_MEMORY: CriterionDef = { id: 'server-memory-idle', label: 'Server memory per idle connection', unit: 'KB', better: 'lower', format: kbText };
 
 /** Flag prefixes that make a figure a lower bound ("at least"). */
 const LOWER_BOUND_FLAGS = ['client-bound: at least', 'no step broke the SLO: at least'];
@@ -322,6 +323,10 @@ function verdictFor(results: ResultsFile, summary: RepeatSummary, scenario: Scen
     fromRuns(CPU, 'server-cpu'),
     fromRuns(MEMORY, 'rss-per-connection', 1 / 1024),
   );
+  // Files written before the idle figure was measured, and --target runs, have none: no row of "not measured".
+  if ([...runs.values()].some((list) => list.some((run) => typeof run.metrics.server?.idleRssBytesPerConnection === 'number'))) {
+    criteria.push(fromRuns(IDLE_MEMORY, 'idle-rss-per-connection', 1 / 1024));
+  }
   return { scenario, transports, criteria, basis: basisOf(summary, runs) };
 }
 

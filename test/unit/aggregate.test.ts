@@ -236,7 +236,7 @@ const SAMPLES = [
   snapshot({ now: T0_US + 1_000_000, userUs: 0, systemUs: 0, delivered: 0, rss: 125_000_000, loop: [11.5, 30.4, 45.123456] }),
   snapshot({ now: T0_US + 1_500_000, userUs: 0, systemUs: 0, delivered: 0, rss: 120_000_000, loop: [10.8, 15, 16] }),
 ];
-const SERVER: ServerWindow = { start: START, end: END, samples: SAMPLES, baselineRssBytes: 100_000_000 };
+const SERVER: ServerWindow = { start: START, end: END, samples: SAMPLES, baselineRssBytes: 100_000_000, idleRssBytes: 106_000_000 };
 
 describe('serverMetrics', () => {
   it('derives CPU, memory and loop delay from the /stats deltas and samples', () => {
@@ -248,6 +248,8 @@ describe('serverMetrics', () => {
       // The median sample, against the baseline, per connection.
       rssBytes: 120_000_000,
       rssBytesPerConnection: 1_333_333,
+      // Once every connection had opened, before the window: 6 MB over 15 connections.
+      idleRssBytesPerConnection: 400_000,
       eventLoopDelayMs: { p50: 10.8, p99: 30.4, max: 45.123 },
       deliveredPerSec: 20_000,
       slowConsumerDisconnects: 2,
@@ -288,6 +290,11 @@ describe('serverMetrics', () => {
     const m = serverMetrics({ ...SERVER, samples: [], baselineRssBytes: 140_000_000 }, 15);
     expect(m.rssBytes).toBe(130_000_000);
     expect(m.rssBytesPerConnection).toBeNull();
+    expect(m.idleRssBytesPerConnection).toBeNull();
+  });
+
+  it('has no idle figure where the idle RSS was not read (a --target)', () => {
+    expect(serverMetrics({ ...SERVER, idleRssBytes: null }, 15).idleRssBytesPerConnection).toBeNull();
   });
 
   it('has no per-delivery CPU without deliveries and no per-connection memory without connections', () => {

@@ -414,6 +414,20 @@ describe('server-cost', () => {
     expect(datasetsOf(cpu).map((d) => d.backgroundColor)).toEqual([TRANSPORT_COLORS.ws, TRANSPORT_COLORS.sse, TRANSPORT_COLORS['long-poll']]);
   });
 
+  it('draws RSS per idle connection as a third chart where runs measured it', () => {
+    const idleFile = results([
+      run({ transport: 'ws', metrics: { server: { idleRssBytesPerConnection: 6_554 } } }),
+      run({ transport: 'sse', metrics: { server: { idleRssBytesPerConnection: 11_162 } } }),
+    ]);
+    const idle = expectAllWellFormed(serverCost, idleFile).find((s) => s.id === 'server-cost-idle-rss');
+    expect(idle).toBeDefined();
+    expect(scalesOf(idle!).y?.title?.text).toBe('Server RSS per idle connection (KB)');
+    expect(datasetsOf(idle!).map((d) => d.data)).toEqual([
+      [6.4, null],
+      [null, 10.9],
+    ]);
+  });
+
   it('names every bar and leaves what was not measured out of the chart, never 0', () => {
     expect((cpu.config.data as { labels: string[][] }).labels).toEqual([
       ['ws', 'feed json'],
@@ -465,8 +479,9 @@ describe('server-cost', () => {
 
   it('is missing, not a chart of zeros, when no server was measured', () => {
     const sections = serverCost.build({ results: results([run({ metrics: { server: null } }), run({ transport: 'sse', metrics: { server: null } })]), baseline: null });
-    expect(sections.map((s) => s.kind)).toEqual(['missing', 'missing']);
+    expect(sections.map((s) => s.kind)).toEqual(['missing', 'missing', 'missing']);
     expect(sections[0]).toMatchObject({ id: 'server-cost-cpu', reason: expect.stringContaining('--target') });
+    expect(sections[2]).toMatchObject({ id: 'server-cost-idle-rss', reason: expect.stringContaining('--target') });
   });
 });
 

@@ -170,6 +170,18 @@ describe('verdicts: winner and margin', () => {
     expect(memory.margin).toBe('ws: 3.7x lower than long-poll (65.9 KB vs 241 KB)');
     expect(criterionOf(file, 'feed', 'bytes-per-message').margin).toBe('ws: 2.8x lower than long-poll (180 B vs 502 B)');
   });
+
+  it('adds memory per idle connection after memory per connection when a run measured it, and names its winner', () => {
+    const file = resultsFile([
+      run('ws', 'feed', { metrics: { server: { rssBytesPerConnection: 7_900, idleRssBytesPerConnection: 6_554 } } }),
+      run('long-poll', 'feed', { metrics: { server: { rssBytesPerConnection: 14_100, idleRssBytesPerConnection: 11_469 } } }),
+    ]);
+    expect(verdictsOf(file)[0]?.criteria.map((c) => c.id).slice(-2)).toEqual(['server-memory', 'server-memory-idle']);
+    const idle = criterionOf(file, 'feed', 'server-memory-idle');
+    expect(idle.label).toBe('Server memory per idle connection (json)');
+    expect(idle.figures.ws?.text).toBe('6.40 KB');
+    expect(idle.margin).toBe('ws: 43 % lower than long-poll (6.40 KB vs 11.2 KB)');
+  });
 });
 
 describe('verdicts: flags', () => {

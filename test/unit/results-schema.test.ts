@@ -94,6 +94,7 @@ const feedRun: RunRecord = {
       cpuCores: 0.372,
       rssBytes: 96_530_432,
       rssBytesPerConnection: 24_117.2,
+      idleRssBytesPerConnection: 20_480,
       eventLoopDelayMs: { p50: 10.1, p99: 11.3, max: 13.9 },
       deliveredPerSec: 9999.1,
       slowConsumerDisconnects: 0,
@@ -628,7 +629,7 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
  * the capacity search bisected (limit, resolution, searchEnd), or before the lab's own read queueing
  * was measured (readQueueMs, maxWorkerEventLoopUtilization).
  */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization']);
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization', 'idleRssBytesPerConnection']);
 // ... and before --repeat existed (a run's and a search's repeat, the file's summary over repeats).
 for (const key of ['repeat', 'summary']) OPTIONAL_KEYS.add(key);
 

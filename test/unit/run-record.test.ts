@@ -104,6 +104,7 @@ function input(overrides: Partial<RunRecordInput> = {}): RunRecordInput {
     connect: CONNECT,
     window: observation(),
     baselineRssBytes: 100_000_000,
+    idleRssBytes: 110_000_000,
     originUs: ORIGIN_US,
     ticks: TICKS,
     serverSamples: SAMPLES,
@@ -148,7 +149,7 @@ describe('buildRunRecord: a feed run with Node clients', () => {
       payloadBytes: 100,
       connect: CONNECT,
       reports: [WORKER_A, WORKER_B],
-      server: { start: SERVER_START, end: SERVER_END, samples: inWindow, baselineRssBytes: 100_000_000 },
+      server: { start: SERVER_START, end: SERVER_END, samples: inWindow, baselineRssBytes: 100_000_000, idleRssBytes: 110_000_000 },
     });
     expect(record.metrics).toEqual(expected.metrics);
     expect(record.histograms).toEqual(expected.histograms);

@@ -255,6 +255,18 @@ describe('renderSummary', () => {
     expect(longPoll.flags).toBe('INCOMPLETE');
   });
 
+  it('prints memory per idle connection on a line under its table, only for the runs that measured it', () => {
+    const idle = (transport: RunRecord['transport'], bytes: number | null): RunRecord =>
+      buildRun({ id: `${transport}/feed`, transport, metrics: { server: { rssBytesPerConnection: 8_192, idleRssBytesPerConnection: bytes } } });
+    const output = renderSummary(buildResults({ runs: [idle('ws', 6_554), idle('sse', 11_162), idle('long-poll', null)], capacity: [] }));
+    const lines = output.split('\n');
+    const at = lines.findIndex((line) => line.includes('idle KB/conn (every connection open, nothing published yet)'));
+    expect(lines[at]).toBe('  idle KB/conn (every connection open, nothing published yet): ws 6.40, sse 10.9');
+    // Right under the table's last row, not inside it.
+    expect(lines[at - 1]?.trim().startsWith('long-poll')).toBe(true);
+    expect(plain).not.toContain('idle KB/conn (every');
+  });
+
   it('adds the rtt column for chat', () => {
     const chat = table(plain, 'Chat: fixed load');
     expect(chat).toHaveLength(3);

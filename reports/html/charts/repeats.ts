@@ -35,6 +35,7 @@ const FIGURES: RepeatFigure[] = [
   { id: 'bytes', title: 'Bytes per message', axisTitle: 'Bytes per message', better: 'lower', scale: 1, format: formatBytes, pushbenchFormat: 'bytes' },
   { id: 'server-cpu', title: 'Server CPU per 1,000 deliveries', axisTitle: 'Server CPU per 1,000 deliveries (ms)', better: 'lower', scale: 1, format: (v) => `${formatMs(v)} ms`, pushbenchFormat: 'ms' },
   { id: 'rss-per-connection', title: 'Server memory per connection', axisTitle: 'Server RSS per connection (bytes)', better: 'lower', scale: 1, format: formatBytes, pushbenchFormat: 'bytes' },
+  { id: 'idle-rss-per-connection', title: 'Server memory per idle connection', axisTitle: 'Server RSS per idle connection (bytes)', better: 'lower', scale: 1, format: formatBytes, pushbenchFormat: 'bytes' },
   { id: 'client-cpu', title: 'Lab client CPU per delivery', axisTitle: 'Lab client CPU per delivery (µs)', better: 'lower', scale: 1, format: (v) => `${formatMs(v)} µs`, pushbenchFormat: 'count' },
 ];
 

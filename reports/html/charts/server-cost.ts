@@ -71,6 +71,22 @@ export const RSS_METRIC: Metric = {
   unusable: (value) => (value < 0 ? 'RSS fell below its level before any client connected' : null),
 };
 
+/** The same, read once every connection had opened and before anything was published (bench/session.ts). */
+export const IDLE_RSS_METRIC: Metric = {
+  id: `${FAMILY}-idle-rss`,
+  title: 'Server memory (RSS) per idle connection',
+  noun: 'server RSS per idle connection',
+  axisTitle: 'Server RSS per idle connection (KB)',
+  unit: 'KB',
+  least: 'holds the least server memory while idle',
+  per: 'per idle connection',
+  value: (run) => {
+    const bytes = run.metrics.server?.idleRssBytesPerConnection;
+    return bytes === null || bytes === undefined ? null : Math.round((bytes / KB) * 100) / 100;
+  },
+  unusable: (value) => (value < 0 ? 'RSS fell below its level before any client connected' : null),
+};
+
 const usable = (value: number | null): value is number => value !== null && Number.isFinite(value);
 
 interface Cell {
@@ -210,8 +226,8 @@ export const serverCost: ChartBuilder = {
     const groups = fixedRunGroups(input.results);
     if (groups.length === 0) {
       const reason = noNodeFixedRunsReason(input.results);
-      return [CPU_METRIC, RSS_METRIC].map((metric) => ({ kind: 'missing', id: metric.id, title: metric.title, reason }));
+      return [CPU_METRIC, RSS_METRIC, IDLE_RSS_METRIC].map((metric) => ({ kind: 'missing', id: metric.id, title: metric.title, reason }));
     }
-    return [chartFor(CPU_METRIC, groups), chartFor(RSS_METRIC, groups)];
+    return [chartFor(CPU_METRIC, groups), chartFor(RSS_METRIC, groups), chartFor(IDLE_RSS_METRIC, groups)];
   },
 };

@@ -53,6 +53,8 @@ export function quickProfileSuite(transport: TransportName): void {
       expect(r.metrics.errors.connectFailures, r.id).toBe(0);
       expect(r.metrics.latency?.count ?? 0, r.id).toBeGreaterThan(0);
       expect(r.metrics.server?.cpuMsPer1kDeliveries, r.id).toBeGreaterThan(0);
+      // Read once every connection had opened (null only if the RSS fell below its baseline meanwhile).
+      expect(r.metrics.server, r.id).toHaveProperty('idleRssBytesPerConnection');
       expect(r.timeline.some((p) => p.phase === 'measure' && p.deliveries > 0), r.id).toBe(true);
     }
     const chat = fixed.find((r) => r.scenario === 'chat')!;

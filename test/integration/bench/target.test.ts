@@ -88,6 +88,8 @@ describe('bench --target', () => {
       expect(r.metrics.integrity.lost).toBe(0);
       expect(r.metrics.throughput.deliveries).toBeGreaterThan(0);
       expect(r.notes.join('\n')).toContain('--target');
+      // A target may publish at its own rate while the lab connects: no idle reading is taken of it.
+      expect(r.metrics.server?.idleRssBytesPerConnection ?? null, r.id).toBeNull();
     }
     // The lab left the target as it found it: connected clients gone, feed stopped.
     expect(server.publisher.rate).toBe(0);
