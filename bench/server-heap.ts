@@ -19,7 +19,13 @@
  *   connection at 10,000 ws 6.95, SSE 11.7, long-poll 13.6 KB (one run each). So the small young
  *   generation is what costs long-poll; why is a reading, not profiled: a burst of 1,000 polls
  *   allocates more than 1 MB, so scavenges in mid-burst would promote the polls still in flight.
- * So lean is not the default: it would move every capacity figure that a server limits.
+ * - a 4 or 8 MB semi-space (one run each at 10,000 connections and 2 messages/s): RSS per idle
+ *   connection ws 4.35 / 5.11, SSE 9.00 / 9.63, long-poll 9.03 / 9.23 KB against 6.43-6.55,
+ *   10.5-10.9 and 11.1-11.2 by default (3 runs); during the window ws 5.40 / 6.00, SSE 9.90 / 11.8,
+ *   long-poll 13.7 / 14.4 KB. Long-poll capacity, 4 MB and default alternating, 3 pairs:
+ *   8,000 / 10,000, 8,000 / 10,000, 7,000 / 7,000; 8 MB alone 9,000 and 8,000.
+ * So lean is not the default, nor is a smaller semi-space: either would move every capacity figure
+ * that a server limits.
  */
 import type { ServerHeap } from '../scenarios/bench-options.ts';
 
