@@ -5,6 +5,11 @@
  * those steps in order until one breaks, with no bisection. Either way, when the first step breaks
  * the search goes down, so it always ends with an answer: a rate that held, or the lowest rate it
  * tried, which broke.
+ *
+ * A step that broke only narrowly (the caller says which: `marginal`) is measured once more at the
+ * same rate, and that second trial's verdict stands: near the SLO's edge one window's p99 moves by
+ * as much as a bisection step, and a single unlucky window would end the search a bracket or two
+ * low. A rate is measured at most twice; a step that broke clearly is believed at once.
  */
 
 export interface SearchBounds {
@@ -25,6 +30,14 @@ export interface SearchBounds {
 export interface MeasuredStep {
   rate: number;
   held: boolean;
+  /** It broke, but narrowly: worth a second trial at the same rate. */
+  marginal?: boolean;
+}
+
+/** What measuring one step found: whether it held, and if it broke, whether only narrowly. */
+export interface StepOutcome {
+  held: boolean;
+  marginal: boolean;
 }
 
 /** Why a search ended. */
@@ -42,12 +55,20 @@ export type SearchEnd =
 
 export type SearchMove = { kind: 'measure'; rate: number } | { kind: 'done'; held: number | null; broke: number | null; end: SearchEnd };
 
+/** Each rate's verdict: its last trial's (a rate tried twice was re-measured after a narrow break). */
+function verdicts(history: readonly MeasuredStep[]): MeasuredStep[] {
+  const byRate = new Map<number, MeasuredStep>();
+  for (const step of history) byRate.set(step.rate, step);
+  return [...byRate.values()];
+}
+
 /** The highest rate that held below the lowest that broke, and that lowest broken rate. */
 export function bracketOf(history: readonly MeasuredStep[]): { held: number | null; broke: number | null } {
+  const steps = verdicts(history);
   let broke: number | null = null;
-  for (const step of history) if (!step.held && (broke === null || step.rate < broke)) broke = step.rate;
+  for (const step of steps) if (!step.held && (broke === null || step.rate < broke)) broke = step.rate;
   let held: number | null = null;
-  for (const step of history) if (step.held && (broke === null || step.rate < broke) && (held === null || step.rate > held)) held = step.rate;
+  for (const step of steps) if (step.held && (broke === null || step.rate < broke) && (held === null || step.rate > held)) held = step.rate;
   return { held, broke };
 }
 
@@ -55,6 +76,8 @@ export function nextMove(bounds: SearchBounds, history: readonly MeasuredStep[])
   const { held, broke } = bracketOf(history);
   const done = (end: SearchEnd): SearchMove => ({ kind: 'done', held, broke, end });
   const measure = (rate: number): SearchMove => (history.length >= bounds.maxSteps ? done('max-steps') : { kind: 'measure', rate });
+  const last = history[history.length - 1];
+  if (last !== undefined && !last.held && last.marginal === true && history.filter((step) => step.rate === last.rate).length === 1) return measure(last.rate);
   if (broke !== null && held === null) {
     // Going down: halve until a step holds.
     const lowest = Math.min(...history.map((s) => s.rate));
@@ -63,7 +86,7 @@ export function nextMove(bounds: SearchBounds, history: readonly MeasuredStep[])
   }
   if (bounds.steps !== null) {
     if (broke !== null) return done('list');
-    const next = bounds.steps[history.length];
+    const next = bounds.steps[verdicts(history).length];
     return next === undefined ? done('max-rate') : measure(next);
   }
   if (history.length === 0) return measure(Math.min(bounds.startRate, bounds.maxRate));
@@ -76,19 +99,21 @@ export function nextMove(bounds: SearchBounds, history: readonly MeasuredStep[])
 }
 
 /**
- * Runs the search: `measure` runs one step and says whether it held, or null when the search must
- * stop (interrupted). Returns every step measured and how the search ended (null end: stopped).
+ * Runs the search: `measure` runs one step and says whether it held (with StepOutcome, also whether a
+ * break was narrow), or null when the search must stop (interrupted). Returns every step measured and
+ * how the search ended (null end: stopped).
  */
 export async function runSearch(
   bounds: SearchBounds,
-  measure: (rate: number) => Promise<boolean | null>,
+  measure: (rate: number) => Promise<boolean | StepOutcome | null>,
 ): Promise<{ history: MeasuredStep[]; held: number | null; broke: number | null; end: SearchEnd | null }> {
   const history: MeasuredStep[] = [];
   for (;;) {
     const move = nextMove(bounds, history);
     if (move.kind === 'done') return { history, held: move.held, broke: move.broke, end: move.end };
-    const held = await measure(move.rate);
-    if (held === null) return { history, ...bracketOf(history), end: null };
-    history.push({ rate: move.rate, held });
+    const outcome = await measure(move.rate);
+    if (outcome === null) return { history, ...bracketOf(history), end: null };
+    if (typeof outcome === 'boolean') history.push({ rate: move.rate, held: outcome });
+    else history.push(outcome.held || !outcome.marginal ? { rate: move.rate, held: outcome.held } : { rate: move.rate, held: false, marginal: true });
   }
 }

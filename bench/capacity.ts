@@ -10,7 +10,7 @@ import type { Session } from './session.ts';
 import type { MeasureSpec } from './window-runner.ts';
 import { capacityLimitOf } from './capacity-limit.ts';
 import { runSearch, type SearchBounds } from './capacity-search.ts';
-import { latencyBreached, sloBreaches, type Slo } from './slo.ts';
+import { brokeNarrowly, latencyBreached, NARROW_BREAK_FACTOR, sloBreaches, type Slo } from './slo.ts';
 
 export interface CapacityPlan {
   id: string;
@@ -50,6 +50,16 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
     const run = await session.measure(spec);
     const cpu = session.windowCpu[session.windowCpu.length - 1];
     if (cpu !== undefined) cpuOf.set(run, cpu);
+    // A step the load client barely kept up with still held when it met the SLO: the server delivered
+    // that rate, within the SLO, to clients that measured it. Only a step that broke asks who ran out.
+    const held = sloBreaches(run, plan.slo).length === 0;
+    const secondTrial = runs.has(rate);
+    const marginal = !held && !secondTrial && brokeNarrowly(run, plan.slo);
+    if (marginal && run.step !== null) {
+      run.step.remeasured = true;
+      run.notes.push(`broke the SLO narrowly (p99 at most ${NARROW_BREAK_FACTOR}x the SLO's ${plan.slo.p99Ms} ms, nothing lost): its rate was measured once more, and that second trial decided`);
+    }
+    if (secondTrial) run.notes.push('second trial at this rate (the first broke the SLO narrowly): this one decided');
     result.steps.push(run.id);
     await onRun(run);
     if (!run.complete) {
@@ -57,9 +67,7 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
       return null;
     }
     runs.set(rate, run);
-    // A step the load client barely kept up with still held when it met the SLO: the server delivered
-    // that rate, within the SLO, to clients that measured it. Only a step that broke asks who ran out.
-    return sloBreaches(run, plan.slo).length === 0;
+    return { held, marginal };
   });
   const held = outcome.held === null ? undefined : runs.get(outcome.held);
   const broke = outcome.broke === null ? undefined : runs.get(outcome.broke);

@@ -21,6 +21,21 @@ export function sloBreaches(run: RunRecord, slo: Slo): string[] {
   return reasons;
 }
 
+/**
+ * A step whose p99 is at most this times the SLO's, with nothing else wrong, broke narrowly: the
+ * capacity search measures it once more (capacity-search.ts). At the same rate on this 2-core
+ * machine one 3 s window's p99 moved by about ±30 % from the next.
+ */
+export const NARROW_BREAK_FACTOR = 1.5;
+
+/** Whether the step broke the SLO on latency alone, and by no more than NARROW_BREAK_FACTOR. */
+export function brokeNarrowly(run: RunRecord, slo: Slo): boolean {
+  const latencies = [run.metrics.latency?.p99, run.metrics.rtt?.p99].filter((p99): p99 is number => p99 !== undefined);
+  const latencyBreaches = latencies.filter((p99) => p99 > slo.p99Ms).length;
+  // Broke, and on nothing but latency: a loss, an error or a cut connection is never noise.
+  return latencyBreaches > 0 && sloBreaches(run, slo).length === latencyBreaches && latencies.every((p99) => p99 <= NARROW_BREAK_FACTOR * slo.p99Ms);
+}
+
 /** Whether the step broke the SLO on latency (delivery or round trip), as opposed to loss or errors only. */
 export function latencyBreached(run: RunRecord, slo: Slo): boolean {
   const m = run.metrics;

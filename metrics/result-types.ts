@@ -238,8 +238,11 @@ export interface RunRecord {
   client: ClientKind;
   encoding: Encoding;
   kind: RunKind;
-  /** Capacity steps: which step of which search. */
-  step: { index: number; search: string } | null;
+  /**
+   * Capacity steps: which step of which search. `remeasured`: the step broke the SLO narrowly, so its
+   * rate was measured once more and that later trial decided (absent otherwise, and in older files).
+   */
+  step: { index: number; search: string; remeasured?: true } | null;
   /** false when the run was interrupted or failed before it was collected in full. */
   complete: boolean;
   clientBound: boolean;

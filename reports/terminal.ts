@@ -373,13 +373,18 @@ function capacityTable(results: ResultsFile, paint: Paint): string[] {
     '',
     `${INDENT}sustained/s: deliveries/s at the highest step that met the SLO; p99: its delivery latency, ms`,
     ...(repeated ? [`${INDENT}with repeats: sustained/s is the median over the searches (min–max); the other columns are the search nearest that median's`] : []),
-    ...searchLegend(capacity),
+    ...searchLegend(capacity, results.runs),
   ];
 }
 
 /** How the steps were chosen and what the limit columns mean, once for the table. */
-function searchLegend(capacity: CapacityResult[]): string[] {
+function searchLegend(capacity: CapacityResult[], runs: readonly RunRecord[]): string[] {
   const lines: string[] = [];
+  const searched = new Set(capacity.flatMap((c) => c.steps));
+  const remeasured = runs.filter((run) => run.step?.remeasured === true && searched.has(run.id)).length;
+  if (remeasured > 0) {
+    lines.push(`${INDENT}${plural(remeasured, 'step', 'steps')} broke the SLO narrowly (p99 just over it, nothing lost) and ${remeasured === 1 ? 'was' : 'were'} measured once more at the same rate: the second trial decided (results.json: step.remeasured)`);
+  }
   const resolutions = new Set(capacity.map((c) => c.resolution).filter((r): r is number => typeof r === 'number'));
   if (resolutions.size > 0) {
     const within = [...resolutions].map((r) => `${Math.round(r * 100)} %`).join(', ');

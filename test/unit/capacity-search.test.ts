@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextMove, runSearch, type SearchBounds } from '../../bench/capacity-search.ts';
+import { nextMove, runSearch, type SearchBounds, type StepOutcome } from '../../bench/capacity-search.ts';
 import { mulberry32 } from '../support/seeded-random.ts';
 
 /** Feed rates are publish rates; 1000 subscribers make each one 1000 deliveries/s, as in the default profile. */
@@ -85,6 +85,61 @@ describe('capacity search against a simulated server whose limit is known', () =
     let calls = 0;
     const outcome = await runSearch(BOUNDS, async (rate) => (++calls > 2 ? null : rate <= 150));
     expect(outcome).toMatchObject({ end: null, held: 100, broke: 200 });
+  });
+});
+
+describe('a narrow break is measured once more', () => {
+  /** A server that holds up to `limit`, whose p99 near the edge comes out too high in the first trial at each rate in `unlucky`. */
+  const unluckyServer = (limit: number, unlucky: readonly number[]) => {
+    const tried = new Map<number, number>();
+    return async (rate: number): Promise<StepOutcome> => {
+      const trial = (tried.get(rate) ?? 0) + 1;
+      tried.set(rate, trial);
+      const held = rate * SUBSCRIBERS <= limit && !(trial === 1 && unlucky.includes(rate));
+      // Within 20 % above the limit, or an unlucky window: a narrow break. Far above it: a clear one.
+      return { held, marginal: !held && rate * SUBSCRIBERS <= limit * 1.2 };
+    };
+  };
+
+  it('an unlucky first trial below the limit does not end the search there: the second trial decides', async () => {
+    // Without the second trial, the unlucky 400 would end the search between 200 and 283 (limit 400,000).
+    const outcome = await runSearch({ ...BOUNDS, maxSteps: 12 }, unluckyServer(400_000, [400]));
+    expect(outcome.history.slice(0, 4)).toEqual([
+      { rate: 100, held: true },
+      { rate: 200, held: true },
+      { rate: 400, held: false, marginal: true },
+      { rate: 400, held: true },
+    ]);
+    expect(outcome.end).toBe('bracketed');
+    expect(outcome.held! * SUBSCRIBERS).toBeLessThanOrEqual(400_000);
+    expect(outcome.broke! * SUBSCRIBERS).toBeGreaterThan(400_000);
+    expect(outcome.broke! / outcome.held! - 1).toBeLessThanOrEqual(BOUNDS.resolution);
+  });
+
+  it('a rate is measured at most twice, and a clear break only once', async () => {
+    const outcome = await runSearch({ ...BOUNDS, maxSteps: 20 }, unluckyServer(400_000, []));
+    const counts = new Map<number, number>();
+    for (const step of outcome.history) counts.set(step.rate, (counts.get(step.rate) ?? 0) + 1);
+    // 800 (800,000/s) broke clearly: once. 436 (9 % over) broke narrowly: twice, broke both times.
+    expect(counts.get(800)).toBe(1);
+    expect(counts.get(436)).toBe(2);
+    expect(Math.max(...counts.values())).toBe(2);
+    expect(outcome).toMatchObject({ end: 'bracketed', held: 400, broke: 436 });
+  });
+
+  it('a second trial that breaks again stands as the break', () => {
+    const move = nextMove(BOUNDS, [
+      { rate: 100, held: true },
+      { rate: 200, held: false, marginal: true },
+      { rate: 200, held: false, marginal: true },
+    ]);
+    expect(move).toEqual({ kind: 'measure', rate: 141 });
+  });
+
+  it('fixed steps: the second trial at a step does not skip the next step', async () => {
+    const outcome = await runSearch({ ...BOUNDS, steps: [100, 200, 300] }, unluckyServer(1_000_000, [200]));
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 200, 200, 300]);
+    expect(outcome).toMatchObject({ end: 'max-rate', held: 300, broke: null });
   });
 });
 

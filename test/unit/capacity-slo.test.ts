@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sloBreaches, type Slo } from '../../bench/slo.ts';
+import { brokeNarrowly, sloBreaches, type Slo } from '../../bench/slo.ts';
 import type { RunRecord } from '../../metrics/result-types.ts';
 import { validateResults } from '../../metrics/results-io.ts';
 import { buildResults, buildRun, buildSummary, type RunOverrides } from '../support/results.ts';
@@ -78,5 +78,28 @@ describe('sloBreaches', () => {
       '4 connections dropped',
       'the server cut 4 slow consumers',
     ]);
+  });
+});
+
+describe('brokeNarrowly: a break worth a second trial', () => {
+  it('a p99 over the SLO by at most half again, nothing else wrong', () => {
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(100.5) } }), SLO)).toBe(true);
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(150) } }), SLO)).toBe(true);
+    expect(brokeNarrowly(step({ metrics: { latency: null, rtt: buildSummary(140) } }), SLO)).toBe(true);
+  });
+
+  it('not a step that held, nor one far over the SLO', () => {
+    expect(brokeNarrowly(step(), SLO)).toBe(false);
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(150.5) } }), SLO)).toBe(false);
+    // Deliveries narrowly late but round trips far over: not narrow.
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(120), rtt: buildSummary(400) } }), SLO)).toBe(false);
+  });
+
+  it('never a step that lost messages, dropped connections or was cut by the server, however close its p99', () => {
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(110) }, lost: 1 }), SLO)).toBe(false);
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(110), errors: { disconnects: 1 } } }), SLO)).toBe(false);
+    expect(brokeNarrowly(step({ metrics: { latency: buildSummary(110), server: { slowConsumerDisconnects: 2 } } }), SLO)).toBe(false);
+    // Lost alone, p99 fine: a break, but not a narrow one.
+    expect(brokeNarrowly(step({ lost: 3 }), SLO)).toBe(false);
   });
 });

@@ -336,6 +336,22 @@ describe('throughput', () => {
     expect(bisected!.reading).toContain('ws sustained 141,000/s (p99 40.0 ms) and broke the SLO at 154,000/s (p99 150 ms) (limit: the server');
   });
 
+  it('a narrowly broken first trial reads as broke, beside the second trial at its rate that decided it', () => {
+    // 100k held, 200k broke narrowly (p99 120 ms) and held when measured again: sustained 200k; 400k broke.
+    const steps = [step('ws', 1, 100_000, 100_000, 10), step('ws', 2, 200_000, 200_000, 120), step('ws', 3, 200_000, 200_000, 80), step('ws', 4, 400_000, 300_000, 400)];
+    steps[1]!.step = { ...steps[1]!.step!, remeasured: true };
+    const result = capacity('ws', steps, 'slo-broken', steps[2] as RunRecord, { run: steps[3] as RunRecord, reason: 'delivery p99 400 ms > 100 ms' });
+    const [chart] = expectAllWellFormed(throughput, results(steps, [result])) as ChartSpec[];
+    expect(chart!.table.rows.map((row) => [row[2], row.at(-1)])).toEqual([
+      ['100,000', 'met SLO'],
+      ['200,000', 'broke the SLO narrowly: its rate was measured once more, and the next trial at this rate decided'],
+      ['200,000', 'met SLO'],
+      ['400,000', 'broke: delivery p99 400 ms > 100 ms'],
+    ]);
+    const byLabel = new Map(datasetsOf(chart!).map((d) => [d.label, d]));
+    expect(xy(byLabel.get(CAPACITY_LABEL)?.data ?? [])).toEqual([{ x: 200_000, y: 200_000 }]);
+  });
+
   it('flags the client-bound step', () => {
     expect(spec.flags).toContain(`sse feed json step 2 (400,000/s offered): client-bound (${CLIENT_BOUND_REASON})`);
   });

@@ -629,7 +629,7 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
  * the capacity search bisected (limit, resolution, searchEnd), or before the lab's own read queueing
  * was measured (readQueueMs, maxWorkerEventLoopUtilization).
  */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization', 'idleRssBytesPerConnection']);
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization', 'idleRssBytesPerConnection', 'remeasured']);
 // ... and before --repeat existed (a run's and a search's repeat, the file's summary over repeats).
 for (const key of ['repeat', 'summary']) OPTIONAL_KEYS.add(key);
 

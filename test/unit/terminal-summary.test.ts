@@ -325,6 +325,15 @@ describe('renderSummary', () => {
     for (const line of cap) expect(line.length).toBeLessThanOrEqual(160);
   });
 
+  it('says how many steps broke narrowly and were measured once more', () => {
+    const narrow = buildRun({ id: 'ws-step-2', kind: 'capacity-step', step: { index: 2, search: 'ws-search', remeasured: true } });
+    const second = buildRun({ id: 'ws-step-3', kind: 'capacity-step', step: { index: 3, search: 'ws-search' } });
+    const search = { ...capacity('ws', 'slo-broken', { offeredDeliveriesPerSec: 240_000, reason: 'delivery p99 120 ms > 50 ms', runId: 'ws-step-3' }), id: 'ws-search', steps: ['ws-step-2', 'ws-step-3'] };
+    const output = renderSummary(results({ capacity: [search], runs: [...results().runs, narrow, second] }));
+    expect(output).toContain('  1 step broke the SLO narrowly (p99 just over it, nothing lost) and was measured once more at the same rate: the second trial decided (results.json: step.remeasured)');
+    expect(plain).not.toContain('broke the SLO narrowly');
+  });
+
   it('a search whose steps ran out before it settled says how wide it left the bracket', () => {
     const unsettled = { ...capacity('ws', 'slo-broken', { offeredDeliveriesPerSec: 240_000, reason: 'delivery p99 120 ms > 50 ms', runId: 'step-6' }), resolution: 0.1, searchEnd: 'max-steps' as const };
     const cap = table(renderSummary(results({ capacity: [unsettled] })), 'Capacity (SLO: p99 <= 50 ms, loss <= 0.001)');

@@ -62,6 +62,8 @@ function judge(run: RunRecord, capacity: CapacityResult | null): Step {
     return { run, verdict: 'broke', text: `broke: ${why}` };
   }
   if (!run.complete) return { run, verdict: 'incomplete', text: 'incomplete: interrupted before it was collected in full' };
+  // A first trial that broke narrowly is judged by itself: the trial after it at the same rate decided the rate.
+  if (run.step?.remeasured === true) return { run, verdict: 'broke', text: 'broke the SLO narrowly: its rate was measured once more, and the next trial at this rate decided' };
   if (capacity === null) return { run, verdict: 'not judged', text: 'no verdict recorded (no capacity result for this search)' };
   const offered = run.load.offeredDeliveriesPerSec;
   if (capacity.sustained !== null && offered <= capacity.sustained.offeredDeliveriesPerSec) return { run, verdict: 'met', text: 'met SLO' };
