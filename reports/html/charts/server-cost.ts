@@ -56,6 +56,10 @@ export const CPU_METRIC: Metric = {
   unusable: (value) => (value < 0 ? 'negative CPU time' : null),
 };
 
+/** Bytes per connection in KB to two decimals; null where not measured. */
+const kbOf = (bytes: number | null | undefined): number | null => (bytes === null || bytes === undefined ? null : Math.round((bytes / KB) * 100) / 100);
+const belowBaseline = (value: number): string | null => (value < 0 ? 'RSS fell below its level before any client connected' : null);
+
 export const RSS_METRIC: Metric = {
   id: `${FAMILY}-rss`,
   title: 'Server memory (RSS) per connection',
@@ -64,11 +68,8 @@ export const RSS_METRIC: Metric = {
   unit: 'KB',
   least: 'holds the least server memory',
   per: 'per connection',
-  value: (run) => {
-    const bytes = run.metrics.server?.rssBytesPerConnection;
-    return bytes === null || bytes === undefined ? null : Math.round((bytes / KB) * 100) / 100;
-  },
-  unusable: (value) => (value < 0 ? 'RSS fell below its level before any client connected' : null),
+  value: (run) => kbOf(run.metrics.server?.rssBytesPerConnection),
+  unusable: belowBaseline,
 };
 
 /** The same, read once every connection had opened and before anything was published (bench/session.ts). */
@@ -80,11 +81,8 @@ export const IDLE_RSS_METRIC: Metric = {
   unit: 'KB',
   least: 'holds the least server memory while idle',
   per: 'per idle connection',
-  value: (run) => {
-    const bytes = run.metrics.server?.idleRssBytesPerConnection;
-    return bytes === null || bytes === undefined ? null : Math.round((bytes / KB) * 100) / 100;
-  },
-  unusable: (value) => (value < 0 ? 'RSS fell below its level before any client connected' : null),
+  value: (run) => kbOf(run.metrics.server?.idleRssBytesPerConnection),
+  unusable: belowBaseline,
 };
 
 const usable = (value: number | null): value is number => value !== null && Number.isFinite(value);
