@@ -101,13 +101,15 @@ export function nextMove(bounds: SearchBounds, history: readonly MeasuredStep[])
 /**
  * Runs the search: `measure` runs one step and says whether it held (with StepOutcome, also whether a
  * break was narrow), or null when the search must stop (interrupted). Returns every step measured and
- * how the search ended (null end: stopped).
+ * how the search ended (null end: stopped). `measured`: steps already measured (the fixed-load run at
+ * the start rate), which the search goes on from and which count towards maxSteps.
  */
 export async function runSearch(
   bounds: SearchBounds,
   measure: (rate: number) => Promise<boolean | StepOutcome | null>,
+  measured: readonly MeasuredStep[] = [],
 ): Promise<{ history: MeasuredStep[]; held: number | null; broke: number | null; end: SearchEnd | null }> {
-  const history: MeasuredStep[] = [];
+  const history: MeasuredStep[] = [...measured];
   for (;;) {
     const move = nextMove(bounds, history);
     if (move.kind === 'done') return { history, held: move.held, broke: move.broke, end: move.end };

@@ -38,14 +38,32 @@ export function emptyCapacityResult(key: { transport: CapacityResult['transport'
   };
 }
 
-export async function searchCapacity(session: Session, plan: CapacityPlan, onRun: (run: RunRecord) => Promise<void>, signal: AbortSignal): Promise<CapacityResult> {
+/**
+ * The fixed-load run, when it ran at the search's start rate on the same connections: the search's
+ * first step, already measured (a longer window than a step's, the same SLO), so the search begins
+ * at the next rate instead of measuring the same load again.
+ */
+export interface MeasuredFirstStep {
+  rate: number;
+  run: RunRecord;
+  cpu: { clientCores: number; machineBusyCores: number } | undefined;
+}
+
+export async function searchCapacity(session: Session, plan: CapacityPlan, onRun: (run: RunRecord) => Promise<void>, signal: AbortSignal, first?: MeasuredFirstStep): Promise<CapacityResult> {
   const result: CapacityResult = { ...emptyCapacityResult(session.key, plan), axis: 'rate' };
   const runs = new Map<number, RunRecord>();
   const cpuOf = new Map<RunRecord, { clientCores: number; machineBusyCores: number }>();
   let interrupted = false;
+  const seeded = first !== undefined && first.run.complete && plan.bounds.steps === null && first.rate === Math.min(plan.bounds.startRate, plan.bounds.maxRate);
+  if (seeded) {
+    runs.set(first.rate, first.run);
+    if (first.cpu !== undefined) cpuOf.set(first.run, first.cpu);
+    result.steps.push(first.run.id);
+  }
+  const measured = seeded ? [{ rate: first.rate, held: sloBreaches(first.run, plan.slo).length === 0 }] : [];
   const outcome = await runSearch(plan.bounds, async (rate) => {
     if (signal.aborted) return null;
-    const index = result.steps.length + 1;
+    const index = result.steps.length + (seeded ? 0 : 1);
     const spec: MeasureSpec = { id: `${plan.id}/step${index}`, kind: 'capacity-step', rate, warmupMs: plan.warmupMs, durationMs: plan.durationMs, step: { index, search: plan.id } };
     const run = await session.measure(spec);
     const cpu = session.windowCpu[session.windowCpu.length - 1];
@@ -68,7 +86,7 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
     }
     runs.set(rate, run);
     return { held, marginal };
-  });
+  }, measured);
   const held = outcome.held === null ? undefined : runs.get(outcome.held);
   const broke = outcome.broke === null ? undefined : runs.get(outcome.broke);
   if (held !== undefined) {

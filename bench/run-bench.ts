@@ -295,6 +295,7 @@ async function runSession(key: SessionKey, repeat: number, config: BenchConfig, 
     // Node clients only, whose thousands of sends a second are what backs up (a browser run sends tens).
     const coldStart = key.client === 'node' ? scenario.coldStartWarmupMs : 0;
     const run = await session.measure({ id: base, kind: 'fixed', rate: fixedRate, warmupMs: config.warmupMs + coldStart, durationMs: config.durationMs, step: null });
+    const fixedCpu = session.windowCpu[session.windowCpu.length - 1];
     await addRun(run);
     if (key.client === 'browser') {
       if (scenario.reconnectRun && config.browser.reconnect && !io.signal.aborted) {
@@ -338,6 +339,7 @@ async function runSession(key: SessionKey, repeat: number, config: BenchConfig, 
         },
         addRun,
         io.signal,
+        { rate: fixedRate, run, cpu: fixedCpu },
       );
       collect.results.capacity.push({ ...capacity, repeat });
       await collect.save();

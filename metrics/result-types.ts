@@ -273,6 +273,7 @@ export interface CapacityResult {
   broke: { offeredDeliveriesPerSec: number; reason: string; runId: string; limit?: CapacityLimit; connectionCount?: number } | null;
   /** client-bound: the lowest step that broke was the lab's client's limit; the server's capacity is above it. */
   stopReason: 'slo-broken' | 'client-bound' | 'all-steps-passed' | 'interrupted' | 'failed';
+  /** The ids of the search's runs, in order; the first may be the session's fixed-load run (kind 'fixed'), when it ran at the start rate: the search's first step. */
   steps: string[];
   /** The resolution the search bisected to (0.1: within 10 %); null for fixed steps (absent in files written before the search bisected). */
   resolution?: number | null;

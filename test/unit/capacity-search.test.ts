@@ -88,6 +88,17 @@ describe('capacity search against a simulated server whose limit is known', () =
   });
 });
 
+describe('a search that starts from a step already measured (the fixed-load run)', () => {
+  it('goes on from it: up when it held, down when it broke, counting it towards maxSteps', async () => {
+    const up = await runSearch(BOUNDS, server(400_000), [{ rate: 100, held: true }]);
+    expect(up.history.map((s) => s.rate)).toEqual([100, 200, 400, 800, 566, 476, 436]);
+    expect(up).toMatchObject({ end: 'bracketed', held: 400, broke: 436 });
+    const down = await runSearch({ ...BOUNDS, maxSteps: 3 }, server(30_000), [{ rate: 100, held: false }]);
+    expect(down.history.map((s) => s.rate)).toEqual([100, 50, 25]);
+    expect(down).toMatchObject({ end: 'max-steps', held: 25, broke: 50 });
+  });
+});
+
 describe('a narrow break is measured once more', () => {
   /** A server that holds up to `limit`, whose p99 near the edge comes out too high in the first trial at each rate in `unlucky`. */
   const unluckyServer = (limit: number, unlucky: readonly number[]) => {

@@ -352,6 +352,19 @@ describe('throughput', () => {
     expect(xy(byLabel.get(CAPACITY_LABEL)?.data ?? [])).toEqual([{ x: 200_000, y: 200_000 }]);
   });
 
+  it('draws the fixed-load run that served as the first step first, named as such', () => {
+    const fixed = run({ id: 'ws/feed/json/node', transport: 'ws', load: { offeredDeliveriesPerSec: 100_000 }, deliveries: 300_000, metrics: { latency: buildSummary(30) } });
+    const steps = [step('ws', 1, 200_000, 200_000, 60), step('ws', 2, 400_000, 300_000, 400)];
+    const result = capacity('ws', steps, 'slo-broken', steps[0] as RunRecord, { run: steps[1] as RunRecord, reason: 'delivery p99 400 ms > 100 ms' });
+    result.steps = [fixed.id, ...result.steps];
+    const [chart] = expectAllWellFormed(throughput, results([fixed, ...steps], [result])) as ChartSpec[];
+    expect(chart!.table.rows.map((row) => [row[1], row[2], row.at(-1)])).toEqual([
+      ['fixed run', '100,000', 'met SLO'],
+      ['1', '200,000', 'met SLO'],
+      ['2', '400,000', 'broke: delivery p99 400 ms > 100 ms'],
+    ]);
+  });
+
   it('flags the client-bound step', () => {
     expect(spec.flags).toContain(`sse feed json step 2 (400,000/s offered): client-bound (${CLIENT_BOUND_REASON})`);
   });

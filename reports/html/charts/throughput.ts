@@ -82,6 +82,16 @@ function searchesOf(input: ReportInput): Search[] {
     if (list === undefined) bySearch.set(run.step.search, [run]);
     else list.push(run);
   }
+  // The fixed-load run that served as a search's first step (bench/capacity.ts): listed in its steps, drawn first.
+  for (const capacity of input.results.capacity) {
+    for (const id of capacity.steps) {
+      const run = input.results.runs.find((r) => r.id === id);
+      if (run === undefined || run.kind !== 'fixed' || run.client !== 'node') continue;
+      const list = bySearch.get(capacity.id);
+      if (list === undefined) bySearch.set(capacity.id, [run]);
+      else list.push(run);
+    }
+  }
   const searches = [...bySearch.entries()].map(([id, runs]) => {
     runs.sort((a, b) => (a.step?.index ?? 0) - (b.step?.index ?? 0));
     const capacity = input.results.capacity.find((c) => c.id === id) ?? null;
@@ -281,7 +291,7 @@ function chartFor(searches: Search[], groupLabel: string, id: string): ChartSect
         rows: searches.flatMap((s) =>
           s.steps.map((step) => [
             s.label,
-            String(step.run.step?.index ?? ''),
+            step.run.kind === 'fixed' ? 'fixed run' : String(step.run.step?.index ?? ''),
             formatCount(step.run.load.offeredDeliveriesPerSec),
             formatCount(step.run.metrics.throughput.deliveriesPerSec),
             step.run.metrics.latency === null ? NOT_MEASURED : formatMs(step.run.metrics.latency.p99),
