@@ -4,7 +4,7 @@
  * to install it. Every launch gets a fresh profile folder, deleted when the browser closes.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
@@ -43,6 +43,42 @@ export function chromiumArgs(userDataDir: string): string[] {
   ];
 }
 
+/** How long a closed browser's helper processes get to exit by themselves before they are killed. */
+const STRAGGLER_GRACE_MS = 2000;
+
+/** Pids of the processes started with this profile folder on their command line (Linux /proc; none elsewhere). */
+async function processesWithProfile(userDataDir: string): Promise<number[]> {
+  const names = await readdir('/proc').catch(() => [] as string[]);
+  const found: number[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const command = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes(userDataDir)) found.push(Number(name));
+  }
+  return found;
+}
+
+/**
+ * browser.close() returns once the main Chromium process has exited; a helper (renderer, zygote) can
+ * outlive it for a moment, and on a busy machine it was still there when a test looked. Wait for
+ * them, then kill what is left: the lab leaves no browser process behind.
+ */
+async function reapStragglers(userDataDir: string): Promise<void> {
+  const deadline = Date.now() + STRAGGLER_GRACE_MS;
+  let left = await processesWithProfile(userDataDir);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = await processesWithProfile(userDataDir);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+}
+
 export interface LaunchedChromium {
   browser: Browser;
   /** Closes the browser (killing it if it does not close) and deletes its profile folder. */
@@ -67,6 +103,7 @@ export async function launchChromium(): Promise<LaunchedChromium> {
       const timer = setTimeout(() => process?.kill('SIGKILL'), 5000);
       await browser.close().catch(() => process?.kill('SIGKILL'));
       clearTimeout(timer);
+      await reapStragglers(userDataDir);
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
