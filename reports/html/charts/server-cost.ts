@@ -218,14 +218,17 @@ function chartFor(metric: Metric, groups: RunGroup[]): ChartSection {
   };
 }
 
+/** The charts of this family, in order. */
+const METRICS = [CPU_METRIC, RSS_METRIC, IDLE_RSS_METRIC];
+
 export const serverCost: ChartBuilder = {
   id: FAMILY,
   build(input: ReportInput): ChartSection[] {
     const groups = fixedRunGroups(input.results);
     if (groups.length === 0) {
       const reason = noNodeFixedRunsReason(input.results);
-      return [CPU_METRIC, RSS_METRIC, IDLE_RSS_METRIC].map((metric) => ({ kind: 'missing', id: metric.id, title: metric.title, reason }));
+      return METRICS.map((metric) => ({ kind: 'missing', id: metric.id, title: metric.title, reason }));
     }
-    return [chartFor(CPU_METRIC, groups), chartFor(RSS_METRIC, groups), chartFor(IDLE_RSS_METRIC, groups)];
+    return METRICS.map((metric) => chartFor(metric, groups));
   },
 };

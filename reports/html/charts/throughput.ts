@@ -83,9 +83,10 @@ function searchesOf(input: ReportInput): Search[] {
     else list.push(run);
   }
   // The fixed-load run that served as a search's first step (bench/capacity.ts): listed in its steps, drawn first.
+  const byId = new Map(input.results.runs.map((run) => [run.id, run]));
   for (const capacity of input.results.capacity) {
     for (const id of capacity.steps) {
-      const run = input.results.runs.find((r) => r.id === id);
+      const run = byId.get(id);
       if (run === undefined || run.kind !== 'fixed' || run.client !== 'node') continue;
       const list = bySearch.get(capacity.id);
       if (list === undefined) bySearch.set(capacity.id, [run]);
