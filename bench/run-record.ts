@@ -5,6 +5,7 @@
  */
 import type { ConnectReport } from '../clients/load/worker-protocol.ts';
 import { decodeHistogram, mergeHistograms } from '../metrics/histogram.ts';
+import { isNoisyCores, noisyRunNote } from '../metrics/noisy-machine.ts';
 import type { Integrity, RunRecord, TimelinePoint } from '../metrics/result-types.ts';
 import type { BenchConfig } from '../scenarios/bench-config.ts';
 import { scenarioOf } from '../scenarios/registry.ts';
@@ -13,8 +14,6 @@ import { aggregateWindow, type ServerWindow } from './aggregate.ts';
 import { reconnectMetrics } from './reconnect.ts';
 import type { MeasureSpec, WindowObservation } from './window-runner.ts';
 
-/** Other processes using more than this many cores during a window make its figures noisy: say so. */
-export const NOISY_OTHER_CORES = 0.3;
 /** At most this many notes per run. */
 const MAX_NOTES = 10;
 
@@ -95,7 +94,7 @@ export const INTERRUPTED_LOSS = 'collected without a drain: messages still on th
 function notesOf(input: RunRecordInput, otherCores: number): string[] {
   const notes: string[] = [];
   if (input.againstTarget) notes.push('measured against a target server (--target); its CPU figures include whatever else it serves');
-  else if (otherCores > NOISY_OTHER_CORES) notes.push(`other processes kept ${otherCores.toFixed(2)} cores busy during the window: figures may be noisy`);
+  else if (isNoisyCores(otherCores)) notes.push(noisyRunNote(otherCores));
   for (const report of input.window.reports) for (const problem of report.problems) if (!notes.includes(problem)) notes.push(problem);
   if (input.window.interrupted) notes.push(`interrupted before the window ended: figures cover the part that ran; its loss is partial (${INTERRUPTED_LOSS})`);
   if (input.window.drainSettled === false) notes.push(`in-window arrivals had not settled when the drain reached its limit (${input.config.drainMaxMs} ms): any still on their way count as lost`);

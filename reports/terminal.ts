@@ -9,6 +9,7 @@ import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText
 import { MISSING, formatCompactCount, formatCount, formatMs, usable } from './format.ts';
 import { capacitySpreadOf, figureSpread, hasRepeats, seriesSpreadOf, spreadText, summarizeRepeats, type HeadlineFigureId, type RepeatSummary } from './spread.ts';
 import { lossCauseText, serverCutConnections } from './loss-words.ts';
+import { noisyMachineWarning } from '../metrics/noisy-machine.ts';
 import { findingLines, reconnectLines } from './terminal-browser.ts';
 import { connectionCapacityLines } from './terminal-connections.ts';
 import { LAB_QUEUED_FLAG, LAB_QUEUED_RULE, LAB_QUEUE_CAVEAT, LAB_QUEUE_DEFINITION, isLabQueued, labQueuedText } from './lab-queue.ts';
@@ -52,6 +53,8 @@ function header(results: ResultsFile, paint: Paint): string[] {
   if (!results.complete) {
     lines.push(paint(`INCOMPLETE RUN: ${results.interruption ?? 'reason not recorded'}`, 'red'));
   }
+  const noisy = noisyMachineWarning(results);
+  if (noisy !== null) lines.push(paint(`⚠ ${noisy}`, 'yellow'));
   return lines;
 }
 

@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NOISY_OTHER_CORES } from '../bench/run-record.ts';
+import { isNoisyMachine } from '../metrics/noisy-machine.ts';
 import type { ResultsFile } from '../metrics/result-types.ts';
 import { readResultsFile, ResultsError } from '../metrics/results-io.ts';
 import { gate, DEFAULT_BYTES_THRESHOLD, DEFAULT_RSS_THRESHOLD, DEFAULT_THRESHOLD, GATE_FIGURE_KEYS } from '../reports/gate/gate.ts';
@@ -134,7 +134,7 @@ async function benchOnce(side: Side, out: string, extra: readonly string[]): Pro
   }
 }
 
-const isNoisy = (file: ResultsFile): boolean => file.environment.otherCpuCores !== null && file.environment.otherCpuCores > NOISY_OTHER_CORES;
+const isNoisy = isNoisyMachine;
 
 function stamp(): string {
   return new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');

@@ -18,7 +18,7 @@
  * smallest regression its runs could have shown, so a pass says how sensitive it was.
  * Figures are read with the comparison module's definitions (reports/compare/figures.ts).
  */
-import { NOISY_OTHER_CORES } from '../../bench/run-record.ts';
+import { NOISY_OTHER_CORES, isNoisyMachine } from '../../metrics/noisy-machine.ts';
 import { seriesOf } from '../../metrics/repeat-id.ts';
 import type { CapacityResult, ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import { CAPACITY_FIGURE, RUN_FIGURES, type Better, type FigureUnit } from '../compare/figures.ts';
@@ -193,7 +193,7 @@ const judged = (run: RunRecord): boolean => run.kind === 'fixed' || run.kind ===
 /** Why a regression or improvement resting on a busy run is only inconclusive. */
 const NOISY_REASON = `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on`;
 
-const noisy = (file: ResultsFile): boolean => file.environment.otherCpuCores !== null && file.environment.otherCpuCores > NOISY_OTHER_CORES;
+const noisy = isNoisyMachine;
 
 interface Collected {
   benchmark: string;

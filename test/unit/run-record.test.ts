@@ -1,7 +1,8 @@
 /** The run record builder (bench/run-record.ts): a window's observations + the session's seconds + config -> runs[] (pure). */
 import { describe, expect, it } from 'vitest';
 import { aggregateWindow } from '../../bench/aggregate.ts';
-import { buildRunRecord, INTERRUPTED_LOSS, NOISY_OTHER_CORES, timelineOf, type RunRecordInput, type ServerSample, type TickSum } from '../../bench/run-record.ts';
+import { NOISY_OTHER_CORES } from '../../metrics/noisy-machine.ts';
+import { buildRunRecord, INTERRUPTED_LOSS, timelineOf, type RunRecordInput, type ServerSample, type TickSum } from '../../bench/run-record.ts';
 import type { MeasureSpec, WindowObservation } from '../../bench/window-runner.ts';
 import { encodeHistogram } from '../../metrics/histogram.ts';
 import { validateResults } from '../../metrics/results-io.ts';

@@ -2,6 +2,7 @@
  * The report's "Environment" section: the machine, the software, the time, how quiet the machine
  * was, whether the processes' clocks agreed, the resolved configuration and the notices (pure).
  */
+import { isNoisyCores } from '../../../metrics/noisy-machine.ts';
 import type { ResultsFile, RunRecord } from '../../../metrics/result-types.ts';
 import { formatBytes, formatCount } from '../../format.ts';
 import { badge, escapeHtml, renderKeyValueTable, renderTable } from '../html.ts';
@@ -96,7 +97,7 @@ function clockSamples(results: ResultsFile): string {
 function otherLoadHtml(otherCpuCores: number | null): string {
   if (otherCpuCores === null) return `not measured ${badge('not measured', 'muted')}`;
   const text = `${otherCpuCores.toFixed(2)} cores busy outside the lab (average over the measured windows)`;
-  return escapeHtml(text) + (otherCpuCores >= 0.25 ? ` ${badge('⚠ noisy machine', 'warn')}` : '');
+  return escapeHtml(text) + (isNoisyCores(otherCpuCores) ? ` ${badge('⚠ noisy machine', 'warn')}` : '');
 }
 
 function commitHtml(results: ResultsFile): string {

@@ -1,7 +1,8 @@
 /**
  * The top of the page: title, what this run was (date, commit, profile, runs, machine), the loud
- * banners (an incomplete file, client-bound runs, clocks that disagree) and the table of contents.
+ * banners (an incomplete file, client-bound runs, a noisy machine, clocks that disagree) and the table of contents.
  */
+import { noisyMachineWarning } from '../../../metrics/noisy-machine.ts';
 import type { ResultsFile, RunRecord } from '../../../metrics/result-types.ts';
 import { formatBytes, formatCount } from '../../format.ts';
 import { escapeHtml } from '../html.ts';
@@ -14,7 +15,7 @@ function runLabel(run: RunRecord): string {
   return run.step === null ? run.id : `${run.id} (capacity step ${run.step.index})`;
 }
 
-/** The loud notices at the top: an incomplete file, client-bound runs, clocks that disagree. */
+/** The loud notices at the top: an incomplete file, client-bound runs, a noisy machine, clocks that disagree. */
 export function renderBanners(results: ResultsFile): string {
   const banners: string[] = [];
   const incompleteRuns = results.runs.filter((run) => !run.complete);
@@ -48,6 +49,13 @@ export function renderBanners(results: ResultsFile): string {
       `<div class="banner banner-warn" role="note"><strong>⚠ ${escapeHtml(headline)}</strong>` +
         '<p>The load generator, not the server, ran out of room; such figures are marked "⚠ client-bound" wherever they appear.</p>' +
         `<details><summary>Which runs, and why</summary><ul>${list}</ul></details></div>`,
+    );
+  }
+  const noisy = noisyMachineWarning(results);
+  if (noisy !== null) {
+    banners.push(
+      '<div class="banner banner-warn" role="note"><strong>⚠ Measured on a noisy machine</strong>' +
+        `<p>${escapeHtml(noisy.replace(/^noisy machine: /, ''))}. The Environment section gives the figure; each affected run carries a note.</p></div>`,
     );
   }
   if (results.clock !== null && !results.clock.agreed) {
