@@ -101,6 +101,11 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
     result.broke = { offeredDeliveriesPerSec: broke.load.offeredDeliveriesPerSec, reason, runId: broke.id, limit };
     result.stopReason = limit.by === 'client' ? 'client-bound' : 'slo-broken';
   }
+  const brokeBelow = outcome.brokeBelow.flatMap((rate) => {
+    const run = runs.get(rate);
+    return run === undefined ? [] : [{ offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, latencyP99Ms: run.metrics.latency?.p99 ?? run.metrics.rtt?.p99 ?? null, runId: run.id }];
+  });
+  if (brokeBelow.length > 0) result.brokeBelow = brokeBelow;
   result.searchEnd = outcome.end;
   if (interrupted || outcome.end === null) result.stopReason = 'interrupted';
   return result;

@@ -267,10 +267,15 @@ export interface CapacityResult {
   client: ClientKind;
   encoding: Encoding;
   slo: { p99Ms: number; maxLoss: number };
-  /** The highest step that met the SLO below the lowest that broke it (null when every step tried broke it). */
+  /** The highest step that met the SLO (null when every step tried broke it). */
   sustained: { offeredDeliveriesPerSec: number; deliveriesPerSec: number; latencyP99Ms: number | null; runId: string; connectionCount?: number } | null;
-  /** The lowest step that broke the SLO, why, and what ran out; null when none did. */
+  /** The lowest step above the sustained one that broke the SLO, why, and what ran out; null when none did. */
   broke: { offeredDeliveriesPerSec: number; reason: string; runId: string; limit?: CapacityLimit; connectionCount?: number } | null;
+  /**
+   * Steps below the sustained rate that broke the SLO, ascending: its p99 does not rise with the rate
+   * everywhere (long-poll: each poll's answer carries more messages at higher rates). Absent: none.
+   */
+  brokeBelow?: { offeredDeliveriesPerSec: number; latencyP99Ms: number | null; runId: string }[];
   /** client-bound: the lowest step that broke was the lab's client's limit; the server's capacity is above it. */
   stopReason: 'slo-broken' | 'client-bound' | 'all-steps-passed' | 'interrupted' | 'failed';
   /** The ids of the search's runs, in order; the first may be the session's fixed-load run (kind 'fixed'), when it ran at the start rate: the search's first step. */

@@ -67,6 +67,17 @@ export function unsettledText(result: CapacityResult): string | null {
   return `steps ran out at ${width} %${aim}`;
 }
 
+/**
+ * Lower rates that broke although a higher one held: "also broke below it, at 100,000/s (p99 102 ms)".
+ * The sustained rate is the highest that held, not a rate below which everything holds.
+ */
+export function brokeBelowText(result: CapacityResult): string | null {
+  const below = result.brokeBelow ?? [];
+  if (below.length === 0) return null;
+  const steps = below.map((step) => `${formatCount(step.offeredDeliveriesPerSec)}/s${step.latencyP99Ms === null ? '' : ` (p99 ${formatMs(step.latencyP99Ms)} ms)`}`);
+  return `also broke below it, at ${steps.join(', ')}`;
+}
+
 /** The answer when no step held: "even 1,000/s offered broke the SLO: <reason>" — an answer, not "none". */
 export function nothingHeldText(result: CapacityResult): string {
   if (result.broke === null) return 'no step was measured';

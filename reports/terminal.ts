@@ -5,7 +5,7 @@
  */
 import { CLIENT_KINDS, SCENARIO_NAMES, TRANSPORTS } from '../scenarios/constants.ts';
 import type { BrowserCost, CapacityResult, ClientKind, ResultsFile, RunRecord, ScenarioName } from '../metrics/result-types.ts';
-import { cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
+import { brokeBelowText, cpuColumnText, limitName, nothingHeldText, precisionText, unsettledText } from './capacity-words.ts';
 import { MISSING, formatCompactCount, formatCount, formatMs, usable } from './format.ts';
 import { capacitySpreadOf, figureSpread, hasRepeats, seriesSpreadOf, spreadText, summarizeRepeats, type HeadlineFigureId, type RepeatSummary } from './spread.ts';
 import { lossCauseText, serverCutConnections } from './loss-words.ts';
@@ -288,8 +288,7 @@ const sloText = (slo: CapacityResult['slo']): string => `p99 <= ${slo.p99Ms} ms,
 function outcomeCell(result: CapacityResult): Cell {
   const brokeAt = result.broke ? `${formatCount(result.broke.offeredDeliveriesPerSec)}/s` : null;
   // A search whose steps ran out before it settled says how wide it left the bracket.
-  const unsettled = unsettledText(result);
-  const tail = unsettled === null ? '' : `; ${unsettled}`;
+  const tail = [unsettledText(result), brokeBelowText(result)].flatMap((text) => (text === null ? [] : [`; ${text}`])).join('');
   switch (result.stopReason) {
     case 'slo-broken':
       return { text: (result.sustained === null && result.broke !== null ? nothingHeldText(result) : `broke at ${brokeAt ?? '?'}: ${result.broke?.reason ?? 'reason not recorded'}`) + tail };

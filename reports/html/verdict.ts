@@ -1,7 +1,7 @@
 /** Which transport wins each criterion, per scenario, with the measured figures and the margin (pure). */
 import { ENCODINGS, SCENARIO_NAMES, TRANSPORTS, type Encoding, type TransportName } from '../../scenarios/constants.ts';
 import type { CapacityResult, ResultsFile, RunRecord, ScenarioName } from '../../metrics/result-types.ts';
-import { limitName } from '../capacity-words.ts';
+import { brokeBelowText, limitName } from '../capacity-words.ts';
 import { formatBytes, formatCount, formatMs } from '../format.ts';
 import { serverCutConnections } from '../loss-words.ts';
 import type { ReportInput, Verdict, VerdictCriterion, VerdictFigure } from './types.ts';
@@ -128,6 +128,8 @@ function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
   const flags = searchOutcomeFlags(result);
   const limit = limitName(result);
   if (result.broke && limit !== null) flags.push(`broke at ${rateText(result.broke.offeredDeliveriesPerSec)}; limit: ${limit}`);
+  const below = brokeBelowText(result);
+  if (below !== null && result.sustained) flags.push(below);
   if (!result.sustained) {
     // No step held: the lowest rate tried, which broke, is the answer (never a bare "none").
     const text = result.broke ? `none held: even ${rateText(result.broke.offeredDeliveriesPerSec)} offered broke the SLO` : NOT_MEASURED;

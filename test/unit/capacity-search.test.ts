@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextMove, runSearch, type SearchBounds, type StepOutcome } from '../../bench/capacity-search.ts';
+import { brokeBelowOf, nextMove, runSearch, type SearchBounds, type StepOutcome } from '../../bench/capacity-search.ts';
 import { mulberry32 } from '../support/seeded-random.ts';
 
 /** Feed rates are publish rates; 1000 subscribers make each one 1000 deliveries/s, as in the default profile. */
@@ -174,6 +174,63 @@ describe('fixed capacity steps (--capacity-steps)', () => {
   });
 });
 
+describe('a first step that breaks is followed by one at twice its rate (probeAboveBrokenStart)', () => {
+  const PROBING: SearchBounds = { ...BOUNDS, maxSteps: 12, probeAboveBrokenStart: true };
+  /** Long-poll's shape: holds at low rates, breaks from 16 to 199 messages/s, holds again up to 900 (batched answers), breaks above. */
+  const longPollLike = async (rate: number): Promise<boolean> => rate <= 15 || (rate >= 200 && rate <= 900);
+
+  it('finds the highest rate that held above the broken start, and names the broken rate below it', async () => {
+    const outcome = await runSearch(PROBING, longPollLike);
+    expect(outcome.history.slice(0, 5).map((s) => [s.rate, s.held])).toEqual([
+      [100, false],
+      [200, true],
+      [400, true],
+      [800, true],
+      [1600, false],
+    ]);
+    expect(outcome.end).toBe('bracketed');
+    expect(outcome.held).toBeLessThanOrEqual(900);
+    expect(outcome.broke).toBeGreaterThan(900);
+    expect(outcome.broke! / outcome.held! - 1).toBeLessThanOrEqual(PROBING.resolution);
+    expect(outcome.brokeBelow).toEqual([100]);
+  });
+
+  it('without the probe, the same server is searched downward only and the answer is the low region', async () => {
+    const outcome = await runSearch({ ...PROBING, probeAboveBrokenStart: false }, longPollLike);
+    expect(outcome.held).toBeLessThanOrEqual(15);
+    expect(outcome.brokeBelow).toEqual([]);
+  });
+
+  it('a probe that breaks too costs one step, then the search goes down as before', async () => {
+    const outcome = await runSearch(PROBING, server(37_000));
+    expect(outcome.history.slice(0, 4).map((s) => [s.rate, s.held])).toEqual([
+      [100, false],
+      [200, false],
+      [50, false],
+      [25, true],
+    ]);
+    expect(outcome).toMatchObject({ end: 'bracketed', held: 35, brokeBelow: [] });
+  });
+
+  it('probes once, from the fixed-load run too, and never above the maximum rate', async () => {
+    const seeded = await runSearch(PROBING, server(37_000), [{ rate: 100, held: false }]);
+    expect(seeded.history.filter((s) => s.rate > 100).map((s) => s.rate)).toEqual([200]);
+    const capped = await runSearch({ ...PROBING, maxRate: 100 }, server(37_000));
+    expect(capped.history.every((s) => s.rate <= 100)).toBe(true);
+  });
+
+  it('a start that holds is not probed: the doubling is unchanged', async () => {
+    const outcome = await runSearch(PROBING, server(400_000));
+    expect(outcome.history.map((s) => s.rate)).toEqual([100, 200, 400, 800, 566, 476, 436]);
+  });
+
+  it('brokeBelowOf lists only the broken rates under the highest held, by their last trial', () => {
+    expect(brokeBelowOf([{ rate: 100, held: false }, { rate: 200, held: true }, { rate: 400, held: false }])).toEqual([100]);
+    expect(brokeBelowOf([{ rate: 100, held: false, marginal: true }, { rate: 100, held: true }, { rate: 200, held: false }])).toEqual([]);
+    expect(brokeBelowOf([{ rate: 100, held: false }, { rate: 50, held: false }])).toEqual([]);
+  });
+});
+
 describe('nextMove', () => {
   it('starts at the start rate, capped by the maximum rate', () => {
     expect(nextMove(BOUNDS, [])).toEqual({ kind: 'measure', rate: 100 });
@@ -197,9 +254,9 @@ describe('the search lands within the resolution from any start, on both axes', 
     { axis: 'connections', bounds: { ...BOUNDS, maxRate: 20_000, maxSteps: 40 }, limits: [7, 300, 2500, 9000, 17_000, 19_999], starts: [1, 50, 1000, 5000, 20_000] },
   ] as const;
   for (const { axis, bounds, limits, starts } of axes) {
-    it.each(limits.flatMap((limit) => starts.map((start) => [limit, start])))(`${axis} axis: limit %i, first step %i`, async (limit, start) => {
+    it.each(limits.flatMap((limit) => starts.flatMap((start) => [[limit, start, false] as const, ...(axis === 'rate' ? [[limit, start, true] as const] : [])])))(`${axis} axis: limit %i, first step %i, probe above a broken start: %s`, async (limit, start, probe) => {
       const measured: number[] = [];
-      const outcome = await runSearch({ ...bounds, startRate: start }, async (value) => {
+      const outcome = await runSearch({ ...bounds, startRate: start, probeAboveBrokenStart: probe }, async (value) => {
         measured.push(value);
         return value <= limit;
       });

@@ -116,6 +116,14 @@ describe('verdicts: winner and margin', () => {
     expect(cap.figures.sse?.text).toBe('100,000/s');
   });
 
+  it('flags a capacity that held above a lower rate that broke', () => {
+    const lp = { ...capacity('long-poll', 800_000), brokeBelow: [{ offeredDeliveriesPerSec: 100_000, latencyP99Ms: 101.7, runId: 'lp-fixed' }] };
+    const file = resultsFile([run('ws', 'feed'), run('long-poll', 'feed')], [capacity('ws', 2_000_000), lp]);
+    const cap = criterionOf(file, 'feed', 'capacity');
+    expect(cap.figures['long-poll']?.flags).toContain('also broke below it, at 100,000/s (p99 102 ms)');
+    expect(cap.figures.ws?.flags.some((flag) => flag.startsWith('also broke'))).toBe(false);
+  });
+
   it('calls figures within 5 % a tie, with no winner', () => {
     const file = resultsFile([run('ws', 'feed', { metrics: { latency: buildSummary(10.1) } }), run('sse', 'feed', { metrics: { latency: buildSummary(10.4) } })]);
     const latency = criterionOf(file, 'feed', 'latency-p99');

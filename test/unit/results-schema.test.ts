@@ -240,6 +240,7 @@ const capacityResult: CapacityResult = {
     runId: step1.id,
     limit: { by: 'server', why: 'the server ran out: its CPU reached 0.97 cores (limit 0.85)', serverCpuCores: 0.97, serverLoopDelayP99Ms: 38.2, clientCpuCores: 0.61, machineBusyCores: 1.71, machineCores: 2 },
   },
+  brokeBelow: [{ offeredDeliveriesPerSec: 2500, latencyP99Ms: 55.1, runId: step0.id }],
   stopReason: 'slo-broken',
   steps: [step0.id, step1.id],
   resolution: 0.1,
@@ -629,7 +630,7 @@ function fixedObjectNodes(node: SchemaNode, found = new Set<SchemaNode>()): Set<
  * the capacity search bisected (limit, resolution, searchEnd), or before the lab's own read queueing
  * was measured (readQueueMs, maxWorkerEventLoopUtilization).
  */
-const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization', 'idleRssBytesPerConnection', 'remeasured']);
+const OPTIONAL_KEYS = new Set(['findings', 'browser', 'reconnect', 'feedLatenessMs', 'limit', 'resolution', 'searchEnd', 'expectedFrom', 'lostBy', 'axis', 'connectionRate', 'connectionCount', 'readQueueMs', 'maxWorkerEventLoopUtilization', 'idleRssBytesPerConnection', 'remeasured', 'brokeBelow']);
 // ... and before --repeat existed (a run's and a search's repeat, the file's summary over repeats).
 for (const key of ['repeat', 'summary']) OPTIONAL_KEYS.add(key);
 

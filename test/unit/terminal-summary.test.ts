@@ -340,6 +340,14 @@ describe('renderSummary', () => {
     expect(row(cap, 'ws').outcome).toBe('broke at 240,000/s: delivery p99 120 ms > 50 ms; steps ran out at 20 % (aim 10 %)');
   });
 
+  it('a search that held above a lower rate that broke names that rate beside its answer, and the file is valid', () => {
+    const nonMonotone = { ...capacity('long-poll', 'slo-broken', { offeredDeliveriesPerSec: 872_000, reason: 'delivery p99 158 ms > 50 ms', runId: 'step-9' }), brokeBelow: [{ offeredDeliveriesPerSec: 100_000, latencyP99Ms: 101.7, runId: 'lp-fixed' }] };
+    const file = results({ capacity: [nonMonotone] });
+    expect(() => validateResults(file, 'a test file')).not.toThrow();
+    const cap = table(renderSummary(file), 'Capacity (SLO: p99 <= 50 ms, loss <= 0.001)');
+    expect(row(cap, 'long-poll').outcome).toBe('broke at 872,000/s: delivery p99 158 ms > 50 ms; also broke below it, at 100,000/s (p99 102 ms)');
+  });
+
   it('lists client-bound reasons, notices and the clock check', () => {
     expect(plain).toContain(
       'feed sse json node, 1,000 conns: worker CPU 0.97 cores >= 0.9; worker event-loop delay p99 45 ms >= 20 ms',
