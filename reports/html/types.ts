@@ -61,6 +61,11 @@ export interface VerdictFigure {
   flags: string[];
   /** Over the repeats (value is its median); absent when the figure is one run's. */
   spread?: Spread;
+  /**
+   * One capacity search's answer is known only to lie between the rate that held and the rate that
+   * broke (offered, per second); absent for other figures and for medians over repeats.
+   */
+  bracket?: { held: number; broke: number };
 }
 
 export interface VerdictCriterion {

@@ -135,7 +135,8 @@ function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
     const text = result.broke ? `none held: even ${rateText(result.broke.offeredDeliveriesPerSec)} offered broke the SLO` : NOT_MEASURED;
     return { value: null, text, flags };
   }
-  return figure(CAPACITY, result.sustained.deliveriesPerSec, flags);
+  const bracketed = result.broke !== null && result.broke.offeredDeliveriesPerSec > result.sustained.offeredDeliveriesPerSec;
+  return { ...figure(CAPACITY, result.sustained.deliveriesPerSec, flags), ...(bracketed ? { bracket: { held: result.sustained.offeredDeliveriesPerSec, broke: result.broke!.offeredDeliveriesPerSec } } : {}) };
 }
 
 /** A connections-axis search's figure: the most connections a step held, with the same lower-bound flags as the rate's. */
@@ -219,6 +220,14 @@ function decide(
     const diff = difference(best.fig.value, next.fig.value, def.better);
     const by = diff === null || best.fig.value === next.fig.value ? 'the medians are equal' : `${best.transport}'s median ${diff} than ${next.transport}'s`;
     return { winner: null, margin: `tie within noise (the ranges over the repeats overlap): ${tied.map((entry) => `${entry.transport} ${entry.fig.text}`).join(', ')}; ${by}` };
+  }
+  // Two single searches whose brackets overlap cannot be told apart: the next best may have held
+  // where the best was never tried (between its last hold and its break).
+  const bracketsOverlap = (a: VerdictFigure, b: VerdictFigure): boolean => a.bracket !== undefined && b.bracket !== undefined && a.bracket.held < b.bracket.broke && b.bracket.held < a.bracket.broke;
+  if (def.better === 'higher' && bracketsOverlap(best.fig, next.fig)) {
+    const tied = measured.filter((entry) => entry === best || bracketsOverlap(best.fig, entry.fig));
+    const list = tied.map(({ transport, fig }) => `${transport} held ${formatCount(fig.bracket!.held)}/s, broke at ${formatCount(fig.bracket!.broke)}/s`).join('; ');
+    return { winner: null, margin: `tie within the searches' resolution (each capacity lies between the rate that held and the rate that broke, and these overlap): ${list}` };
   }
   if (ties(best.fig.value, next.fig.value)) {
     const tied = measured.filter((entry) => ties(best.fig.value, entry.fig.value));

@@ -336,6 +336,16 @@ describe('throughput', () => {
     expect(bisected!.reading).toContain('ws sustained 141,000/s (p99 40.0 ms) and broke the SLO at 154,000/s (p99 150 ms) (limit: the server');
   });
 
+  it('a step that broke below the sustained rate reads as broke, and the reading names it', () => {
+    // Long-poll's shape: 100k broke, 200k and 400k held, 800k broke: sustained 400k, 100k broke below it.
+    const steps = [step('long-poll', 1, 100_000, 100_000, 130), step('long-poll', 2, 200_000, 200_000, 70), step('long-poll', 3, 400_000, 400_000, 80), step('long-poll', 4, 800_000, 700_000, 300)];
+    const result = capacity('long-poll', steps, 'slo-broken', steps[2] as RunRecord, { run: steps[3] as RunRecord, reason: 'delivery p99 300 ms > 100 ms' });
+    result.brokeBelow = [{ offeredDeliveriesPerSec: 100_000, latencyP99Ms: 130, runId: steps[0]!.id }];
+    const [spec] = expectAllWellFormed(throughput, results(steps, [result])) as ChartSpec[];
+    expect(spec!.table.rows.map((row) => row.at(-1))).toEqual(['broke the SLO (p99 130 ms) below the sustained rate: a higher rate held', 'met SLO', 'met SLO', 'broke: delivery p99 300 ms > 100 ms']);
+    expect(spec!.reading).toContain('long-poll sustained 400,000/s (p99 80.0 ms) and broke the SLO at 800,000/s (p99 300 ms) (also broke below it, at 100,000/s (p99 130 ms))');
+  });
+
   it('a narrowly broken first trial reads as broke, beside the second trial at its rate that decided it', () => {
     // 100k held, 200k broke narrowly (p99 120 ms) and held when measured again: sustained 200k; 400k broke.
     const steps = [step('ws', 1, 100_000, 100_000, 10), step('ws', 2, 200_000, 200_000, 120), step('ws', 3, 200_000, 200_000, 80), step('ws', 4, 400_000, 300_000, 400)];

@@ -116,6 +116,21 @@ describe('verdicts: winner and margin', () => {
     expect(cap.figures.sse?.text).toBe('100,000/s');
   });
 
+  it('calls single searches whose brackets (held to broke) overlap a tie within resolution, and names a winner when they do not', () => {
+    const searched = (transport: TransportName, held: number, broke: number): CapacityResult =>
+      buildCapacity({ transport, scenario: 'feed', stopReason: 'slo-broken', sustained: { offeredDeliveriesPerSec: held, deliveriesPerSec: held }, broke: { offeredDeliveriesPerSec: broke }, steps: [`${transport}/feed/json/node/capacity/step1`] });
+    const runs = [run('ws', 'feed'), run('sse', 'feed'), run('long-poll', 'feed')];
+    // 2.47M vs 2.26M is 9 % apart, beyond the 5 % tie, but sse broke only at 2.69M: it may hold what ws held.
+    const overlapping = criterionOf(resultsFile(runs, [searched('ws', 2_468_000, 2_691_000), searched('sse', 2_263_000, 2_691_000), searched('long-poll', 800_000, 872_000)]), 'feed', 'capacity');
+    expect(overlapping.winner).toBeNull();
+    expect(overlapping.margin).toBe(
+      "tie within the searches' resolution (each capacity lies between the rate that held and the rate that broke, and these overlap): ws held 2,468,000/s, broke at 2,691,000/s; sse held 2,263,000/s, broke at 2,691,000/s",
+    );
+    // sse broke where ws held: ws is ahead, whatever the search did not try.
+    const apart = criterionOf(resultsFile(runs, [searched('ws', 2_468_000, 2_691_000), searched('sse', 2_263_000, 2_468_000), searched('long-poll', 800_000, 872_000)]), 'feed', 'capacity');
+    expect(apart.winner).toBe('ws');
+  });
+
   it('flags a capacity that held above a lower rate that broke', () => {
     const lp = { ...capacity('long-poll', 800_000), brokeBelow: [{ offeredDeliveriesPerSec: 100_000, latencyP99Ms: 101.7, runId: 'lp-fixed' }] };
     const file = resultsFile([run('ws', 'feed'), run('long-poll', 'feed')], [capacity('ws', 2_000_000), lp]);

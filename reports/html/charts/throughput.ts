@@ -5,7 +5,7 @@
  * The dashed diagonal is delivered = offered.
  */
 import type { CapacityResult, RunRecord } from '../../../metrics/result-types.ts';
-import { limitText, unsettledText } from '../../capacity-words.ts';
+import { brokeBelowText, limitText, unsettledText } from '../../capacity-words.ts';
 import { formatCount, formatMs } from '../../format.ts';
 import type { ChartBuilder, ChartSection, ReportInput } from '../types.ts';
 import {
@@ -66,6 +66,11 @@ function judge(run: RunRecord, capacity: CapacityResult | null): Step {
   if (run.step?.remeasured === true) return { run, verdict: 'broke', text: 'broke the SLO narrowly: its rate was measured once more, and the next trial at this rate decided' };
   if (capacity === null) return { run, verdict: 'not judged', text: 'no verdict recorded (no capacity result for this search)' };
   const offered = run.load.offeredDeliveriesPerSec;
+  const below = capacity.brokeBelow?.find((step) => step.runId === run.id);
+  if (below !== undefined) {
+    const p99 = below.latencyP99Ms === null ? '' : ` (p99 ${formatMs(below.latencyP99Ms)} ms)`;
+    return { run, verdict: 'broke', text: `broke the SLO${p99} below the sustained rate: a higher rate held` };
+  }
   if (capacity.sustained !== null && offered <= capacity.sustained.offeredDeliveriesPerSec) return { run, verdict: 'met', text: 'met SLO' };
   if (capacity.broke !== null && offered > capacity.broke.offeredDeliveriesPerSec) {
     if (run.clientBound) return { run, verdict: 'client-bound', text: `client-bound: ${run.clientBoundReasons.join('; ')}` };
@@ -135,7 +140,8 @@ function clause(search: Search): string {
   const last = search.steps[search.steps.length - 1] as Step;
   const limit = search.capacity === null ? null : limitText(search.capacity);
   const unsettled = search.capacity === null ? null : unsettledText(search.capacity);
-  const limited = [limit, unsettled].filter((part) => part !== null).map((part) => ` (${part})`).join('');
+  const below = search.capacity === null ? null : brokeBelowText(search.capacity);
+  const limited = [limit, unsettled, below].filter((part) => part !== null).map((part) => ` (${part})`).join('');
   const sustained = top === undefined ? null : `sustained ${formatCount(top.run.load.offeredDeliveriesPerSec)}/s (${p99Text(top.run)})`;
   const at = (step: Step): string => `${formatCount(step.run.load.offeredDeliveriesPerSec)}/s (${p99Text(step.run)})`;
   if (search.capacity === null) return `${search.label}: no capacity verdict recorded (highest step drawn: ${formatCount(last.run.load.offeredDeliveriesPerSec)}/s offered)`;
