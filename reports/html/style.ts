@@ -139,6 +139,9 @@ figure.chart, section.chart-missing {
 figure.chart h3, section.chart-missing h3 { margin: 0 0 4px; }
 p.reading { margin: 2px 0 8px; font-size: 15px; }
 ul.flags { list-style: none; padding: 0; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 6px; }
+/* A long flag (a step's client-bound reasons) wraps inside its badge instead of widening the page. */
+ul.flags li { max-width: 100%; }
+ul.flags .badge { white-space: normal; }
 .chart-box { position: relative; height: 320px; margin: 8px 0; }
 .chart-box canvas { display: block; }
 p.chart-error, p.missing-reason {

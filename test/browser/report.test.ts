@@ -2,13 +2,13 @@
  * The report in a real Chromium: rendered from a real (short) quick run, opened from disk with the
  * network cut off; no console error, no failed request, every chart drawn, a verdict row per transport.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type LaunchedChromium } from '../../clients/browser/chromium.ts';
 import { TRANSPORTS } from '../../scenarios/constants.ts';
-import { isAlive, runBenchProcess } from '../support/bench-run.ts';
+import { isAlive, runBenchProcess, runReportProcess } from '../support/bench-run.ts';
 
 let chromium: LaunchedChromium | undefined;
 let reportPath = '';
@@ -32,6 +32,25 @@ describe('report.html in Chromium', () => {
     const html = await readFile(reportPath, 'utf8');
     expect((await stat(reportPath)).size).toBeLessThan(5 * 1024 * 1024);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:)?\/\//i);
+  });
+
+  it('stays within a 1280 px viewport when a capacity step carries a long client-bound reason', { timeout: 60_000 }, async () => {
+    const results = JSON.parse(await readFile(join(reportPath, '..', 'results.json'), 'utf8')) as { runs: { kind: string; clientBound: boolean; clientBoundReasons: string[] }[] };
+    const step = results.runs.find((run) => run.kind === 'capacity-step');
+    expect(step).toBeDefined();
+    step!.clientBound = true;
+    step!.clientBoundReasons = ["a load worker's event loop was busy 99 % of the window (limit 90 %); a load worker's event-loop delay p99 reached 714.751 ms (limit 50 ms), its loop busy 99 % of the window; ".repeat(3)];
+    const edited = join(reportPath, '..', 'long-flag.json');
+    await writeFile(edited, JSON.stringify(results));
+    const out = join(reportPath, '..', 'long-flag.html');
+    const rendered = await runReportProcess([edited, '--out', out], 30_000);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    const page = await chromium!.browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.goto(pathToFileURL(out).href, { waitUntil: 'load' });
+    expect(await page.evaluate(() => document.body.textContent!.includes('its loop busy 99 % of the window'))).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.close();
   });
 
   it('opens offline with no console error or failed request, draws every chart, and leads with a verdict row per transport', { timeout: 60_000 }, async () => {
@@ -80,6 +99,9 @@ describe('report.html in Chromium', () => {
       return verdict.compareDocumentPosition(chart) & Node.DOCUMENT_POSITION_FOLLOWING;
     });
     expect(order).toBeTruthy();
+
+    // Nothing widens the page past the viewport: long flags wrap, wide tables scroll inside their own box.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
 
     await page.screenshot({ path: join(reportPath, '..', 'report.png'), fullPage: true });
     expect(problems).toEqual([]);
