@@ -15,7 +15,7 @@ import { emptyCapacityResult, type CapacityPlan } from './capacity.ts';
 import { capacityLimitOf } from './capacity-limit.ts';
 import { runSearch } from './capacity-search.ts';
 import type { Session, SessionKey } from './session.ts';
-import { latencyBreached, sloBreaches } from './slo.ts';
+import { latencyBreached, sloBreaches, stepP99Ms } from './slo.ts';
 import type { MeasureSpec } from './window-runner.ts';
 
 export interface ConnectionCapacityPlan extends CapacityPlan {
@@ -107,7 +107,7 @@ export async function searchConnectionCapacity(
     result.sustained = {
       offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec,
       deliveriesPerSec: run.metrics.throughput.deliveriesPerSec,
-      latencyP99Ms: run.metrics.latency?.p99 ?? run.metrics.rtt?.p99 ?? null,
+      latencyP99Ms: stepP99Ms(run),
       runId: run.id,
       connectionCount: run.load.connections,
     };

@@ -10,7 +10,7 @@ import type { Session } from './session.ts';
 import type { MeasureSpec } from './window-runner.ts';
 import { capacityLimitOf } from './capacity-limit.ts';
 import { runSearch, type SearchBounds } from './capacity-search.ts';
-import { brokeNarrowly, latencyBreached, NARROW_BREAK_FACTOR, sloBreaches, type Slo } from './slo.ts';
+import { brokeNarrowly, latencyBreached, NARROW_BREAK_FACTOR, sloBreaches, stepP99Ms, type Slo } from './slo.ts';
 
 export interface CapacityPlan {
   id: string;
@@ -90,7 +90,7 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
   const held = outcome.held === null ? undefined : runs.get(outcome.held);
   const broke = outcome.broke === null ? undefined : runs.get(outcome.broke);
   if (held !== undefined) {
-    result.sustained = { offeredDeliveriesPerSec: held.load.offeredDeliveriesPerSec, deliveriesPerSec: held.metrics.throughput.deliveriesPerSec, latencyP99Ms: held.metrics.latency?.p99 ?? held.metrics.rtt?.p99 ?? null, runId: held.id };
+    result.sustained = { offeredDeliveriesPerSec: held.load.offeredDeliveriesPerSec, deliveriesPerSec: held.metrics.throughput.deliveriesPerSec, latencyP99Ms: stepP99Ms(held), runId: held.id };
   }
   if (broke !== undefined) {
     const cpu = cpuOf.get(broke) ?? { clientCores: 0, machineBusyCores: 0 };
@@ -103,7 +103,7 @@ export async function searchCapacity(session: Session, plan: CapacityPlan, onRun
   }
   const brokeBelow = outcome.brokeBelow.flatMap((rate) => {
     const run = runs.get(rate);
-    return run === undefined ? [] : [{ offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, latencyP99Ms: run.metrics.latency?.p99 ?? run.metrics.rtt?.p99 ?? null, runId: run.id }];
+    return run === undefined ? [] : [{ offeredDeliveriesPerSec: run.load.offeredDeliveriesPerSec, latencyP99Ms: stepP99Ms(run), runId: run.id }];
   });
   if (brokeBelow.length > 0) result.brokeBelow = brokeBelow;
   result.searchEnd = outcome.end;

@@ -6,6 +6,9 @@ export interface Slo {
   maxLoss: number;
 }
 
+/** The p99 a step's result quotes: delivery latency, or the chat round trip where no delivery latency was measured. */
+export const stepP99Ms = (run: RunRecord): number | null => run.metrics.latency?.p99 ?? run.metrics.rtt?.p99 ?? null;
+
 export function sloBreaches(run: RunRecord, slo: Slo): string[] {
   const m = run.metrics;
   const reasons: string[] = [];

@@ -134,8 +134,6 @@ async function benchOnce(side: Side, out: string, extra: readonly string[]): Pro
   }
 }
 
-const isNoisy = isNoisyMachine;
-
 function stamp(): string {
   return new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
 }
@@ -231,7 +229,7 @@ runMain(async () => {
           log(`bench:ci: pair ${pair}/${pairs}${attempt > 1 ? ' (again: the machine was busy)' : ''}: ${side.name}`);
           files.push([side, await benchOnce(side, join(out, `${side.name}-${pair}${attempt > 1 ? '-again' : ''}`), extra)]);
         }
-        const busy = files.some(([, file]) => isNoisy(file));
+        const busy = files.some(([, file]) => isNoisyMachine(file));
         if (!busy || attempt === 2) {
           for (const [side, file] of files) byName[side.name].push(file);
           if (busy) log(`bench:ci: pair ${pair} was busy twice: the figures resting on it can only be inconclusive`);

@@ -193,8 +193,6 @@ const judged = (run: RunRecord): boolean => run.kind === 'fixed' || run.kind ===
 /** Why a regression or improvement resting on a busy run is only inconclusive. */
 const NOISY_REASON = `noisy machine: other processes kept more than ${NOISY_OTHER_CORES} cores busy in a run it rests on`;
 
-const noisy = isNoisyMachine;
-
 interface Collected {
   benchmark: string;
   key: GateFigureKey;
@@ -226,7 +224,7 @@ function collect(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsF
           byName.set(`${seriesOf(run.id)}|${name}`, entry);
         }
         entry[side].push(value);
-        if (noisy(file)) entry.noisy = true;
+        if (isNoisyMachine(file)) entry.noisy = true;
       }
     }
     for (const capacity of file.capacity) {
@@ -243,7 +241,7 @@ function collect(baseFiles: readonly ResultsFile[], headFiles: readonly ResultsF
         byName.set(id, entry);
       }
       entry[side].push(value);
-      if (noisy(file)) entry.noisy = true;
+      if (isNoisyMachine(file)) entry.noisy = true;
     }
   };
   for (const file of baseFiles) add('base', file);
@@ -536,7 +534,7 @@ export function gate(baseFiles: readonly ResultsFile[], headFiles: readonly Resu
   const notes: string[] = [];
   const differences = environmentDifferences(baseFiles, headFiles);
   if (differences.length > 0) notes.push(`not like for like (${differences.join('; ')}): a difference may come from the environment rather than the code`);
-  const busy = [...baseFiles.map((f) => ['base', f] as const), ...headFiles.map((f) => ['head', f] as const)].filter(([, f]) => noisy(f));
+  const busy = [...baseFiles.map((f) => ['base', f] as const), ...headFiles.map((f) => ['head', f] as const)].filter(([, f]) => isNoisyMachine(f));
   if (busy.length > 0) notes.push(`${busy.length} run${busy.length === 1 ? ' was' : 's were'} measured while other processes kept more than ${NOISY_OTHER_CORES} cores busy: the figures resting on them are at most inconclusive`);
   const count = (files: readonly ResultsFile[]) => files.reduce((sum, file) => sum + repeatsOf(file), 0);
   return {

@@ -135,8 +135,9 @@ function capacityFigure(result: CapacityResult | undefined): VerdictFigure {
     const text = result.broke ? `none held: even ${rateText(result.broke.offeredDeliveriesPerSec)} offered broke the SLO` : NOT_MEASURED;
     return { value: null, text, flags };
   }
-  const bracketed = result.broke !== null && result.broke.offeredDeliveriesPerSec > result.sustained.offeredDeliveriesPerSec;
-  return { ...figure(CAPACITY, result.sustained.deliveriesPerSec, flags), ...(bracketed ? { bracket: { held: result.sustained.offeredDeliveriesPerSec, broke: result.broke!.offeredDeliveriesPerSec } } : {}) };
+  const held = result.sustained.offeredDeliveriesPerSec;
+  const broke = result.broke?.offeredDeliveriesPerSec;
+  return { ...figure(CAPACITY, result.sustained.deliveriesPerSec, flags), ...(broke !== undefined && broke > held ? { bracket: { held, broke } } : {}) };
 }
 
 /** A connections-axis search's figure: the most connections a step held, with the same lower-bound flags as the rate's. */

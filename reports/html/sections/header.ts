@@ -2,7 +2,7 @@
  * The top of the page: title, what this run was (date, commit, profile, runs, machine), the loud
  * banners (an incomplete file, client-bound runs, a noisy machine, clocks that disagree) and the table of contents.
  */
-import { noisyMachineWarning } from '../../../metrics/noisy-machine.ts';
+import { noisyMachineDetail } from '../../../metrics/noisy-machine.ts';
 import type { ResultsFile, RunRecord } from '../../../metrics/result-types.ts';
 import { formatBytes, formatCount } from '../../format.ts';
 import { escapeHtml } from '../html.ts';
@@ -51,11 +51,11 @@ export function renderBanners(results: ResultsFile): string {
         `<details><summary>Which runs, and why</summary><ul>${list}</ul></details></div>`,
     );
   }
-  const noisy = noisyMachineWarning(results);
+  const noisy = noisyMachineDetail(results);
   if (noisy !== null) {
     banners.push(
       '<div class="banner banner-warn" role="note"><strong>⚠ Measured on a noisy machine</strong>' +
-        `<p>${escapeHtml(noisy.replace(/^noisy machine: /, ''))}. The Environment section gives the figure; each affected run carries a note.</p></div>`,
+        `<p>${escapeHtml(noisy)}. The Environment section gives the figure; each affected run carries a note.</p></div>`,
     );
   }
   if (results.clock !== null && !results.clock.agreed) {
