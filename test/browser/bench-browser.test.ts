@@ -6,11 +6,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { treePids } from '../../clients/browser/process-tree.ts';
 import { readResultsFile } from '../../metrics/results-io.ts';
+import { scratchPath } from '../support/scratch.ts';
 import type { ResultsFile, RunRecord } from '../../metrics/result-types.ts';
 import type { TransportName } from '../../scenarios/constants.ts';
 import { runBenchProcess, survivors } from '../support/bench-run.ts';
@@ -42,7 +42,7 @@ function run(results: ResultsFile, id: string): RunRecord {
 describe.each(TRANSPORTS)('npm run bench -- --clients browser --transports %s', (transport) => {
   it('runs feed, chat and reconnect in Chromium with every message delivered once and in order', { timeout: 120_000 }, async () => {
     // Only one transport pays for the connection-limit finding.
-    const scenarioFile = join(tmpdir(), `pushbench-browser-${transport}-${process.pid}.json`);
+    const scenarioFile = scratchPath(`pushbench-browser-${transport}-${process.pid}.json`);
     await writeFile(scenarioFile, JSON.stringify({ browser: { connectionLimit: transport === 'sse' } }));
     let rootPid = 0;
     const watch = setInterval(() => {

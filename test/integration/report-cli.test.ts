@@ -1,9 +1,9 @@
 /** `npm run report` as a user runs it: renders a real results file, compares with a baseline, refuses bad files clearly. */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ReportRun, runBenchProcess, runReportProcess } from '../support/bench-run.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 const report = (args: string[]): Promise<ReportRun> => runReportProcess(args, 30_000);
 
@@ -14,7 +14,7 @@ beforeAll(async () => {
   const run = await runBenchProcess(['--profile', 'quick', '--transports', 'ws,sse', '--scenarios', 'feed', '--no-capacity', '--warmup', '300ms', '--duration', '1s'], { timeoutMs: 60_000 });
   expect(run.code, run.stderr).toBe(0);
   resultsPath = join(run.outDir, 'latest', 'results.json');
-  dir = await mkdtemp(join(tmpdir(), 'pushbench-report-cli-'));
+  dir = await scratchDir('pushbench-report-cli-');
 }, 70_000);
 
 describe('npm run report', () => {

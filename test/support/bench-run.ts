@@ -1,9 +1,8 @@
 /** Runs `npm run bench` as a user would (a real process), for the integration tests. */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import { scratchDir } from './scratch.ts';
 
 export interface BenchProcessResult {
   code: number | null;
@@ -22,7 +21,7 @@ export interface BenchProcessOptions {
 }
 
 export async function runBenchProcess(args: string[], options: BenchProcessOptions): Promise<BenchProcessResult> {
-  const outDir = await mkdtemp(join(tmpdir(), 'pushbench-bench-'));
+  const outDir = await scratchDir('pushbench-bench-');
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args, '--out', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   options.onStart?.(child.pid!);
   let stdout = '';
