@@ -12,17 +12,23 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CURSOR_HEADER, TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
+import { nowMicros } from '../../scenarios/clock.ts';
+import { encodeDataJson } from '../../scenarios/codec-json.ts';
+import { CURSOR_HEADER, SERVER_DEFAULTS, TRANSPORTS, type TransportName } from '../../scenarios/constants.ts';
+import { formatCursor } from '../../scenarios/names.ts';
 import { textPayload } from '../../scenarios/payload.ts';
 
 export type FloorRequest = { type: 'sample' } | { type: 'rate'; rate: number };
 export type FloorReply = { type: 'ready'; port: number } | { type: 'sample'; rssBytes: number; cpuUs: number; open: number } | { type: 'rate' };
 
 const PUBLISH_INTERVAL_MS = 1;
-const PAYLOAD = textPayload(100);
+const PAYLOAD = Buffer.from(textPayload(100));
+const TOPIC = SERVER_DEFAULTS.topics[0]!;
 
 function main(transport: TransportName): void {
+  /** WebSocket connections and SSE streams. */
   const held = new Set<ServerResponse | WebSocket>();
+  /** Long-poll: the polls held now (a publish answers them all and starts a new set). */
   let heldPolls = new Set<ServerResponse>();
   const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
     if (transport === 'sse') {
@@ -36,12 +42,11 @@ function main(transport: TransportName): void {
         return;
       }
       heldPolls.add(res);
+      res.on('close', () => heldPolls.delete(res));
+      return;
     }
     held.add(res);
-    res.on('close', () => {
-      held.delete(res);
-      heldPolls.delete(res);
-    });
+    res.on('close', () => held.delete(res));
   });
   if (transport === 'ws') {
     const wss = new WebSocketServer({ server, perMessageDeflate: false });
@@ -52,8 +57,10 @@ function main(transport: TransportName): void {
   }
 
   let seq = 0;
+  /** The cursor header of every answer, made once per publish, not per answer. */
+  let cursor = formatCursor(new Map([[TOPIC, seq]]));
   const answer = (res: ServerResponse, body: string | Buffer): void => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', [CURSOR_HEADER]: `ticks:${seq}` });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', [CURSOR_HEADER]: cursor });
     res.end(body);
   };
   let timer: NodeJS.Timeout | undefined;
@@ -66,14 +73,12 @@ function main(transport: TransportName): void {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
       if (due <= sent) return;
       const messages: string[] = [];
-      for (; sent < due; sent++) messages.push(JSON.stringify({ type: 'feed', topic: 'ticks', seq: ++seq, ts: Math.round((performance.timeOrigin + performance.now()) * 1000), payload: PAYLOAD }));
+      for (; sent < due; sent++) messages.push(encodeDataJson({ kind: 'feed', channel: TOPIC, seq: ++seq, ts: nowMicros(), payload: PAYLOAD, binaryPayload: false }));
       const body = Buffer.from(`[${messages.join(',')}]`);
+      cursor = formatCursor(new Map([[TOPIC, seq]]));
       const answering = heldPolls;
       heldPolls = new Set();
-      for (const res of answering) {
-        held.delete(res);
-        answer(res, body);
-      }
+      for (const res of answering) answer(res, body);
     }, PUBLISH_INTERVAL_MS);
   };
 
@@ -81,7 +86,7 @@ function main(transport: TransportName): void {
   process.on('message', (request: FloorRequest) => {
     if (request.type === 'sample') {
       const cpu = process.cpuUsage();
-      send({ type: 'sample', rssBytes: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system, open: held.size });
+      send({ type: 'sample', rssBytes: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system, open: transport === 'long-poll' ? heldPolls.size : held.size });
     } else if (request.type === 'rate') {
       publishAt(request.rate);
       send({ type: 'rate' });

@@ -1,13 +1,17 @@
 /**
  * The one client `npm run floor` points at both servers, the lab's and the floor (bare-server.ts),
- * so the two differ only in the server. Raw sockets, with the requests the lab's load client makes
- * (clients/load/transports/): a WebSocket upgrade, an SSE GET, and for long-poll the `wait=0`
- * handshake and then held polls, each re-sent with the cursor of its answer.
+ * so the two differ only in the server. Raw sockets, with the requests and the wire helpers of the
+ * lab's load client (clients/load/wire/): a WebSocket upgrade, an SSE GET, and for long-poll the
+ * `wait=0` handshake and then held polls, each re-sent with the cursor of its answer.
  */
 import { connect, type Socket } from 'node:net';
-import { CURSOR_HEADER, PATHS, type TransportName } from '../../scenarios/constants.ts';
+import { CURSOR_HEADER, PATHS, SERVER_DEFAULTS, type TransportName } from '../../scenarios/constants.ts';
+import { HttpResponseParser } from '../../clients/load/wire/http-response.ts';
+import { hostHeader } from '../../clients/load/wire/raw-socket.ts';
+import { newWebSocketKey, upgradeRequest } from '../../clients/load/wire/ws-frames.ts';
 
-const QUERY = 'topic=ticks';
+/** The lab's server's default topic; the floor server publishes on it too. */
+const QUERY = `topic=${SERVER_DEFAULTS.topics[0]!}`;
 /** Connections opening at once: the lab's own default share per worker is of this order. */
 const IN_FLIGHT = 200;
 const OPEN_TIMEOUT_MS = 10_000;
@@ -16,17 +20,41 @@ function request(path: string, host: string, extra = ''): string {
   return `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`;
 }
 
-function hostOf(baseUrl: string): { host: string; port: number } {
+function pollPath(cursor: string | undefined): string {
+  return `${PATHS.poll}?${QUERY}&${cursor === undefined ? 'wait=0' : `cursor=${encodeURIComponent(cursor)}`}`;
+}
+
+function socketTo(baseUrl: string): Socket {
   const url = new URL(baseUrl);
-  return { host: url.hostname, port: Number(url.port) };
+  return connect(Number(url.port), url.hostname);
+}
+
+/**
+ * Long-poll over one socket: the handshake, then a poll after every answer, each with the cursor of
+ * the answer before. `answered` is called once per answer, after the next poll went out.
+ */
+function pollOn(socket: Socket, host: string, answered: () => void): void {
+  let cursor: string | undefined;
+  const response = new HttpResponseParser(
+    {
+      head: (head) => (cursor = head.headers.get(CURSOR_HEADER) ?? cursor),
+      body: () => undefined,
+      end: () => {
+        socket.write(request(pollPath(cursor), host));
+        answered();
+      },
+    },
+    [CURSOR_HEADER],
+  );
+  socket.on('data', (chunk: Buffer) => response.feed(chunk, 0, chunk.length));
+  socket.write(request(pollPath(undefined), host));
 }
 
 /** Opens one idle connection; resolves once the server has it (ws: upgraded; SSE: stream head; long-poll: poll held). */
 function openIdle(baseUrl: string, transport: TransportName): Promise<Socket> {
-  const { host, port } = hostOf(baseUrl);
-  const hostHeader = `${host}:${port}`;
+  const host = hostHeader(baseUrl);
   return new Promise((resolve, reject) => {
-    const socket = connect(port, host);
+    const socket = socketTo(baseUrl);
     const timer = setTimeout(() => fail(new Error(`no answer within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
     const fail = (err: Error): void => {
       clearTimeout(timer);
@@ -40,28 +68,18 @@ function openIdle(baseUrl: string, transport: TransportName): Promise<Socket> {
     socket.once('error', fail);
     socket.once('connect', () => {
       if (transport === 'ws') {
-        socket.write(request(`${PATHS.ws}?${QUERY}`, hostHeader, 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'));
+        socket.write(upgradeRequest(`${PATHS.ws}?${QUERY}`, host, newWebSocketKey()));
         socket.once('data', opened);
       } else if (transport === 'sse') {
-        socket.write(request(`${PATHS.sse}?${QUERY}`, hostHeader, 'Accept: text/event-stream\r\n'));
+        socket.write(request(`${PATHS.sse}?${QUERY}`, host, 'Accept: text/event-stream\r\n'));
         socket.once('data', opened);
       } else {
-        socket.write(request(`${PATHS.poll}?${QUERY}&wait=0`, hostHeader));
-        socket.once('data', (chunk: Buffer) => {
-          const cursor = cursorOf(chunk.toString('latin1')) ?? 'ticks:0';
-          socket.write(request(`${PATHS.poll}?${QUERY}&cursor=${encodeURIComponent(cursor)}`, hostHeader));
-          // Nothing comes back while the poll is held: opened once it is written.
-          socket.once('data', () => undefined);
-          setImmediate(opened);
-        });
+        // Nothing comes back while the held poll is held: opened once the handshake's answer is in
+        // and the held poll is written. (No message is published while idle memory is measured.)
+        pollOn(socket, host, opened);
       }
     });
   });
-}
-
-function cursorOf(head: string): string | undefined {
-  const match = new RegExp(`${CURSOR_HEADER}: ([^\\r]+)`, 'i').exec(head);
-  return match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
 }
 
 /** Opens `count` idle connections, IN_FLIGHT at a time; the caller destroys them. */
@@ -85,34 +103,13 @@ export class PollLoop {
   private readonly sockets: Socket[] = [];
 
   constructor(baseUrl: string, pollers: number) {
-    const { host, port } = hostOf(baseUrl);
-    const hostHeader = `${host}:${port}`;
+    const host = hostHeader(baseUrl);
     for (let i = 0; i < pollers; i++) {
-      const socket = connect(port, host);
+      const socket = socketTo(baseUrl);
       socket.setNoDelay(true);
       // A poll cut by the server at the end is no finding here; the loop's figure is the answers counted.
       socket.on('error', () => undefined);
-      let cursor: string | undefined;
-      let pending = '';
-      const poll = (): void => {
-        const query = cursor === undefined ? `${QUERY}&wait=0` : `${QUERY}&cursor=${encodeURIComponent(cursor)}`;
-        socket.write(request(`${PATHS.poll}?${query}`, hostHeader));
-      };
-      socket.once('connect', poll);
-      socket.on('data', (chunk: Buffer) => {
-        pending += chunk.toString('latin1');
-        for (;;) {
-          const headEnd = pending.indexOf('\r\n\r\n');
-          if (headEnd < 0) return;
-          const head = pending.slice(0, headEnd);
-          const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
-          if (pending.length < headEnd + 4 + length) return;
-          pending = pending.slice(headEnd + 4 + length);
-          cursor = cursorOf(head) ?? cursor;
-          this.answers++;
-          poll();
-        }
-      });
+      socket.once('connect', () => pollOn(socket, host, () => this.answers++));
       this.sockets.push(socket);
     }
   }
